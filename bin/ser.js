@@ -1,0 +1,14 @@
+#!/usr/bin/env node
+// Entry point of the `ser` command. The TypeScript is compiled to dist/ by `npm install` (prepare).
+import { existsSync } from 'node:fs';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { dirname, join } from 'node:path';
+
+const root = dirname(dirname(fileURLToPath(import.meta.url)));
+const entry = join(root, 'dist', 'electron', 'cli', 'main.js');
+if (!existsSync(entry)) {
+  process.stderr.write('ser: the app is not built yet; run `npm run build` in ' + root + '\n');
+  process.exit(1);
+}
+const { main } = await import(pathToFileURL(entry).href);
+process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,24 @@
+/** Small helpers shared by the verbs: JSON output, option parsing and usage errors. */
+
+/** A usage mistake (bad option value): exit code 2 with a one-line reason. */
+export class UsageError extends Error {}
+
+/** Prints one JSON object on one line (the `--json` contract: one object, or one event per line). */
+export function printJson(value: unknown): void {
+  process.stdout.write(JSON.stringify(value) + '\n');
+}
+
+export function parseNumber(name: string, raw: string, opts: { min?: number; max?: number; integer?: boolean } = {}): number {
+  const v = Number(raw);
+  if (raw.trim() === '' || !Number.isFinite(v)) throw new UsageError(`option ${name} expects a number, got '${raw}'`);
+  if (opts.integer && !Number.isInteger(v)) throw new UsageError(`option ${name} expects an integer, got '${raw}'`);
+  if (opts.min !== undefined && v < opts.min) throw new UsageError(`option ${name} must be ≥ ${opts.min}, got ${raw}`);
+  if (opts.max !== undefined && v > opts.max) throw new UsageError(`option ${name} must be ≤ ${opts.max}, got ${raw}`);
+  return v;
+}
+
+/** Rounds for display / JSON so that outputs stay compact without losing what matters (4 decimals for dB). */
+export function round(v: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(v * f) / f;
+}

@@ -1,0 +1,5 @@
+import type { Command } from 'commander';
+import { registerFeatures } from './features.js';
+
+/** Every `ser` verb, in the order `ser --help` lists them. */
+export const verbs: Array<(program: Command) => void> = [registerFeatures];
