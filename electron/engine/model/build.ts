@@ -1,0 +1,59 @@
+/**
+ * The paper's CNN-LSTM, built with tfjs-layers from a ModelConfig. Input: float32 [B, chunks, melBands, frames, 1]
+ * (NHWC per chunk). Output: softmax probabilities [B, classes].
+ *
+ *   fold time into batch → 4 × (Conv 3×3 'same' → BatchNorm → ReLU → MaxPool p×p → Dropout)
+ *   → unfold to [B, chunks, features] → LSTM (→ optional bidirectional) → Dropout → Dense softmax
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { initializers, layers, model as functionalModel, input, type LayersModel, type SymbolicTensor } from '@tensorflow/tfjs-layers';
+import { resolveModelConfig, type ModelConfig } from './config.js';
+import { FoldTime, UnfoldTime } from './layers.js';
+
+/** Deterministic per-layer seeds derived from the config seed (undefined → tfjs' Math.random). */
+function seeder(seed: number | undefined): () => number | undefined {
+  let i = 0;
+  return () => (seed === undefined ? undefined : (seed * 7919 + 104729 * ++i) % 2147483647);
+}
+
+/** Builds the (uncompiled) model; training goes through ./trainer.ts, not `model.fit`. */
+export function buildModel(partial: Partial<ModelConfig> = {}): LayersModel {
+  const cfg = resolveModelConfig(partial);
+  const nextSeed = seeder(cfg.seed);
+  const glorot = () => initializers.glorotUniform({ seed: nextSeed() });
+
+  const x = input({ shape: [cfg.chunks, cfg.melBands, cfg.frames, 1], name: 'features' });
+  let h = new FoldTime({ name: 'fold_time' }).apply(x) as SymbolicTensor;
+  cfg.filters.forEach((filters, i) => {
+    const n = i + 1;
+    h = layers.conv2d({ filters, kernelSize: 3, padding: 'same', kernelInitializer: glorot(), name: `conv${n}` }).apply(h) as SymbolicTensor;
+    h = layers
+      .batchNormalization({ axis: -1, momentum: cfg.bnMomentum, epsilon: cfg.bnEpsilon, name: `bn${n}` })
+      .apply(h) as SymbolicTensor;
+    h = layers.reLU({ name: `relu${n}` }).apply(h) as SymbolicTensor;
+    h = layers.maxPooling2d({ poolSize: cfg.pools[i], strides: cfg.pools[i], padding: 'valid', name: `pool${n}` }).apply(h) as SymbolicTensor;
+    if (cfg.convDropout > 0) h = layers.dropout({ rate: cfg.convDropout, name: `drop${n}` }).apply(h) as SymbolicTensor;
+  });
+  h = new UnfoldTime({ steps: cfg.chunks, name: 'unfold_time' }).apply(h) as SymbolicTensor;
+  const lstm = layers.lstm({
+    units: cfg.lstmUnits,
+    returnSequences: false,
+    kernelInitializer: glorot(),
+    recurrentInitializer: initializers.orthogonal({ seed: nextSeed() }),
+    name: 'lstm',
+  });
+  h = (cfg.bidirectional ? layers.bidirectional({ layer: lstm, mergeMode: 'concat', name: 'bilstm' }) : lstm).apply(h) as SymbolicTensor;
+  if (cfg.lstmDropout > 0) h = layers.dropout({ rate: cfg.lstmDropout, name: 'drop_lstm' }).apply(h) as SymbolicTensor;
+  const y = layers.dense({ units: cfg.classes, activation: 'softmax', kernelInitializer: glorot(), name: 'emotion' }).apply(h) as SymbolicTensor;
+  return functionalModel({ inputs: x, outputs: y, name: 'vox_cnn_lstm' });
+}
+
+/** Trainable parameters (what PyTorch's `sum(p.numel())` counts, minus its LSTM's second bias). */
+export function countParams(m: LayersModel): number {
+  return m.trainableWeights.reduce((n, w) => n + (w.shape as number[]).reduce((a, b) => a * b, 1), 0);
+}
+
+/** Inference: probabilities [B, classes] for features [B, chunks, melBands, frames, 1]. The caller disposes. */
+export function predict(m: LayersModel, xs: tf.Tensor): tf.Tensor2D {
+  return tf.tidy(() => m.apply(xs, { training: false }) as tf.Tensor2D);
+}

@@ -1,0 +1,85 @@
+/**
+ * Two reshaping layers that fold the chunk (time) axis into the batch and back. tfjs-layers' `timeDistributed`
+ * unstacks the chunks and loops over them (measured 10× slower on wasm: most of a step went to `Unpack`); folding
+ * [B, T, H, W, C] → [B·T, H, W, C] runs every conv once on one big batch, as the PyTorch reference does.
+ * `layers.reshape` cannot do this because it never touches the batch axis.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { serialization } from '@tensorflow/tfjs-core';
+import { layers } from '@tensorflow/tfjs-layers';
+
+type Shape = (number | null)[];
+
+function single(shape: Shape | Shape[]): Shape {
+  return Array.isArray(shape[0]) || shape[0] === undefined ? (shape as Shape[])[0] : (shape as Shape);
+}
+
+function one(x: tf.Tensor | tf.Tensor[]): tf.Tensor {
+  return Array.isArray(x) ? x[0] : x;
+}
+
+/** [B, T, ...rest] → [B·T, ...rest]. */
+export class FoldTime extends layers.Layer {
+  static readonly className = 'VoxFoldTime';
+
+  override computeOutputShape(inputShape: Shape | Shape[]): Shape {
+    const s = single(inputShape);
+    const [b, t, ...rest] = s;
+    return [b === null || t === null ? null : b * t, ...rest];
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    const x = one(inputs);
+    return tf.reshape(x, [-1, ...x.shape.slice(2)]);
+  }
+}
+
+/** [B·T, ...rest] → [B, T, prod(rest)], T fixed at construction. */
+export class UnfoldTime extends layers.Layer {
+  static readonly className = 'VoxUnfoldTime';
+  readonly steps: number;
+
+  constructor(args: { steps: number; name?: string }) {
+    super(args);
+    this.steps = args.steps;
+  }
+
+  override computeOutputShape(inputShape: Shape | Shape[]): Shape {
+    const s = single(inputShape);
+    const rest = s.slice(1) as number[];
+    return [null, this.steps, rest.reduce((a, b) => a * b, 1)];
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    const x = one(inputs);
+    const features = x.shape.slice(1).reduce((a, b) => a * b, 1);
+    return tf.reshape(x, [-1, this.steps, features]);
+  }
+
+  override getConfig(): serialization.ConfigDict {
+    return { ...super.getConfig(), steps: this.steps };
+  }
+}
+
+serialization.registerClass(FoldTime);
+serialization.registerClass(UnfoldTime);
+
+/**
+ * tfjs-layers calls a few chained ops (e.g. the orthogonal initializer of the LSTM's recurrent kernel:
+ * `r.flatten().stridedSlice(...)`, `diag.sign()`, `q.transpose()`), which only the @tensorflow/tfjs umbrella package
+ * installs on Tensor; we use tfjs-core directly, so install the ones missing, forwarding to the functional ops.
+ */
+const tensorProto = tf.Tensor.prototype as unknown as Record<string, unknown>;
+const ops = tf as unknown as Record<string, (...args: unknown[]) => tf.Tensor>;
+for (const name of ['stridedSlice', 'sign', 'transpose', 'reshape', 'squeeze', 'expandDims', 'cast', 'slice', 'mul', 'add', 'sub', 'div', 'matMul', 'sum', 'mean', 'abs', 'square', 'sqrt', 'neg', 'exp', 'log', 'max', 'min', 'argMax', 'gather', 'tile', 'clipByValue']) {
+  if (typeof tensorProto[name] !== 'function' && typeof ops[name] === 'function') {
+    tensorProto[name] = function (this: tf.Tensor, ...args: unknown[]) {
+      return ops[name](this, ...args);
+    };
+  }
+}
+if (typeof tensorProto.flatten !== 'function') {
+  tensorProto.flatten = function (this: tf.Tensor) {
+    return tf.reshape(this, [this.size]);
+  };
+}
