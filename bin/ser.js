@@ -10,5 +10,10 @@ if (!existsSync(entry)) {
   process.stderr.write('ser: the app is not built yet; run `npm run build` in ' + root + '\n');
   process.exit(1);
 }
+// A closed pipe (`ser … | head`) is a normal way to stop reading, not an error.
+process.stdout.on('error', (err) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
 const { main } = await import(pathToFileURL(entry).href);
 process.exitCode = await main(process.argv.slice(2));
