@@ -1,0 +1,187 @@
+/**
+ * Opening the experiment database safely: refuse files that are not ours or are newer than this code
+ * (without touching them), then WAL + foreign keys + busy timeout, then the pending migrations.
+ * Also maps SQLite's error codes onto SerError with messages a user can act on.
+ */
+import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { SerError } from '../errors.js';
+import { APPLICATION_ID, LATEST_VERSION, migrations } from './migrations.js';
+import { otherLiveClients } from './clients.js';
+
+export const DEFAULT_BUSY_TIMEOUT_MS = 3000;
+
+interface HeaderInfo {
+  userVersion: number;
+  applicationId: number;
+  /** Whether the file holds anything beyond a bare header (tables, pages). */
+  empty: boolean;
+}
+
+const SQLITE_MAGIC = 'SQLite format 3\0';
+
+/** Reads user_version / application_id straight from the 100-byte header: opening nothing, creating nothing. */
+function readHeader(path: string): HeaderInfo | 'not-sqlite' {
+  const size = statSync(path).size;
+  if (size === 0) return { userVersion: 0, applicationId: 0, empty: true };
+  const buf = Buffer.alloc(100);
+  const fd = openSync(path, 'r');
+  try {
+    const n = readSync(fd, buf, 0, 100, 0);
+    if (n < 100 || buf.toString('latin1', 0, 16) !== SQLITE_MAGIC) return 'not-sqlite';
+  } finally {
+    closeSync(fd);
+  }
+  return { userVersion: buf.readUInt32BE(60), applicationId: buf.readUInt32BE(68), empty: false };
+}
+
+/** The authoritative version: a non-empty -wal file may hold commits the main file has not seen yet. */
+function readVersion(path: string, busyTimeoutMs: number): HeaderInfo | 'not-sqlite' {
+  const header = readHeader(path);
+  const wal = `${path}-wal`;
+  if (header === 'not-sqlite' || !existsSync(wal) || statSync(wal).size === 0) return header;
+  const db = new Database(path, { readonly: true, fileMustExist: true, timeout: busyTimeoutMs });
+  try {
+    return {
+      userVersion: db.pragma('user_version', { simple: true }) as number,
+      applicationId: db.pragma('application_id', { simple: true }) as number,
+      empty: false,
+    };
+  } finally {
+    db.close();
+  }
+}
+
+function hasTables(db: Database.Database): boolean {
+  return (db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table'").get() as { n: number }).n > 0;
+}
+
+function refuseIfNotOurs(path: string, info: HeaderInfo): void {
+  if (info.userVersion > LATEST_VERSION) {
+    throw new SerError(
+      'db-newer',
+      `${path} was written by a newer version of Vox Affect (schema ${info.userVersion}, this version knows up to ${LATEST_VERSION}); ` +
+        'update the app, or point --db / SER_DB at another file. The file was left untouched.',
+      { path, userVersion: info.userVersion, supported: LATEST_VERSION },
+    );
+  }
+  if (info.applicationId !== 0 && info.applicationId !== APPLICATION_ID) {
+    throw new SerError('unsupported', `${path} is a SQLite database of another application; pass --db with a Vox Affect database path`, {
+      path,
+      applicationId: info.applicationId,
+    });
+  }
+}
+
+export interface ConnectionOptions {
+  busyTimeoutMs: number;
+  /** Refuse to create the file when it does not exist. */
+  mustExist: boolean;
+}
+
+/** Opens (creating if allowed) and migrates the database. Throws SerError, never a raw SqliteError. */
+export function openConnection(path: string, opts: ConnectionOptions): Database.Database {
+  const exists = existsSync(path);
+  if (!exists && opts.mustExist) throw new SerError('not-found', `no database at ${path}; pass --db or set SER_DB to an existing experiments database`, { path });
+  if (!exists && !existsSync(dirname(path))) throw new SerError('io', `cannot create ${path}: folder ${dirname(path)} does not exist`, { path });
+  if (exists) {
+    const info = guard(path, null, () => readVersion(path, opts.busyTimeoutMs));
+    if (info === 'not-sqlite') throw new SerError('corrupt', `${path} is not a SQLite database; pass --db with a Vox Affect database path`, { path });
+    refuseIfNotOurs(path, info);
+  }
+
+  let db: Database.Database | undefined;
+  try {
+    db = new Database(path, { timeout: opts.busyTimeoutMs });
+    const conn = db;
+    guard(path, conn, () => {
+      conn.pragma(`busy_timeout = ${Math.round(opts.busyTimeoutMs)}`);
+      conn.pragma('foreign_keys = ON');
+      // Readers never block the writer and a killed writer leaves only a WAL to replay on next open.
+      conn.pragma('journal_mode = WAL');
+      // In WAL mode NORMAL survives any process crash (SIGKILL); only an OS crash may drop the last commits.
+      conn.pragma('synchronous = NORMAL');
+      const version = conn.pragma('user_version', { simple: true }) as number;
+      const appId = conn.pragma('application_id', { simple: true }) as number;
+      refuseIfNotOurs(path, { userVersion: version, applicationId: appId, empty: false });
+      if (version === 0 && appId === 0 && hasTables(conn)) {
+        throw new SerError('unsupported', `${path} is a SQLite database of another application (it has tables but no Vox Affect schema); pass --db with another path`, { path });
+      }
+      migrate(conn);
+    });
+    return conn;
+  } catch (err) {
+    db?.close();
+    if (err instanceof SerError) throw err;
+    throw mapSqliteError(path, null, err);
+  }
+}
+
+/**
+ * Applies the pending migrations, each in its own IMMEDIATE transaction that also bumps user_version.
+ * The version is re-read inside the transaction, so two processes opening a fresh file at once are safe.
+ */
+export function migrate(db: Database.Database, upTo: number = LATEST_VERSION): number {
+  for (const m of migrations) {
+    if (m.version > upTo) break;
+    db.transaction(() => {
+      const current = db.pragma('user_version', { simple: true }) as number;
+      if (current >= m.version) return;
+      if (current !== m.version - 1) throw new SerError('corrupt', `schema version ${current} cannot be migrated by step ${m.version}`);
+      m.up(db);
+      db.pragma(`user_version = ${m.version}`);
+    }).immediate();
+  }
+  return db.pragma('user_version', { simple: true }) as number;
+}
+
+interface SqliteLikeError {
+  code?: unknown;
+  message?: unknown;
+}
+
+function isSqliteError(err: unknown): err is SqliteLikeError & Error {
+  return err instanceof Error && typeof (err as SqliteLikeError).code === 'string' && String((err as SqliteLikeError).code).startsWith('SQLITE_');
+}
+
+/** Turns a SqliteError into a SerError naming the file and what to do. Other errors pass through. */
+export function mapSqliteError(path: string, db: Database.Database | null, err: unknown): unknown {
+  if (!isSqliteError(err)) return err;
+  const code = String(err.code);
+  if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) return lockedError(path, db);
+  if (code === 'SQLITE_NOTADB') return new SerError('corrupt', `${path} is not a SQLite database; pass --db with a Vox Affect database path`, { path });
+  if (code.startsWith('SQLITE_CORRUPT')) return new SerError('corrupt', `${path} is damaged (${err.message}); restore a backup or start a new database with --db`, { path });
+  if (code.startsWith('SQLITE_CANTOPEN')) return new SerError('io', `cannot open ${path} (${err.message}); check the path and its permissions`, { path });
+  if (code.startsWith('SQLITE_READONLY')) return new SerError('io', `${path} is read-only (${err.message}); check its permissions`, { path });
+  if (code === 'SQLITE_FULL') return new SerError('io', `disk full while writing ${path}; free some space and retry`, { path });
+  if (code.startsWith('SQLITE_CONSTRAINT')) return new SerError('bad-input', `rejected by the database: ${err.message}`, { path, sqliteCode: code });
+  return new SerError('io', `database error in ${path}: ${err.message} (${code})`, { path, sqliteCode: code });
+}
+
+function lockedError(path: string, db: Database.Database | null): SerError {
+  const holders = db ? otherLiveClients(db) : [];
+  let waited = '';
+  try {
+    if (db) waited = ` ${((db.pragma('busy_timeout', { simple: true }) as number) / 1000).toFixed(1)} s`;
+  } catch {
+    /* the wait is only informative */
+  }
+  const who =
+    holders.length === 0
+      ? 'another process (not one registered by Vox Affect, e.g. a sqlite3 shell)'
+      : holders.map((c) => `pid ${c.pid} (${c.command}, open since ${c.openedAt})`).join(', ');
+  return new SerError('db-locked', `${path} is locked by ${who}; waited${waited}, then gave up. Let it finish or stop it, then retry.`, {
+    path,
+    holders: holders.map((c) => ({ pid: c.pid, host: c.host, command: c.command })),
+  });
+}
+
+/** Runs `fn`, mapping SQLite errors to SerError. */
+export function guard<T>(path: string, db: Database.Database | null, fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    throw mapSqliteError(path, db, err);
+  }
+}

@@ -1,0 +1,180 @@
+/**
+ * Schema history of the experiment store, Signal-Desktop style: an ordered list of numbered migrations.
+ * Migration N runs in one transaction that also sets `PRAGMA user_version = N`, so a crash leaves the
+ * database either fully at N−1 or fully at N. Never edit a released migration: append a new one.
+ *
+ * Timestamps are INTEGER milliseconds since the Unix epoch (UTC); JSON columns are checked with json_valid.
+ */
+import type Database from 'better-sqlite3';
+
+export interface Migration {
+  version: number;
+  /** What the migration does, for logs and `ser doctor`-style reports. */
+  name: string;
+  up(db: Database.Database): void;
+}
+
+/** 'VoxA' — marks the file as ours, so we never migrate some other program's SQLite file. */
+export const APPLICATION_ID = 0x566f7841;
+
+export const migrations: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'training schema: datasets, runs, epochs, evaluations, models',
+    up(db) {
+      db.exec(`
+        PRAGMA application_id = ${APPLICATION_ID};
+
+        CREATE TABLE datasets (
+          id          INTEGER PRIMARY KEY,
+          name        TEXT NOT NULL,
+          root        TEXT NOT NULL UNIQUE,
+          format      TEXT NOT NULL,
+          fingerprint TEXT NOT NULL,
+          created_at  INTEGER NOT NULL,
+          updated_at  INTEGER NOT NULL
+        );
+
+        CREATE TABLE dataset_files (
+          id            INTEGER PRIMARY KEY,
+          dataset_id    INTEGER NOT NULL REFERENCES datasets(id) ON DELETE CASCADE,
+          path          TEXT NOT NULL,
+          label         INTEGER CHECK (label IS NULL OR label BETWEEN 0 AND 7),
+          speaker       TEXT,
+          vocal_channel TEXT,
+          content_hash  TEXT,
+          duration_sec  REAL,
+          problem       TEXT,
+          UNIQUE (dataset_id, path)
+        );
+        CREATE INDEX dataset_files_by_label ON dataset_files (dataset_id, label);
+        CREATE INDEX dataset_files_by_speaker ON dataset_files (dataset_id, speaker);
+
+        CREATE TABLE runs (
+          id                  INTEGER PRIMARY KEY,
+          name                TEXT NOT NULL,
+          status              TEXT NOT NULL
+                              CHECK (status IN ('queued','running','completed','failed','cancelled','interrupted')),
+          config              TEXT NOT NULL CHECK (json_valid(config)),
+          seed                INTEGER,
+          split               TEXT CHECK (split IS NULL OR json_valid(split)),
+          dataset_id          INTEGER REFERENCES datasets(id) ON DELETE SET NULL,
+          dataset_fingerprint TEXT,
+          backend             TEXT,
+          app_version         TEXT NOT NULL,
+          created_at          INTEGER NOT NULL,
+          started_at          INTEGER,
+          ended_at            INTEGER,
+          notes               TEXT,
+          pid                 INTEGER,
+          host                TEXT,
+          pid_start           TEXT,
+          error               TEXT
+        );
+        -- The runs list: newest first (a queued run sorts by its creation time).
+        CREATE INDEX runs_by_recency ON runs (coalesce(started_at, created_at) DESC, id DESC);
+        -- Crash recovery on open only looks at live statuses.
+        CREATE INDEX runs_live ON runs (status) WHERE status IN ('queued','running');
+        CREATE INDEX runs_by_dataset ON runs (dataset_id);
+
+        CREATE TABLE run_tags (
+          run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+          tag    TEXT NOT NULL,
+          PRIMARY KEY (run_id, tag)
+        ) WITHOUT ROWID;
+        CREATE INDEX run_tags_by_tag ON run_tags (tag, run_id);
+
+        CREATE TABLE epochs (
+          run_id          INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+          epoch           INTEGER NOT NULL CHECK (epoch >= 0),
+          train_loss      REAL,
+          train_accuracy  REAL,
+          val_loss        REAL,
+          val_accuracy    REAL,
+          learning_rate   REAL,
+          duration_ms     REAL,
+          samples_per_sec REAL,
+          created_at      INTEGER NOT NULL,
+          PRIMARY KEY (run_id, epoch)
+        );
+
+        CREATE TABLE evaluations (
+          id          INTEGER PRIMARY KEY,
+          run_id      INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+          split       TEXT NOT NULL CHECK (split IN ('val','test')),
+          epoch       INTEGER,
+          accuracy    REAL NOT NULL,
+          uar         REAL NOT NULL,
+          macro_f1    REAL NOT NULL,
+          weighted_f1 REAL NOT NULL,
+          confusion   TEXT NOT NULL CHECK (json_valid(confusion)),
+          per_class   TEXT NOT NULL CHECK (json_valid(per_class)),
+          created_at  INTEGER NOT NULL
+        );
+        CREATE INDEX evaluations_by_run ON evaluations (run_id, split, id);
+
+        CREATE TABLE models (
+          id          INTEGER PRIMARY KEY,
+          run_id      INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+          kind        TEXT NOT NULL CHECK (kind IN ('checkpoint','best','export')),
+          path        TEXT NOT NULL,
+          epoch       INTEGER,
+          metric      REAL,
+          metric_name TEXT,
+          created_at  INTEGER NOT NULL
+        );
+        CREATE INDEX models_by_run ON models (run_id, kind, id);
+      `);
+    },
+  },
+  {
+    version: 2,
+    name: 'live sessions and their predictions',
+    up(db) {
+      db.exec(`
+        CREATE TABLE live_sessions (
+          id         INTEGER PRIMARY KEY,
+          model_id   INTEGER REFERENCES models(id) ON DELETE SET NULL,
+          run_id     INTEGER REFERENCES runs(id) ON DELETE SET NULL,
+          device     TEXT,
+          config     TEXT CHECK (config IS NULL OR json_valid(config)),
+          started_at INTEGER NOT NULL,
+          ended_at   INTEGER
+        );
+        CREATE INDEX live_sessions_by_recency ON live_sessions (started_at DESC, id DESC);
+
+        CREATE TABLE live_predictions (
+          id         INTEGER PRIMARY KEY,
+          session_id INTEGER NOT NULL REFERENCES live_sessions(id) ON DELETE CASCADE,
+          t          REAL NOT NULL,
+          probs      TEXT NOT NULL CHECK (json_valid(probs)),
+          top        INTEGER NOT NULL CHECK (top BETWEEN 0 AND 7),
+          confidence REAL NOT NULL,
+          rms        REAL,
+          voiced     INTEGER NOT NULL CHECK (voiced IN (0, 1)),
+          latency_ms REAL
+        );
+        CREATE INDEX live_predictions_by_session ON live_predictions (session_id, t);
+      `);
+    },
+  },
+  {
+    version: 3,
+    name: 'registry of processes that have the store open (to name who holds a lock)',
+    up(db) {
+      db.exec(`
+        CREATE TABLE store_clients (
+          id         INTEGER PRIMARY KEY,
+          pid        INTEGER NOT NULL,
+          host       TEXT NOT NULL,
+          pid_start  TEXT,
+          command    TEXT NOT NULL,
+          opened_at  INTEGER NOT NULL
+        );
+      `);
+    },
+  },
+];
+
+/** The schema version this code writes and understands. */
+export const LATEST_VERSION: number = migrations[migrations.length - 1].version;

@@ -1,0 +1,244 @@
+/**
+ * Plain-data shapes of what the experiment store holds, in camelCase, as the rest of the app sees them.
+ * Timestamps are ISO 8601 strings (UTC); JSON columns come back parsed. Nothing here knows about SQL.
+ */
+import type { Emotion } from '../labels.js';
+
+/** Lifecycle of a run. `interrupted` = its owning process died while it was queued or running. */
+export const RUN_STATUSES = ['queued', 'running', 'completed', 'failed', 'cancelled', 'interrupted'] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
+
+/** Statuses after which a run never runs again (an `interrupted` run may be resumed). */
+export const FINAL_STATUSES: readonly RunStatus[] = ['completed', 'failed', 'cancelled'];
+
+/** The train/val/test split of a run, with the speakers of each part (speaker-independent evaluation). */
+export interface RunSplit {
+  trainSpeakers: string[];
+  valSpeakers: string[];
+  testSpeakers: string[];
+  /** Anything else the splitter wants to keep (file counts, strategy name…). */
+  [extra: string]: unknown;
+}
+
+export interface RunRecord {
+  id: number;
+  name: string;
+  status: RunStatus;
+  /** The trainer's full configuration, as JSON; its type belongs to the trainer. */
+  config: unknown;
+  seed: number | null;
+  split: RunSplit | null;
+  datasetId: number | null;
+  datasetFingerprint: string | null;
+  backend: string | null;
+  appVersion: string;
+  createdAt: string;
+  startedAt: string | null;
+  endedAt: string | null;
+  notes: string | null;
+  tags: string[];
+  /** Process that owns the run while queued/running (used to detect crashed runs). */
+  pid: number | null;
+  host: string | null;
+  error: string | null;
+}
+
+/** One row of the runs list: the run plus what a list needs without loading epochs. */
+export interface RunSummary extends RunRecord {
+  epochsDone: number;
+  /** Best validation accuracy over the epochs (0..1), or null. */
+  bestValAccuracy: number | null;
+  /** Accuracy of the latest test evaluation (0..1), or null. */
+  testAccuracy: number | null;
+  /** ended − started; for a running run, elapsed so far; null if it never started. */
+  durationMs: number | null;
+}
+
+export interface NewRun {
+  name: string;
+  config: unknown;
+  seed?: number | null;
+  split?: RunSplit | null;
+  datasetId?: number | null;
+  datasetFingerprint?: string | null;
+  backend?: string | null;
+  notes?: string | null;
+  tags?: string[];
+  /** Defaults to `queued`; may also be created directly as `running`. */
+  status?: 'queued' | 'running';
+}
+
+/** Fields a caller may change after creation (status has its own method). */
+export interface RunPatch {
+  name?: string;
+  config?: unknown;
+  seed?: number | null;
+  split?: RunSplit | null;
+  datasetId?: number | null;
+  datasetFingerprint?: string | null;
+  backend?: string | null;
+  notes?: string | null;
+}
+
+export interface ListRunsOptions {
+  status?: RunStatus;
+  tag?: string;
+  limit?: number;
+  offset?: number;
+}
+
+export interface EpochInput {
+  epoch: number;
+  trainLoss: number | null;
+  trainAccuracy: number | null;
+  valLoss?: number | null;
+  valAccuracy?: number | null;
+  learningRate?: number | null;
+  durationMs?: number | null;
+  samplesPerSec?: number | null;
+}
+
+export interface EpochRecord {
+  runId: number;
+  epoch: number;
+  trainLoss: number | null;
+  trainAccuracy: number | null;
+  valLoss: number | null;
+  valAccuracy: number | null;
+  learningRate: number | null;
+  durationMs: number | null;
+  samplesPerSec: number | null;
+  createdAt: string;
+}
+
+export type EvaluationSplit = 'val' | 'test';
+
+export interface ClassMetrics {
+  label: Emotion;
+  precision: number;
+  recall: number;
+  f1: number;
+  support: number;
+}
+
+export interface EvaluationInput {
+  runId: number;
+  split: EvaluationSplit;
+  epoch?: number | null;
+  accuracy: number;
+  /** Unweighted average recall (mean of per-class recalls). */
+  uar: number;
+  macroF1: number;
+  weightedF1: number;
+  /** confusion[true][predicted], EMOTIONS × EMOTIONS counts. */
+  confusion: number[][];
+  /** One entry per emotion, in EMOTIONS order. */
+  perClass: ClassMetrics[];
+}
+
+export interface EvaluationRecord extends Required<EvaluationInput> {
+  id: number;
+  epoch: number | null;
+  createdAt: string;
+}
+
+export type ModelKind = 'checkpoint' | 'best' | 'export';
+
+export interface ModelInput {
+  runId: number;
+  kind: ModelKind;
+  path: string;
+  epoch?: number | null;
+  /** Value of the metric that selected this model (e.g. val accuracy), if any. */
+  metric?: number | null;
+  metricName?: string | null;
+}
+
+export interface ModelRecord {
+  id: number;
+  runId: number;
+  kind: ModelKind;
+  path: string;
+  epoch: number | null;
+  metric: number | null;
+  metricName: string | null;
+  createdAt: string;
+}
+
+export interface DatasetFileInput {
+  /** Path relative to the dataset root (or absolute for loose files). */
+  path: string;
+  /** Index into EMOTIONS, or null when the file has no usable label. */
+  label: number | null;
+  speaker: string | null;
+  /** 'speech' | 'song' for RAVDESS; null when the format has no such notion. */
+  vocalChannel: string | null;
+  contentHash: string | null;
+  durationSec: number | null;
+  /** Why the file cannot be used (unreadable, too short…), or null when it is fine. */
+  problem: string | null;
+}
+
+export interface DatasetFileRecord extends DatasetFileInput {
+  id: number;
+  datasetId: number;
+}
+
+export interface DatasetInput {
+  name: string;
+  /** Absolute folder the dataset was scanned from; identifies the dataset. */
+  root: string;
+  format: string;
+  /** Hash over the files' paths, labels and content hashes: what a run records to be reproducible. */
+  fingerprint: string;
+  /** When given, replaces the dataset's file list (in the same transaction). */
+  files?: DatasetFileInput[];
+}
+
+export interface DatasetRecord {
+  id: number;
+  name: string;
+  root: string;
+  format: string;
+  fingerprint: string;
+  fileCount: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface LiveSessionInput {
+  modelId?: number | null;
+  runId?: number | null;
+  device?: string | null;
+  /** Feature / smoothing settings the session ran with. */
+  config?: unknown;
+}
+
+export interface LiveSessionRecord {
+  id: number;
+  modelId: number | null;
+  runId: number | null;
+  device: string | null;
+  config: unknown;
+  startedAt: string;
+  endedAt: string | null;
+  predictionCount: number;
+}
+
+export interface LivePredictionInput {
+  /** Seconds since the session started (end of the analysed window). */
+  t: number;
+  /** Probabilities in EMOTIONS order. */
+  probs: number[];
+  /** Index of the winning emotion. */
+  top: number;
+  confidence: number;
+  rms: number | null;
+  voiced: boolean;
+  latencyMs: number | null;
+}
+
+export interface LivePredictionRecord extends LivePredictionInput {
+  id: number;
+  sessionId: number;
+}
