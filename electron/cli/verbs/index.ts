@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { registerFeatures } from './features.js';
+import { registerRuns } from './runs.js';
 
 /** Every `ser` verb, in the order `ser --help` lists them. */
-export const verbs: Array<(program: Command) => void> = [registerFeatures];
+export const verbs: Array<(program: Command) => void> = [registerFeatures, registerRuns];

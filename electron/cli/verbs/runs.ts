@@ -1,0 +1,373 @@
+/**
+ * `ser runs`: the experiment history kept in the SQLite store.
+ *   ser runs [--json]                     list, newest first
+ *   ser runs show <id> [--json]           one run: config, split, epochs, evaluations
+ *   ser runs export <id> --format csv|json
+ *   ser runs delete <id> [--yes]
+ *   ser runs tag <id> <tag...> · untag <id> <tag> · note <id> <text...>
+ * Every subcommand takes --db <path> (default: SER_DB, else the app's experiments.db).
+ */
+import { existsSync, writeFileSync } from 'node:fs';
+import { createInterface } from 'node:readline/promises';
+import type { Command } from 'commander';
+import { SerError } from '../../engine/errors.js';
+import { defaultDbPath } from '../../engine/store/db-path.js';
+import { openStore, type Store } from '../../engine/store/store.js';
+import type { EpochRecord, EvaluationRecord, RunRecord, RunSummary } from '../../engine/store/records.js';
+import { UsageError, printJson } from '../output.js';
+
+interface DbOptions {
+  db?: string;
+  json?: boolean;
+}
+
+/** The `ser runs --json` contract: exactly these keys, nulls where unknown. */
+export interface RunListItem {
+  id: number;
+  name: string;
+  status: string;
+  epochsDone: number;
+  bestValAccuracy: number | null;
+  testAccuracy: number | null;
+  durationMs: number | null;
+  backend: string | null;
+  startedAt: string | null;
+}
+
+export function toListItem(r: RunSummary): RunListItem {
+  return {
+    id: r.id,
+    name: r.name,
+    status: r.status,
+    epochsDone: r.epochsDone,
+    bestValAccuracy: r.bestValAccuracy,
+    testAccuracy: r.testAccuracy,
+    durationMs: r.durationMs,
+    backend: r.backend,
+    startedAt: r.startedAt,
+  };
+}
+
+function dbPath(opts: DbOptions): string {
+  return opts.db ?? defaultDbPath();
+}
+
+function parseRunId(raw: string): number {
+  if (!/^\d+$/.test(raw.trim()) || Number(raw) < 1) throw new UsageError(`a run id is a positive integer, got '${raw}'`);
+  return Number(raw);
+}
+
+/** Opens the store for one command and always closes it. A missing file is "no such run", not a new DB. */
+function withStore<T>(opts: DbOptions, fn: (store: Store) => T): T {
+  const path = dbPath(opts);
+  const store = openStore(path, { mustExist: true });
+  try {
+    return fn(store);
+  } finally {
+    store.close();
+  }
+}
+
+function requireRun(store: Store, id: number): RunRecord {
+  const run = store.runs.get(id);
+  if (!run) throw new SerError('not-found', `no run with id ${id} in ${store.path}`, { id });
+  return run;
+}
+
+function missingDbAsNoRun(opts: DbOptions, id: number): void {
+  const path = dbPath(opts);
+  if (!existsSync(path)) throw new SerError('not-found', `no run with id ${id} (no database at ${path}; pass --db or set SER_DB)`, { id });
+}
+
+// ---------- formatting ----------
+
+function pct(v: number | null): string {
+  return v === null ? '–' : `${(v * 100).toFixed(1)}%`;
+}
+
+function num(v: number | null, digits: number): string {
+  return v === null ? '–' : v.toFixed(digits);
+}
+
+export function formatDuration(ms: number | null): string {
+  if (ms === null) return '–';
+  const s = Math.round(ms / 1000);
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m ${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(m / 60)}h ${String(m % 60).padStart(2, '0')}m`;
+}
+
+function localTime(isoString: string | null): string {
+  if (isoString === null) return '–';
+  const d = new Date(isoString);
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}`;
+}
+
+function truncate(s: string, max: number): string {
+  return s.length <= max ? s : s.slice(0, max - 1) + '…';
+}
+
+/** Left-aligned text columns, right-aligned numeric ones, two spaces apart. */
+export function table(header: string[], rows: string[][], rightAligned: ReadonlySet<number> = new Set()): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (rightAligned.has(i) ? c.padStart(widths[i]) : c.padEnd(widths[i])))
+      .join('  ')
+      .trimEnd();
+  return [line(header), ...rows.map(line)].join('\n') + '\n';
+}
+
+function listTable(runs: RunSummary[]): string {
+  return table(
+    ['ID', 'NAME', 'STATUS', 'EPOCHS', 'BEST VAL', 'TEST', 'DURATION', 'BACKEND', 'STARTED'],
+    runs.map((r) => [
+      String(r.id),
+      truncate(r.name, 32),
+      r.status,
+      String(r.epochsDone),
+      pct(r.bestValAccuracy),
+      pct(r.testAccuracy),
+      formatDuration(r.durationMs),
+      r.backend ?? '–',
+      localTime(r.startedAt),
+    ]),
+    new Set([0, 3, 4, 5, 6]),
+  );
+}
+
+function epochsTable(epochs: EpochRecord[]): string {
+  return table(
+    ['EPOCH', 'TRAIN LOSS', 'TRAIN ACC', 'VAL LOSS', 'VAL ACC', 'LR', 'TIME', 'SAMPLES/S'],
+    epochs.map((e) => [
+      String(e.epoch),
+      num(e.trainLoss, 4),
+      pct(e.trainAccuracy),
+      num(e.valLoss, 4),
+      pct(e.valAccuracy),
+      e.learningRate === null ? '–' : e.learningRate.toExponential(2),
+      formatDuration(e.durationMs),
+      num(e.samplesPerSec, 1),
+    ]),
+    new Set([0, 1, 2, 3, 4, 5, 6, 7]),
+  );
+}
+
+function speakers(list: unknown): string {
+  if (!Array.isArray(list)) return '–';
+  const shown = list.slice(0, 8).map(String).join(', ');
+  return `${list.length} (${shown}${list.length > 8 ? ', …' : ''})`;
+}
+
+function showText(run: RunRecord, epochs: EpochRecord[], evaluations: EvaluationRecord[]): string {
+  const out: string[] = [];
+  const field = (k: string, v: string) => out.push(`  ${k.padEnd(10)} ${v}`);
+  out.push(`run ${run.id}  ${run.name}  [${run.status}]`);
+  field('created', localTime(run.createdAt));
+  field('started', localTime(run.startedAt));
+  field('ended', localTime(run.endedAt));
+  if (run.startedAt && run.endedAt) field('duration', formatDuration(Date.parse(run.endedAt) - Date.parse(run.startedAt)));
+  field('backend', run.backend ?? '–');
+  field('seed', run.seed === null ? '–' : String(run.seed));
+  field('dataset', run.datasetId === null ? '–' : `#${run.datasetId}${run.datasetFingerprint ? `  fingerprint ${run.datasetFingerprint}` : ''}`);
+  field('app', run.appVersion);
+  if (run.pid !== null) field('process', `pid ${run.pid}${run.host ? ` on ${run.host}` : ''}`);
+  field('tags', run.tags.length ? run.tags.join(', ') : '–');
+  if (run.notes) field('notes', run.notes);
+  if (run.error) field('error', run.error);
+  if (run.split) {
+    field('split', `train ${speakers(run.split.trainSpeakers)}`);
+    field('', `val   ${speakers(run.split.valSpeakers)}`);
+    field('', `test  ${speakers(run.split.testSpeakers)}`);
+  }
+  out.push('config');
+  out.push(...JSON.stringify(run.config, null, 2).split('\n').map((l) => `  ${l}`));
+  out.push(`epochs (${epochs.length})`);
+  if (epochs.length) out.push(...epochsTable(epochs).trimEnd().split('\n').map((l) => `  ${l}`));
+  out.push(`evaluations (${evaluations.length})`);
+  for (const e of evaluations) {
+    out.push(
+      `  ${e.split.padEnd(4)} epoch ${e.epoch ?? '–'}: accuracy ${pct(e.accuracy)}, UAR ${pct(e.uar)}, macro F1 ${num(e.macroF1, 3)}, weighted F1 ${num(e.weightedF1, 3)}`,
+    );
+  }
+  return out.join('\n') + '\n';
+}
+
+const CSV_COLUMNS = ['run_id', 'epoch', 'train_loss', 'train_accuracy', 'val_loss', 'val_accuracy', 'learning_rate', 'duration_ms', 'samples_per_sec', 'created_at'] as const;
+
+export function epochsCsv(epochs: EpochRecord[]): string {
+  const cell = (v: number | string | null) => (v === null ? '' : String(v));
+  const lines = [CSV_COLUMNS.join(',')];
+  for (const e of epochs) {
+    lines.push(
+      [e.runId, e.epoch, e.trainLoss, e.trainAccuracy, e.valLoss, e.valAccuracy, e.learningRate, e.durationMs, e.samplesPerSec, e.createdAt].map(cell).join(','),
+    );
+  }
+  return lines.join('\n') + '\n';
+}
+
+function runDetail(store: Store, id: number): RunRecord & { epochs: EpochRecord[]; evaluations: EvaluationRecord[] } {
+  const run = requireRun(store, id);
+  return { ...run, epochs: store.runs.epochs(id), evaluations: store.evaluations.listForRun(id) };
+}
+
+async function confirm(question: string): Promise<boolean> {
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    const answer = await rl.question(question);
+    return /^y(es)?$/i.test(answer.trim());
+  } finally {
+    rl.close();
+  }
+}
+
+// ---------- commands ----------
+
+const DB_HELP = 'experiments database (default: $SER_DB, else experiments.db of the app)';
+
+export function registerRuns(program: Command): void {
+  const runs = program
+    .command('runs')
+    .description('list training runs and inspect, export, tag, annotate or delete them')
+    .argument('[command]', 'show | export | delete | tag | untag | note (none: list the runs)')
+    .option('--json', 'print a JSON array')
+    .option('--db <path>', DB_HELP)
+    .action((sub: string | undefined, opts: DbOptions) => {
+      if (sub !== undefined) throw new UsageError(`unknown runs command '${sub}' (expected show, export, delete, tag, untag or note)`);
+      const path = dbPath(opts);
+      if (!existsSync(path)) {
+        if (opts.json) printJson([]);
+        else process.stdout.write(`no runs yet (no database at ${path})\n`);
+        return;
+      }
+      const list = withStore(opts, (store) => store.runs.list());
+      if (opts.json) printJson(list.map(toListItem));
+      else process.stdout.write(list.length ? listTable(list) : `no runs in ${path}\n`);
+    });
+
+  runs
+    .command('show')
+    .description('one run with its config, split, epochs and evaluations')
+    .argument('<id>', 'run id')
+    .option('--json', 'print one JSON object: the run, plus epochs and evaluations')
+    .option('--db <path>', DB_HELP)
+    .action((rawId: string, _o: DbOptions, cmd: Command) => {
+      const opts = cmd.optsWithGlobals<DbOptions>();
+      const id = parseRunId(rawId);
+      missingDbAsNoRun(opts, id);
+      const detail = withStore(opts, (store) => runDetail(store, id));
+      if (opts.json) printJson(detail);
+      else process.stdout.write(showText(detail, detail.epochs, detail.evaluations));
+    });
+
+  runs
+    .command('export')
+    .description('export a run: csv = one row per epoch; json = the run with epochs and evaluations')
+    .argument('<id>', 'run id')
+    .option('--format <format>', 'csv or json', 'csv')
+    .option('--out <file>', 'write to this file instead of stdout')
+    .option('--db <path>', DB_HELP)
+    .action((rawId: string, _o: unknown, cmd: Command) => {
+      const opts = cmd.optsWithGlobals<DbOptions & { format: string; out?: string }>();
+      const id = parseRunId(rawId);
+      if (opts.format !== 'csv' && opts.format !== 'json') throw new UsageError(`option --format expects csv or json, got '${opts.format}'`);
+      missingDbAsNoRun(opts, id);
+      const detail = withStore(opts, (store) => runDetail(store, id));
+      const text = opts.format === 'csv' ? epochsCsv(detail.epochs) : JSON.stringify(detail, null, 2) + '\n';
+      if (opts.out) {
+        try {
+          writeFileSync(opts.out, text);
+        } catch (err) {
+          throw new SerError('io', `cannot write ${opts.out}: ${(err as Error).message}`);
+        }
+        process.stderr.write(`wrote run ${id} (${detail.epochs.length} epochs) to ${opts.out}\n`);
+      } else process.stdout.write(text);
+    });
+
+  runs
+    .command('delete')
+    .description('delete a run with its epochs, evaluations and model records (model files stay on disk)')
+    .argument('<id>', 'run id')
+    .option('-y, --yes', 'do not ask for confirmation')
+    .option('--db <path>', DB_HELP)
+    .action(async (rawId: string, _o: unknown, cmd: Command) => {
+      const opts = cmd.optsWithGlobals<DbOptions & { yes?: boolean }>();
+      const id = parseRunId(rawId);
+      missingDbAsNoRun(opts, id);
+      const run = withStore(opts, (store) => ({ ...requireRun(store, id), epochs: store.runs.epochs(id).length }));
+      if (!opts.yes) {
+        if (!process.stdin.isTTY) throw new UsageError(`refusing to delete run ${id} without confirmation: pass --yes`);
+        const ok = await confirm(`Delete run ${id} '${run.name}' (${run.status}, ${run.epochs} epochs)? [y/N] `);
+        if (!ok) {
+          process.stderr.write('not deleted\n');
+          return;
+        }
+      }
+      const deleted = withStore(opts, (store) => store.runs.delete(id));
+      if (!deleted) throw new SerError('not-found', `no run with id ${id}`, { id });
+      process.stdout.write(`deleted run ${id} '${run.name}'\n`);
+    });
+
+  runs
+    .command('tag')
+    .description('add tags to a run')
+    .argument('<id>', 'run id')
+    .argument('<tag...>', 'tags (no spaces or commas)')
+    .option('--db <path>', DB_HELP)
+    .action((rawId: string, tags: string[], _o: unknown, cmd: Command) => {
+      const opts = cmd.optsWithGlobals<DbOptions>();
+      const id = parseRunId(rawId);
+      missingDbAsNoRun(opts, id);
+      const run = withStore(opts, (store) => {
+        requireRun(store, id);
+        return store.runs.addTags(id, tags);
+      });
+      process.stdout.write(`run ${id} tags: ${run.tags.join(', ')}\n`);
+    });
+
+  runs
+    .command('untag')
+    .description('remove a tag from a run')
+    .argument('<id>', 'run id')
+    .argument('<tag>', 'tag to remove')
+    .option('--db <path>', DB_HELP)
+    .action((rawId: string, tag: string, _o: unknown, cmd: Command) => {
+      const opts = cmd.optsWithGlobals<DbOptions>();
+      const id = parseRunId(rawId);
+      missingDbAsNoRun(opts, id);
+      const { removed, run } = withStore(opts, (store) => {
+        requireRun(store, id);
+        const removed = store.runs.removeTag(id, tag);
+        return { removed, run: store.runs.require(id) };
+      });
+      if (!removed) process.stderr.write(`run ${id} had no tag '${tag}'\n`);
+      process.stdout.write(`run ${id} tags: ${run.tags.length ? run.tags.join(', ') : '(none)'}\n`);
+    });
+
+  runs
+    .command('note')
+    .description('set the notes of a run (an empty text clears them)')
+    .argument('<id>', 'run id')
+    .argument('<text...>', 'the note (words are joined with spaces)')
+    .option('--db <path>', DB_HELP)
+    .action((rawId: string, words: string[], _o: unknown, cmd: Command) => {
+      const opts = cmd.optsWithGlobals<DbOptions>();
+      const id = parseRunId(rawId);
+      missingDbAsNoRun(opts, id);
+      const run = withStore(opts, (store) => {
+        requireRun(store, id);
+        return store.runs.setNotes(id, words.join(' '));
+      });
+      process.stdout.write(run.notes ? `run ${id} notes: ${run.notes}\n` : `run ${id} notes cleared\n`);
+    });
+
+  // Keep usage errors of the subcommands on one line, like the rest of `ser`.
+  for (const sub of runs.commands) {
+    sub.configureOutput({
+      writeOut: (s) => process.stdout.write(s),
+      writeErr: (s) => process.stderr.write(s.split('\n').filter(Boolean)[0] + '\n'),
+    });
+  }
+}
