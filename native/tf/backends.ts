@@ -8,6 +8,9 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
+// tfjs-core's Node bundle registers no gradient functions; tfjs-layers' bundle registers all of core's (into the
+// shared global registry) when loaded. Import it here so gradients exist whatever the caller imported.
+import '@tensorflow/tfjs-layers';
 import { SerError } from '../../electron/engine/errors.js';
 import { registerWasmTrainingKernels } from './wasm/register.js';
 
@@ -99,9 +102,16 @@ async function tryLoad(name: BackendName): Promise<string | undefined> {
       console.warn = warn;
     }
     if (!ok) throw new Error(warnings.filter((w) => !w.startsWith('Initialization of backend')).join('\n') || `backend '${tfjsName[name]}' failed to initialise`);
+    // The cpu backend prints a multi-line "install tfjs-node" banner on first use; `ser backends` says it better.
+    if (name === 'cpu') (tf.findBackend('cpu') as unknown as { firstUse?: boolean }).firstUse = false;
     return undefined;
   } catch (err) {
-    const reason = firstLine(err);
+    const code = (err as NodeJS.ErrnoException | undefined)?.code;
+    const pkg = nodePackage[name];
+    const reason =
+      pkg && code === 'ERR_MODULE_NOT_FOUND' && firstLine(err).includes(pkg)
+        ? `${pkg} is not installed (optional dependency: its install downloads libtensorflow, which failed or was skipped)`
+        : firstLine(err);
     loadFailures.set(name, reason);
     return reason;
   }

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { registerFeatures } from './features.js';
+import { registerBackends } from './backends.js';
 import { registerRuns } from './runs.js';
 
 /** Every `ser` verb, in the order `ser --help` lists them. */
-export const verbs: Array<(program: Command) => void> = [registerFeatures, registerRuns];
+export const verbs: Array<(program: Command) => void> = [registerFeatures, registerBackends, registerRuns];

@@ -3,16 +3,15 @@
  * ops a training step needs, or slow ones). Called once when the wasm backend is loaded; idempotent.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { replaceKernel } from './backend.js';
+import { conv2DBackpropFilterConfig } from './conv2d_backprop_filter.js';
+import { conv2DBackpropInputConfig } from './conv2d_backprop_input.js';
 
-const kernels: tf.KernelConfig[] = [];
+const kernels: tf.KernelConfig[] = [conv2DBackpropFilterConfig, conv2DBackpropInputConfig];
 let registered = false;
 
 export function registerWasmTrainingKernels(): void {
   if (registered) return;
   registered = true;
-  for (const k of kernels) {
-    // Replace wasm's own version where it has a slow one.
-    if (tf.getKernel(k.kernelName, 'wasm')) tf.unregisterKernel(k.kernelName, 'wasm');
-    tf.registerKernel(k);
-  }
+  for (const k of kernels) replaceKernel(k);
 }

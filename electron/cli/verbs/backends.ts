@@ -1,0 +1,23 @@
+/** `ser backends [--json]`: which TensorFlow.js backends load here, which one the app would pick, and why not the others. */
+import type { Command } from 'commander';
+import { listBackends, selectBackend } from '../../../native/tf/backends.js';
+import { printJson } from '../output.js';
+
+export function registerBackends(program: Command): void {
+  program
+    .command('backends')
+    .description('list the TensorFlow.js backends (tensorflow-gpu, tensorflow, wasm, cpu): available or why not, and the one selected')
+    .option('--json', 'print one JSON object: {"backends":[{name, available, reason?, selected?}]}')
+    .action(async (opts: { json?: boolean }) => {
+      await selectBackend();
+      const backends = await listBackends();
+      if (opts.json) {
+        printJson({ backends });
+        return;
+      }
+      for (const b of backends) {
+        const mark = b.selected ? '*' : ' ';
+        process.stdout.write(`${mark} ${b.name.padEnd(15)} ${b.available ? 'available' : `unavailable: ${b.reason}`}\n`);
+      }
+    });
+}
