@@ -15,16 +15,19 @@ export const DEFAULT_BUSY_TIMEOUT_MS = 3000;
 interface HeaderInfo {
   userVersion: number;
   applicationId: number;
-  /** Whether the file holds anything beyond a bare header (tables, pages). */
-  empty: boolean;
+  /** Whether the schema holds any table (only looked up when version and application id are 0). */
+  hasTables: boolean;
 }
 
 const SQLITE_MAGIC = 'SQLite format 3\0';
 
-/** Reads user_version / application_id straight from the 100-byte header: opening nothing, creating nothing. */
-function readHeader(path: string): HeaderInfo | 'not-sqlite' {
-  const size = statSync(path).size;
-  if (size === 0) return { userVersion: 0, applicationId: 0, empty: true };
+/**
+ * What the file is, without changing it: user_version / application_id come from the 100-byte header when
+ * that is the whole truth; a read-only connection is used only when a non-empty -wal may hold newer
+ * commits, or to look for tables in an unversioned file. Nothing here writes to the main file.
+ */
+function inspect(path: string, busyTimeoutMs: number): HeaderInfo | 'not-sqlite' {
+  if (statSync(path).size === 0) return { userVersion: 0, applicationId: 0, hasTables: false };
   const buf = Buffer.alloc(100);
   const fd = openSync(path, 'r');
   try {
@@ -33,20 +36,17 @@ function readHeader(path: string): HeaderInfo | 'not-sqlite' {
   } finally {
     closeSync(fd);
   }
-  return { userVersion: buf.readUInt32BE(60), applicationId: buf.readUInt32BE(68), empty: false };
-}
-
-/** The authoritative version: a non-empty -wal file may hold commits the main file has not seen yet. */
-function readVersion(path: string, busyTimeoutMs: number): HeaderInfo | 'not-sqlite' {
-  const header = readHeader(path);
+  const header = { userVersion: buf.readUInt32BE(60), applicationId: buf.readUInt32BE(68) };
   const wal = `${path}-wal`;
-  if (header === 'not-sqlite' || !existsSync(wal) || statSync(wal).size === 0) return header;
+  const walHasData = existsSync(wal) && statSync(wal).size > 0;
+  const unversioned = header.userVersion === 0 && header.applicationId === 0;
+  if (!walHasData && !unversioned) return { ...header, hasTables: true };
   const db = new Database(path, { readonly: true, fileMustExist: true, timeout: busyTimeoutMs });
   try {
     return {
       userVersion: db.pragma('user_version', { simple: true }) as number,
       applicationId: db.pragma('application_id', { simple: true }) as number,
-      empty: false,
+      hasTables: hasTables(db),
     };
   } finally {
     db.close();
@@ -66,7 +66,8 @@ function refuseIfNotOurs(path: string, info: HeaderInfo): void {
       { path, userVersion: info.userVersion, supported: LATEST_VERSION },
     );
   }
-  if (info.applicationId !== 0 && info.applicationId !== APPLICATION_ID) {
+  const foreignTables = info.userVersion === 0 && info.applicationId === 0 && info.hasTables;
+  if (foreignTables || (info.applicationId !== 0 && info.applicationId !== APPLICATION_ID)) {
     throw new SerError('unsupported', `${path} is a SQLite database of another application; pass --db with a Vox Affect database path`, {
       path,
       applicationId: info.applicationId,
@@ -86,7 +87,7 @@ export function openConnection(path: string, opts: ConnectionOptions): Database.
   if (!exists && opts.mustExist) throw new SerError('not-found', `no database at ${path}; pass --db or set SER_DB to an existing experiments database`, { path });
   if (!exists && !existsSync(dirname(path))) throw new SerError('io', `cannot create ${path}: folder ${dirname(path)} does not exist`, { path });
   if (exists) {
-    const info = guard(path, null, () => readVersion(path, opts.busyTimeoutMs));
+    const info = guard(path, null, () => inspect(path, opts.busyTimeoutMs));
     if (info === 'not-sqlite') throw new SerError('corrupt', `${path} is not a SQLite database; pass --db with a Vox Affect database path`, { path });
     refuseIfNotOurs(path, info);
   }
@@ -98,16 +99,14 @@ export function openConnection(path: string, opts: ConnectionOptions): Database.
     guard(path, conn, () => {
       conn.pragma(`busy_timeout = ${Math.round(opts.busyTimeoutMs)}`);
       conn.pragma('foreign_keys = ON');
+      // Again on this connection, before anything writes: another process may have changed the file since `inspect`.
+      const version = conn.pragma('user_version', { simple: true }) as number;
+      const appId = conn.pragma('application_id', { simple: true }) as number;
+      refuseIfNotOurs(path, { userVersion: version, applicationId: appId, hasTables: version === 0 && appId === 0 && hasTables(conn) });
       // Readers never block the writer and a killed writer leaves only a WAL to replay on next open.
       conn.pragma('journal_mode = WAL');
       // In WAL mode NORMAL survives any process crash (SIGKILL); only an OS crash may drop the last commits.
       conn.pragma('synchronous = NORMAL');
-      const version = conn.pragma('user_version', { simple: true }) as number;
-      const appId = conn.pragma('application_id', { simple: true }) as number;
-      refuseIfNotOurs(path, { userVersion: version, applicationId: appId, empty: false });
-      if (version === 0 && appId === 0 && hasTables(conn)) {
-        throw new SerError('unsupported', `${path} is a SQLite database of another application (it has tables but no Vox Affect schema); pass --db with another path`, { path });
-      }
       migrate(conn);
     });
     return conn;
