@@ -2,13 +2,13 @@
  * The paper's CNN-LSTM, built with tfjs-layers from a ModelConfig. Input: float32 [B, chunks, melBands, frames, 1]
  * (NHWC per chunk). Output: softmax probabilities [B, classes].
  *
- *   fold time into batch → 4 × (Conv 3×3 'same' → BatchNorm → ReLU → MaxPool p×p → Dropout)
+ *   fold time into batch → 4 × (Conv 3×3 'same' → BatchNorm+ReLU (one fused layer) → MaxPool p×p → Dropout)
  *   → unfold to [B, chunks, features] → LSTM (→ optional bidirectional) → Dropout → Dense softmax
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { initializers, layers, model as functionalModel, input, type LayersModel, type SymbolicTensor } from '@tensorflow/tfjs-layers';
 import { resolveModelConfig, type ModelConfig } from './config.js';
-import { FoldTime, UnfoldTime } from './layers.js';
+import { BatchNormRelu, FoldTime, UnfoldTime } from './layers.js';
 
 /** Deterministic per-layer seeds derived from the config seed (undefined → tfjs' Math.random). */
 function seeder(seed: number | undefined): () => number | undefined {
@@ -27,10 +27,7 @@ export function buildModel(partial: Partial<ModelConfig> = {}): LayersModel {
   cfg.filters.forEach((filters, i) => {
     const n = i + 1;
     h = layers.conv2d({ filters, kernelSize: 3, padding: 'same', kernelInitializer: glorot(), name: `conv${n}` }).apply(h) as SymbolicTensor;
-    h = layers
-      .batchNormalization({ axis: -1, momentum: cfg.bnMomentum, epsilon: cfg.bnEpsilon, name: `bn${n}` })
-      .apply(h) as SymbolicTensor;
-    h = layers.reLU({ name: `relu${n}` }).apply(h) as SymbolicTensor;
+    h = new BatchNormRelu({ momentum: cfg.bnMomentum, epsilon: cfg.bnEpsilon, relu: true, name: `bn_relu${n}` }).apply(h) as SymbolicTensor;
     h = layers.maxPooling2d({ poolSize: cfg.pools[i], strides: cfg.pools[i], padding: 'valid', name: `pool${n}` }).apply(h) as SymbolicTensor;
     if (cfg.convDropout > 0) h = layers.dropout({ rate: cfg.convDropout, name: `drop${n}` }).apply(h) as SymbolicTensor;
   });

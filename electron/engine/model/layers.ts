@@ -6,7 +6,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { serialization } from '@tensorflow/tfjs-core';
-import { layers } from '@tensorflow/tfjs-layers';
+import { initializers, layers, type LayerVariable } from '@tensorflow/tfjs-layers';
+import { batchNormTrain } from '../../../native/tf/ops/batch_norm.js';
 
 type Shape = (number | null)[];
 
@@ -61,6 +62,66 @@ export class UnfoldTime extends layers.Layer {
   }
 }
 
+/**
+ * BatchNorm over the channel axis followed by ReLU, as one layer so training runs one fused kernel each way
+ * (native/tf/ops/batch_norm.ts) instead of tfjs' generic BatchNorm gradient. Same weights and semantics as
+ * Keras' BatchNormalization (+ ReLU): gamma, beta, moving_mean, moving_variance; moving = m·moving + (1−m)·batch,
+ * except that, like PyTorch, the moving variance takes the unbiased batch variance.
+ */
+export class BatchNormRelu extends layers.Layer {
+  static readonly className = 'VoxBatchNormRelu';
+  readonly momentum: number;
+  readonly epsilon: number;
+  readonly relu: boolean;
+  private gamma!: LayerVariable;
+  private beta!: LayerVariable;
+  private movingMean!: LayerVariable;
+  private movingVariance!: LayerVariable;
+
+  constructor(args: { momentum: number; epsilon: number; relu?: boolean; name?: string }) {
+    super(args);
+    this.momentum = args.momentum;
+    this.epsilon = args.epsilon;
+    this.relu = args.relu ?? true;
+  }
+
+  override build(inputShape: Shape | Shape[]): void {
+    const s = single(inputShape);
+    const c = s[s.length - 1] as number;
+    this.gamma = this.addWeight('gamma', [c], 'float32', initializers.ones());
+    this.beta = this.addWeight('beta', [c], 'float32', initializers.zeros());
+    this.movingMean = this.addWeight('moving_mean', [c], 'float32', initializers.zeros(), undefined, false);
+    this.movingVariance = this.addWeight('moving_variance', [c], 'float32', initializers.ones(), undefined, false);
+    this.built = true;
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: { training?: boolean }): tf.Tensor {
+    const x = one(inputs);
+    const gamma = this.gamma.read() as tf.Tensor1D;
+    const beta = this.beta.read() as tf.Tensor1D;
+    if (!kwargs.training) {
+      return tf.tidy(() => {
+        const y = tf.batchNorm(x, this.movingMean.read(), this.movingVariance.read(), beta, gamma, this.epsilon);
+        return this.relu ? tf.relu(y) : y;
+      });
+    }
+    const { y, mean, variance } = batchNormTrain(x, gamma, beta, { epsilon: this.epsilon, relu: this.relu });
+    const n = x.size / x.shape[x.shape.length - 1];
+    tf.tidy(() => {
+      const m = this.momentum;
+      this.movingMean.write(tf.add(tf.mul(this.movingMean.read(), m), tf.mul(mean, 1 - m)));
+      const unbiased = tf.mul(variance, n > 1 ? n / (n - 1) : 1);
+      this.movingVariance.write(tf.add(tf.mul(this.movingVariance.read(), m), tf.mul(unbiased, 1 - m)));
+    });
+    return y;
+  }
+
+  override getConfig(): serialization.ConfigDict {
+    return { ...super.getConfig(), momentum: this.momentum, epsilon: this.epsilon, relu: this.relu };
+  }
+}
+
+serialization.registerClass(BatchNormRelu);
 serialization.registerClass(FoldTime);
 serialization.registerClass(UnfoldTime);
 

@@ -1,0 +1,111 @@
+/**
+ * `batchNormTrain(x, gamma, beta, {epsilon, relu})`: training-mode batch normalisation over the last axis with an
+ * optional fused ReLU, returning y and the batch mean/variance (for the moving averages). On `wasm` and `cpu` it is
+ * one kernel forward and one backward (./batch_norm_math.ts); elsewhere (tfjs-node) it is composed of tf ops with
+ * the same closed-form gradient.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { bnBackward, bnForward } from './batch_norm_math.js';
+import { memoryOf } from './memory.js';
+
+export const BatchNormTrain = 'VoxBatchNormTrain';
+export const BatchNormTrainGrad = 'VoxBatchNormTrainGrad';
+
+export interface BatchNormAttrs {
+  epsilon: number;
+  relu: boolean;
+}
+
+function channels(t: tf.TensorInfo): number {
+  return t.shape[t.shape.length - 1];
+}
+
+function kernels(backendName: 'wasm' | 'cpu'): tf.KernelConfig[] {
+  return [
+    {
+      kernelName: BatchNormTrain,
+      backendName,
+      kernelFunc: ({ inputs, backend, attrs }) => {
+        const { x, gamma, beta } = inputs as { x: tf.TensorInfo; gamma: tf.TensorInfo; beta: tf.TensorInfo };
+        const { epsilon, relu } = attrs as unknown as BatchNormAttrs;
+        const C = channels(x);
+        const mem = memoryOf(backendName, backend);
+        const y = mem.alloc(x.shape);
+        const mean = mem.alloc([C]);
+        const variance = mem.alloc([C]);
+        bnForward(mem.view(x), mem.view(y), mem.view(gamma), mem.view(beta), C, epsilon, relu, mem.view(mean), mem.view(variance));
+        return [y, mean, variance];
+      },
+    },
+    {
+      kernelName: BatchNormTrainGrad,
+      backendName,
+      kernelFunc: ({ inputs, backend, attrs }) => {
+        const { dy, x, y, gamma, mean, variance } = inputs as Record<string, tf.TensorInfo>;
+        const { epsilon, relu } = attrs as unknown as BatchNormAttrs;
+        const C = channels(x);
+        const mem = memoryOf(backendName, backend);
+        const dx = mem.alloc(x.shape);
+        const dgamma = mem.alloc([C]);
+        const dbeta = mem.alloc([C]);
+        bnBackward(mem.view(dy), mem.view(x), mem.view(y), mem.view(gamma), mem.view(mean), mem.view(variance), C, epsilon, relu, mem.view(dx), mem.view(dgamma), mem.view(dbeta));
+        return [dx, dgamma, dbeta];
+      },
+    },
+  ];
+}
+
+let registered = false;
+
+/** Registers the kernels (wasm and cpu) and the gradient; idempotent. */
+export function registerBatchNormKernels(): void {
+  if (registered) return;
+  registered = true;
+  for (const b of ['wasm', 'cpu'] as const) for (const k of kernels(b)) tf.registerKernel(k);
+  tf.registerGradient({
+    kernelName: BatchNormTrain,
+    inputsToSave: ['x', 'gamma'],
+    outputsToSave: [true, true, true],
+    gradFunc: (dy, saved, attrs) => {
+      const [x, gamma, y, mean, variance] = saved;
+      const dyY = Array.isArray(dy) ? dy[0] : dy;
+      const [dx, dgamma, dbeta] = tf.engine().runKernel(BatchNormTrainGrad, { dy: dyY, x, y, gamma, mean, variance }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
+      return { x: () => dx, gamma: () => dgamma, beta: () => dbeta };
+    },
+  });
+}
+
+registerBatchNormKernels();
+
+/** The same computation from tf ops, for backends without our kernels. */
+function composite(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor1D, { epsilon, relu }: BatchNormAttrs): { y: tf.Tensor; mean: tf.Tensor1D; variance: tf.Tensor1D } {
+  const axes = x.shape.slice(0, -1).map((_, i) => i);
+  const { mean, variance } = tf.moments(x, axes);
+  const f = tf.customGrad(((xi: tf.Tensor, g: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
+    const inv = tf.rsqrt(tf.add(variance, epsilon));
+    const xhat = tf.mul(tf.sub(xi, mean), inv);
+    const pre = tf.add(tf.mul(xhat, g), b);
+    const value = relu ? tf.relu(pre) : pre;
+    save([xhat, inv, g, value]);
+    return {
+      value,
+      gradFunc: (dy: tf.Tensor, [xh, iv, gg, out]: tf.Tensor[]) => {
+        const dz = relu ? tf.mul(dy, tf.step(out)) : dy;
+        const n = xh.size / xh.shape[xh.shape.length - 1];
+        const dbeta = tf.sum(dz, axes);
+        const dgamma = tf.sum(tf.mul(dz, xh), axes);
+        const dx = tf.mul(tf.mul(gg, iv), tf.sub(tf.sub(dz, tf.div(dbeta, n)), tf.mul(xh, tf.div(dgamma, n))));
+        return [dx, dgamma, dbeta];
+      },
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return { y: f(x, gamma, beta), mean: mean as tf.Tensor1D, variance: variance as tf.Tensor1D };
+}
+
+export function batchNormTrain(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor1D, attrs: BatchNormAttrs): { y: tf.Tensor; mean: tf.Tensor1D; variance: tf.Tensor1D } {
+  if (tf.getKernel(BatchNormTrain, tf.getBackend())) {
+    const [y, mean, variance] = tf.engine().runKernel(BatchNormTrain, { x, gamma, beta }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
+    return { y, mean: mean as tf.Tensor1D, variance: variance as tf.Tensor1D };
+  }
+  return composite(x, gamma, beta, attrs);
+}
