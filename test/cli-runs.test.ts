@@ -1,4 +1,5 @@
 /** The `ser runs` contract, run as a user runs it (built CLI, real SQLite file in a temp dir). */
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,7 +8,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { EMOTIONS } from '../electron/engine/labels.js';
 import { LATEST_VERSION } from '../electron/engine/store/migrations.js';
 import { openStore } from '../electron/engine/store/store.js';
-import { runSer } from './helpers/ser.js';
+import { runSer, serBin } from './helpers/ser.js';
+
+const hasScript = spawnSync('script', ['--version']).status === 0;
 
 const dir = mkdtempSync(join(tmpdir(), 'ser-cli-runs-'));
 const db = join(dir, 'experiments.db');
@@ -165,6 +168,29 @@ describe('ser runs', () => {
     expect(ok.stdout).toContain(`deleted run ${ids.done}`);
     const left = JSON.parse((await runSer(['runs', '--json', '--db', db])).stdout) as Array<{ id: number }>;
     expect(left.map((x) => x.id)).toEqual([ids.queued, ids.live]);
+  });
+
+  it.skipIf(!hasScript)('delete asks on a TTY and only deletes on yes', async () => {
+    const path = join(dir, 'tty.db');
+    const s = openStore(path);
+    const r = s.runs.create({ name: 'ask me', config: {} });
+    s.runs.setStatus(r.id, 'cancelled');
+    s.close();
+    // `script` gives the CLI a pseudo-terminal, as a user's shell would.
+    const onTty = (answer: string) =>
+      execFileSync('script', ['-qec', `'${process.execPath}' '${serBin}' runs delete ${r.id} --db '${path}'`, '/dev/null'], { input: `${answer}\n`, encoding: 'utf8' });
+    const count = () => {
+      const st = openStore(path);
+      try {
+        return st.runs.list().length;
+      } finally {
+        st.close();
+      }
+    };
+    expect(onTty('n')).toContain(`Delete run ${r.id} 'ask me'`);
+    expect(count()).toBe(1);
+    expect(onTty('y')).toContain(`deleted run ${r.id}`);
+    expect(count()).toBe(0);
   });
 
   it('marks runs of dead processes interrupted when it opens the database', async () => {
