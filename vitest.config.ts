@@ -7,6 +7,6 @@ export default defineConfig({
     hookTimeout: 120_000,
     // Native modules (better-sqlite3, naudiodon) and tfjs-wasm are happier in forked processes than in threads.
     pool: 'forks',
-    reporters: ['default'],
+    reporters: ['default', './test/reporters/summary.ts'],
   },
 });

@@ -22,11 +22,13 @@ interface WasmDecoded {
   channelData: Float32Array[];
   samplesDecoded: number;
   sampleRate: number;
+  bitDepth?: number;
   errors: Array<{ message: string }>;
 }
 interface WasmDecoder {
   ready: Promise<void>;
-  decodeFile(data: Uint8Array): Promise<WasmDecoded>;
+  decodeFile?(data: Uint8Array): Promise<WasmDecoded>;
+  decode?(data: Uint8Array): WasmDecoded | Promise<WasmDecoded>;
   free(): void;
 }
 
@@ -39,7 +41,7 @@ async function decodeWithWasm(format: Exclude<AudioFormat, 'wav'>, bytes: Uint8A
     await decoder.ready;
     let res: WasmDecoded;
     try {
-      res = await decoder.decodeFile(bytes);
+      res = await (decoder.decodeFile ? decoder.decodeFile(bytes) : decoder.decode!(bytes));
     } catch (err) {
       throw new SerError('corrupt', `${file}: cannot decode ${format.toUpperCase()} data (${(err as Error).message}); the file looks damaged`);
     }
@@ -47,7 +49,16 @@ async function decodeWithWasm(format: Exclude<AudioFormat, 'wav'>, bytes: Uint8A
       const why = res.errors[0]?.message ? ` (${res.errors[0].message})` : '';
       throw new SerError('corrupt', `${file}: no audio could be decoded from this ${format.toUpperCase()} file${why}; it is empty or damaged`);
     }
-    const channels = res.channelData.map((c) => c.subarray(0, res.samplesDecoded));
+    let channels = res.channelData.map((c) => c.subarray(0, res.samplesDecoded));
+    if (format === 'flac' && res.bitDepth && res.bitDepth > 1 && res.bitDepth <= 32) {
+      // The FLAC decoder scales integers by 1/(2^(b−1) − 1); libsndfile (hence librosa) by 1/2^(b−1).
+      const k = (2 ** (res.bitDepth - 1) - 1) / 2 ** (res.bitDepth - 1);
+      channels = channels.map((c) => {
+        const o = new Float32Array(c.length);
+        for (let i = 0; i < c.length; i++) o[i] = c[i]! * k;
+        return o;
+      });
+    }
     return { sampleRate: res.sampleRate, channels, totalFrames: res.samplesDecoded, format };
   } finally {
     decoder.free();

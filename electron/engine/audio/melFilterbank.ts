@@ -57,6 +57,10 @@ export function melFilterbank(opts: MelFilterbankOptions): MelFilterbank {
   const melFreqs = new Float64Array(nMels + 2);
   const step = (maxMel - minMel) / (nMels + 1); // np.linspace(min_mel, max_mel, n_mels + 2)
   for (let i = 0; i < nMels + 2; i++) melFreqs[i] = melToHz(i === nMels + 1 ? maxMel : i * step + minMel);
+  // mel→Hz(Hz→mel(f)) is f up to libm rounding, which can land the top edge a hair above fmax and give
+  // the Nyquist bin a 1e-18 weight that librosa (whose rounding lands below) does not have: pin the ends.
+  melFreqs[0] = fmin;
+  melFreqs[nMels + 1] = fmax;
   const start = new Int32Array(nMels);
   const weights: Float32Array[] = [];
   for (let m = 0; m < nMels; m++) {

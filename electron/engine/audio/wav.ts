@@ -84,6 +84,12 @@ export function readWavInfo(bytes: Uint8Array, file = 'input'): WavInfo {
   throw new SerError('corrupt', `${file}: WAV file has no audio data chunk (truncated?)`);
 }
 
+/** Kept tiny and monomorphic so V8 optimises it on first use (the 16-bit path is the common one). */
+function deinterleave16(s: Int16Array, channel: number, stride: number, out: Float32Array): void {
+  const n = out.length;
+  for (let i = 0, j = channel; i < n; i++, j += stride) out[i] = s[j]! * (1 / 32768);
+}
+
 /** Decodes `window` (default: whole file) to per-channel float32. */
 export function decodeWav(bytes: Uint8Array, file = 'input', window: FrameWindow = { start: 0 }): DecodedAudio {
   const info = readWavInfo(bytes, file);
@@ -99,17 +105,15 @@ export function decodeWav(bytes: Uint8Array, file = 'input', window: FrameWindow
   const bps = Math.ceil(bits / 8);
 
   if (formatTag === WAVE_FORMAT_PCM && bits === 16) {
-    // Fast path (RAVDESS and most recorders): aligned Int16Array view when possible.
+    // Fast path (RAVDESS and most recorders): an Int16Array view; headers with odd-sized chunks leave the
+    // data unaligned, so copy it to an aligned buffer first (a memcpy is far cheaper than DataView reads).
+    const stride = blockAlign >> 1;
     const aligned = ((bytes.byteOffset + base) & 1) === 0;
-    if (aligned) {
-      const s = new Int16Array(bytes.buffer, bytes.byteOffset + base, n * (blockAlign >> 1));
-      const stride = blockAlign >> 1;
-      for (let c = 0; c < nch; c++) {
-        const ch = out[c]!;
-        for (let i = 0, j = c; i < n; i++, j += stride) ch[i] = s[j]! / 32768;
-      }
-      return { sampleRate: info.sampleRate, channels: out, totalFrames: info.frames, format: 'wav' };
-    }
+    const s = aligned
+      ? new Int16Array(bytes.buffer, bytes.byteOffset + base, n * stride)
+      : new Int16Array(bytes.slice(base, base + n * blockAlign).buffer, 0, n * stride);
+    for (let c = 0; c < nch; c++) deinterleave16(s, c, stride, out[c]!);
+    return { sampleRate: info.sampleRate, channels: out, totalFrames: info.frames, format: 'wav' };
   }
   for (let c = 0; c < nch; c++) {
     const ch = out[c]!;
