@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { registerFeatures } from './features.js';
 import { registerBackends } from './backends.js';
+import { registerBench } from './bench.js';
 import { registerRuns } from './runs.js';
 
 /** Every `ser` verb, in the order `ser --help` lists them. */
-export const verbs: Array<(program: Command) => void> = [registerFeatures, registerBackends, registerRuns];
+export const verbs: Array<(program: Command) => void> = [registerFeatures, registerBackends, registerBench, registerRuns];

@@ -58,4 +58,3 @@ function config(backendName: 'wasm' | 'cpu'): tf.KernelConfig {
 }
 
 export const maxPoolGradWasmConfig = config('wasm');
-export const maxPoolGradCpuConfig = config('cpu');
