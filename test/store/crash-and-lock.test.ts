@@ -95,10 +95,10 @@ describe('locks between processes', () => {
   it('waits out a short lock held by another process', async () => {
     const path = join(dir, 'short-lock.db');
     openStore(path).close();
-    const locker = start('locker.ts', [path, '700']);
+    const locker = start('locker.ts', [path, '2000']);
     await locker.waitFor((l) => l.startsWith('locked'));
     const t0 = performance.now();
-    const store = openStore(path, { busyTimeoutMs: 5000 });
+    const store = openStore(path, { busyTimeoutMs: 10_000 });
     const waited = performance.now() - t0;
     try {
       expect(waited).toBeGreaterThan(100); // it did have to wait for the holder
