@@ -231,10 +231,12 @@ export function registerRuns(program: Command): void {
   const runs = program
     .command('runs')
     .description('list training runs and inspect, export, tag, annotate or delete them')
-    .argument('[command]', 'show | export | delete | tag | untag | note (none: list the runs)')
     .option('--json', 'print a JSON array')
     .option('--db <path>', DB_HELP)
-    .action((sub: string | undefined, opts: DbOptions) => {
+    // Without a subcommand, list; a word that is no subcommand gets a usage error naming the valid ones.
+    .allowExcessArguments(true)
+    .action((opts: DbOptions, cmd: Command) => {
+      const sub = cmd.args[0];
       if (sub !== undefined) throw new UsageError(`unknown runs command '${sub}' (expected show, export, delete, tag, untag or note)`);
       const path = dbPath(opts);
       if (!existsSync(path)) {
