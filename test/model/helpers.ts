@@ -31,3 +31,15 @@ export function pattern(shape: number[], freq: number, offset = 0): tf.Tensor {
   const size = shape.reduce((a, b) => a * b, 1);
   return tf.tensor(Float32Array.from({ length: size }, (_, i) => Math.sin(i * freq + offset) + 0.1 * Math.cos(i * 0.013)), shape);
 }
+
+/** Max |a−b| − rtol·max|b|, which must be ≤ atol: relative where values are large, absolute where they are ~0. */
+export function excess(a: ArrayLike<number>, b: ArrayLike<number>, rtol: number): number {
+  if (a.length !== b.length) return Infinity;
+  let err = 0;
+  let scale = 0;
+  for (let i = 0; i < a.length; i++) {
+    err = Math.max(err, Math.abs(a[i] - b[i]));
+    scale = Math.max(scale, Math.abs(b[i]));
+  }
+  return err - rtol * scale;
+}

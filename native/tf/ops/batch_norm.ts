@@ -78,7 +78,7 @@ export function registerBatchNormKernels(): void {
 registerBatchNormKernels();
 
 /** The same computation from tf ops, for backends without our kernels. */
-function composite(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor1D, { epsilon, relu }: BatchNormAttrs): { y: tf.Tensor; mean: tf.Tensor1D; variance: tf.Tensor1D } {
+export function batchNormTrainComposite(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor1D, { epsilon, relu }: BatchNormAttrs): { y: tf.Tensor; mean: tf.Tensor1D; variance: tf.Tensor1D } {
   const axes = x.shape.slice(0, -1).map((_, i) => i);
   const { mean, variance } = tf.moments(x, axes);
   const f = tf.customGrad(((xi: tf.Tensor, g: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
@@ -107,5 +107,5 @@ export function batchNormTrain(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor
     const [y, mean, variance] = tf.engine().runKernel(BatchNormTrain, { x, gamma, beta }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
     return { y, mean: mean as tf.Tensor1D, variance: variance as tf.Tensor1D };
   }
-  return composite(x, gamma, beta, attrs);
+  return batchNormTrainComposite(x, gamma, beta, attrs);
 }

@@ -1,0 +1,134 @@
+/**
+ * Training on wasm (with our kernels) against cpu (tfjs' reference kernels): fused BatchNorm+ReLU and MaxPoolGrad
+ * kernels, a whole step's gradients, the same losses over a short run with the same seed, and learning a separable
+ * generated set. Small configs keep the cpu backend (slow convolution gradients) and CI fast.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs-core';
+import { selectBackend } from '../../native/tf/backends.js';
+import { batchNormTrain, batchNormTrainComposite } from '../../native/tf/ops/batch_norm.js';
+import { buildModel, createTrainer, predict, type ModelConfig } from '../../electron/engine/model/index.js';
+import { excess, onBackend, pattern, relErr } from './helpers.js';
+
+const small: Partial<ModelConfig> = { chunks: 3, melBands: 16, frames: 12, filters: [4, 6], pools: [2, 3], lstmUnits: 8, classes: 3, convDropout: 0, lstmDropout: 0, seed: 11 };
+
+beforeAll(async () => {
+  await selectBackend({ backend: 'cpu' });
+  await selectBackend({ backend: 'wasm' });
+});
+
+function data(n: number, cfg: Partial<ModelConfig>, seed: number): { xs: tf.Tensor; ys: tf.Tensor } {
+  // Class k: a horizontal band of energy at mel rows [4k, 4k+4) on top of noise — separable, but only through the convs.
+  const [T, H, W, K] = [cfg.chunks!, cfg.melBands!, cfg.frames!, cfg.classes!];
+  const x = new Float32Array(n * T * H * W);
+  const labels: number[] = [];
+  let s = seed;
+  const rnd = () => ((s = (s * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff) - 0.5;
+  for (let i = 0; i < n; i++) {
+    const k = i % K;
+    labels.push(k);
+    for (let t = 0; t < T; t++) for (let h = 0; h < H; h++) for (let w = 0; w < W; w++) x[((i * T + t) * H + h) * W + w] = rnd() + (h >= 4 * k && h < 4 * k + 4 ? 1.5 : 0);
+  }
+  return { xs: tf.tensor(x, [n, T, H, W, 1]), ys: tf.oneHot(tf.tensor1d(labels, 'int32'), K) };
+}
+
+describe('fused BatchNorm+ReLU kernel', () => {
+  for (const relu of [true, false]) {
+    it(`matches the composed-ops version on wasm (relu ${relu}), values and gradients`, async () => {
+      const run = (fused: boolean) => () => {
+        const x = tf.add(tf.mul(pattern([3, 5, 7, 6], 0.29), 2), 3);
+        const gamma = pattern([6], 0.7, 1);
+        const beta = pattern([6], 0.5, 2);
+        const w = pattern([3, 5, 7, 6], 0.041, 3);
+        const f = (a: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => {
+          const r = (fused ? batchNormTrain : batchNormTrainComposite)(a, g as tf.Tensor1D, b as tf.Tensor1D, { epsilon: 1e-5, relu });
+          return tf.sum(tf.mul(r.y, w));
+        };
+        const r = (fused ? batchNormTrain : batchNormTrainComposite)(x, gamma as tf.Tensor1D, beta as tf.Tensor1D, { epsilon: 1e-5, relu });
+        return [r.y, r.mean, r.variance, ...tf.grads(f)([x, gamma, beta])];
+      };
+      const a = await onBackend('wasm', run(true));
+      const b = await onBackend('wasm', run(false));
+      a.forEach((v, i) => expect(relErr(v, b[i]), `output ${i}`).toBeLessThan(1e-4));
+    });
+  }
+});
+
+describe('MaxPoolGrad kernel', () => {
+  for (const [shape, size, stride, pad] of [
+    [[2, 8, 8, 3], 2, 2, 'valid'],
+    [[1, 9, 7, 2], 3, 2, 'same'],
+    [[1, 12, 13, 5], 4, 4, 'valid'],
+    [[2, 7, 7, 1], 3, 1, 'same'],
+  ] as const) {
+    it(`matches cpu for ${shape.join('×')}, pool ${size} stride ${stride} ${pad}`, async () => {
+      const f = () => {
+        const x = pattern([...shape], 0.173);
+        const dy = tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(a as tf.Tensor4D, size, stride, pad), 2)))(x);
+        return [dy];
+      };
+      const [w] = await onBackend('wasm', f);
+      const [c] = await onBackend('cpu', f);
+      expect(relErr(w, c)).toBeLessThan(1e-4);
+    });
+  }
+});
+
+describe('training step', () => {
+  it('computes the same loss and gradients on wasm and cpu (micro-batches of 3 in a batch of 5)', async () => {
+    const grads = () => {
+      const m = buildModel(small);
+      const { xs, ys } = data(5, small, 3);
+      const tr = createTrainer(m);
+      const { loss, grads } = tr.gradients(xs, ys, { microBatch: 3 });
+      const out = [tf.scalar(loss), ...m.trainableWeights.map((w) => grads[w.read().name])];
+      m.dispose();
+      return out;
+    };
+    const w = await onBackend('wasm', grads);
+    const c = await onBackend('cpu', grads);
+    expect(w.length).toBe(c.length);
+    // Conv biases feeding a BatchNorm have a true gradient of 0 (BN removes the mean): only rounding noise is left
+    // in them, hence the absolute tolerance next to the relative one.
+    w.forEach((g, i) => expect(excess(g, c[i], 2e-3), `tensor ${i}`).toBeLessThan(1e-5));
+  });
+
+  it('reaches the same losses on wasm and cpu over 15 SGD steps with the same seed and data', async () => {
+    const losses = () => {
+      const m = buildModel(small);
+      const { xs, ys } = data(12, small, 5);
+      const tr = createTrainer(m, { learningRate: 0.05 });
+      const l: number[] = [];
+      for (let i = 0; i < 15; i++) l.push(tr.step(xs, ys, { microBatch: 6 }).loss);
+      m.dispose();
+      return [tf.tensor1d(l)];
+    };
+    const [w] = await onBackend('wasm', losses);
+    const [c] = await onBackend('cpu', losses);
+    expect(w[14]).toBeLessThan(w[0]);
+    expect(relErr(w, c)).toBeLessThan(1e-2);
+  });
+
+  it('learns a separable generated set on wasm: loss falls, test accuracy far above chance', async () => {
+    await tf.setBackend('wasm');
+    const cfg = { ...small, convDropout: 0.1, lstmDropout: 0.1 };
+    const m = buildModel(cfg);
+    const train = data(48, cfg, 7);
+    const test = data(30, cfg, 99);
+    const tr = createTrainer(m, { optimizer: 'adam', learningRate: 0.01, weightDecay: 1e-4 });
+    const losses: number[] = [];
+    for (let step = 0; step < 200; step++) {
+      const i = (step * 16) % 48;
+      const xb = tf.slice(train.xs, i, 16);
+      const yb = tf.slice(train.ys, i, 16);
+      losses.push(tr.step(xb, yb, { microBatch: 8 }).loss);
+      tf.dispose([xb, yb]);
+    }
+    const p = predict(m, test.xs);
+    const acc = tf.tidy(() => tf.mean(tf.cast(tf.equal(tf.argMax(p, 1), tf.argMax(test.ys, 1)), 'float32')).dataSync()[0]);
+    const first = losses.slice(0, 10).reduce((a, b) => a + b) / 10;
+    const last = losses.slice(-10).reduce((a, b) => a + b) / 10;
+    expect(last).toBeLessThan(first * 0.5);
+    expect(acc).toBeGreaterThan(0.8); // chance is 1/3
+  });
+});
