@@ -3,6 +3,7 @@ import { registerFeatures } from './features.js';
 import { registerBackends } from './backends.js';
 import { registerBench } from './bench.js';
 import { registerRuns } from './runs.js';
+import { registerDataset } from './dataset.js';
 
 /** Every `ser` verb, in the order `ser --help` lists them. */
-export const verbs: Array<(program: Command) => void> = [registerFeatures, registerBackends, registerBench, registerRuns];
+export const verbs: Array<(program: Command) => void> = [registerFeatures, registerBackends, registerBench, registerRuns, registerDataset];

@@ -1,0 +1,184 @@
+/**
+ * `ser dataset`: scan a folder of clips, preview splits, extract (cache) features.
+ *   ser dataset scan <dir> [--json] [--include-song] [--db path] [--no-save]
+ *   ser dataset extract <dir> [--json] [--workers N] [--include-song]
+ *   ser dataset split <dir> [--split random|speaker] [--seed N] [--test-speakers a,b] [--val-speakers c] [--folds K --fold k] [--json]
+ */
+import type { Command } from 'commander';
+import { defaultDataDir } from '../../engine/dataDir.js';
+import { EMOTIONS } from '../../engine/labels.js';
+import { FeatureCache } from '../../engine/dataset/featureCache.js';
+import { recordScan } from '../../engine/dataset/record.js';
+import { scanDataset, statCachePath, usableFiles, type ScanResult } from '../../engine/dataset/scan.js';
+import { makeSplit, type SplitSpec } from '../../engine/dataset/splits.js';
+import { defaultDbPath } from '../../engine/store/db-path.js';
+import { openStore } from '../../engine/store/store.js';
+import { parseNumber, printJson, UsageError } from '../output.js';
+import { formatMs, progressBar } from '../progress.js';
+
+interface ScanOpts {
+  json?: boolean;
+  includeSong?: boolean;
+  db?: string;
+  save?: boolean;
+}
+
+async function runScan(dir: string, opts: { json?: boolean; includeSong?: boolean }): Promise<ScanResult> {
+  const bar = progressBar('scanning ', 1, { enabled: !opts.json && Boolean(process.stderr.isTTY) });
+  let totalSet = false;
+  try {
+    return await scanDataset(dir, {
+      includeSong: Boolean(opts.includeSong),
+      statCacheFile: statCachePath(defaultDataDir(), dir),
+      onProgress: (done, total) => {
+        if (!totalSet) {
+          bar.setTotal(total);
+          totalSet = true;
+        }
+        bar.update(done, { detail: '' });
+      },
+    });
+  } finally {
+    bar.stop();
+  }
+}
+
+function printScanHuman(scan: ScanResult): void {
+  const s = scan.summary;
+  const lines = [
+    `${s.root}`,
+    `  format        ${s.format}`,
+    `  audio files   ${s.files} (${s.usable} usable${s.byVocalChannel.song ? `, ${s.byVocalChannel.song} song` : ''}${s.problems.length ? `, ${s.problems.length} with problems` : ''})`,
+    `  by emotion    ${EMOTIONS.map((e) => `${e} ${s.byEmotion[e]}`).join(' · ')}`,
+    `  speakers      ${Object.keys(s.bySpeaker).length}: ${Object.entries(s.bySpeaker).map(([k, v]) => `${k}:${v}`).join(' ')}`,
+    `  fingerprint   ${s.fingerprint.slice(0, 16)}…`,
+  ];
+  if (s.problems.length) {
+    lines.push('  problems:');
+    for (const p of s.problems.slice(0, 50)) lines.push(`    ${p.file}: ${p.reason}`);
+    if (s.problems.length > 50) lines.push(`    … and ${s.problems.length - 50} more (--json lists all)`);
+  }
+  process.stdout.write(lines.join('\n') + '\n');
+}
+
+function parseSpeakers(raw: string | undefined): string[] | undefined {
+  if (raw === undefined) return undefined;
+  const list = raw.split(',').map((s) => s.trim()).filter(Boolean);
+  if (list.length === 0) throw new UsageError('speaker lists look like 21,22,23');
+  return list;
+}
+
+export function registerDataset(program: Command): void {
+  const ds = program.command('dataset').description('scan datasets, preview splits, cache features');
+
+  ds.command('scan')
+    .description('find and check the audio files of a dataset folder (RAVDESS, CREMA-D, TESS, SAVEE or folder-per-label)')
+    .argument('<dir>', 'dataset folder')
+    .option('--include-song', 'keep RAVDESS song clips (excluded from speech datasets by default)')
+    .option('--json', 'print one JSON object')
+    .option('--db <path>', 'experiment database to record the dataset in (default: SER_DB or experiments.db)')
+    .option('--no-save', 'do not record the dataset in the database')
+    .action(async (dir: string, opts: ScanOpts) => {
+      const scan = await runScan(dir, opts);
+      if (opts.save !== false) {
+        const store = openStore(opts.db ?? defaultDbPath());
+        try {
+          recordScan(store, scan);
+        } finally {
+          store.close();
+        }
+      }
+      if (opts.json) printJson(scan.summary);
+      else printScanHuman(scan);
+    });
+
+  ds.command('extract')
+    .description('compute and cache the features of every usable file (parallel; reused by every run)')
+    .argument('<dir>', 'dataset folder')
+    .option('--include-song', 'keep RAVDESS song clips')
+    .option('--workers <n>', 'worker threads (default: one per core)')
+    .option('--json', 'print one JSON object')
+    .action(async (dir: string, opts: { json?: boolean; includeSong?: boolean; workers?: string }) => {
+      const workers = opts.workers === undefined ? undefined : parseNumber('--workers', opts.workers, { min: 0, max: 64, integer: true });
+      const t0 = performance.now();
+      const scan = await runScan(dir, opts);
+      const scanMs = performance.now() - t0;
+      const files = usableFiles(scan.files);
+      const cache = new FeatureCache(defaultDataDir());
+      const bar = progressBar('features ', files.length, { enabled: !opts.json && Boolean(process.stderr.isTTY) });
+      const res = await cache.ensure(
+        files.map((f) => ({ absPath: f.absPath, contentHash: f.contentHash! })),
+        { ...(workers === undefined ? {} : { workers }), onProgress: (p) => bar.update(p.done, { detail: `${p.cached} cached, ${p.computed} computed${p.failed ? `, ${p.failed} failed` : ''}` }) },
+      );
+      bar.stop();
+      const out = {
+        root: scan.summary.root,
+        files: files.length,
+        cached: res.cached,
+        computed: res.computed,
+        failed: res.failed,
+        workers: res.workers,
+        scanMs: Math.round(scanMs),
+        extractMs: Math.round(res.ms),
+        ms: Math.round(performance.now() - t0),
+        cacheDir: cache.root,
+      };
+      if (opts.json) printJson(out);
+      else {
+        process.stdout.write(
+          `${out.files} files: ${out.cached} already cached, ${out.computed} computed on ${out.workers} worker${out.workers === 1 ? '' : 's'}${out.failed.length ? `, ${out.failed.length} failed` : ''}\n` +
+            `scan ${formatMs(out.scanMs)}, features ${formatMs(out.extractMs)}, total ${formatMs(out.ms)}\ncache: ${out.cacheDir}\n`,
+        );
+        for (const f of out.failed) process.stdout.write(`  ${f.file}: ${f.reason}\n`);
+      }
+      if (out.failed.length && out.computed === 0 && out.cached === 0) process.exitCode = 1;
+    });
+
+  ds.command('split')
+    .description('preview the train / validation / test split a run would use')
+    .argument('<dir>', 'dataset folder')
+    .option('--split <kind>', 'random (stratified 80/10/10, the paper) or speaker (speaker-independent)', 'random')
+    .option('--seed <n>', 'random seed', '42')
+    .option('--test-speakers <list>', 'speaker split: test speakers, e.g. 21,22,23,24')
+    .option('--val-speakers <list>', 'speaker split: validation speakers, e.g. 19,20')
+    .option('--folds <k>', 'speaker split: k-fold by speaker')
+    .option('--fold <i>', 'speaker split: which fold (0-based) is the test part')
+    .option('--include-song', 'keep RAVDESS song clips')
+    .option('--json', 'print one JSON object')
+    .action(async (dir: string, opts: { split: string; seed: string; testSpeakers?: string; valSpeakers?: string; folds?: string; fold?: string; json?: boolean; includeSong?: boolean }) => {
+      if (opts.split !== 'random' && opts.split !== 'speaker') throw new UsageError(`--split must be random or speaker, got '${opts.split}'`);
+      const seed = parseNumber('--seed', opts.seed, { integer: true, min: 0 });
+      const spec: SplitSpec =
+        opts.split === 'random'
+          ? { kind: 'random', seed }
+          : {
+              kind: 'speaker',
+              seed,
+              ...(opts.testSpeakers ? { testSpeakers: parseSpeakers(opts.testSpeakers)! } : {}),
+              ...(opts.valSpeakers ? { valSpeakers: parseSpeakers(opts.valSpeakers)! } : {}),
+              ...(opts.folds ? { folds: parseNumber('--folds', opts.folds, { integer: true, min: 2 }) } : {}),
+              ...(opts.fold ? { fold: parseNumber('--fold', opts.fold, { integer: true, min: 0 }) } : {}),
+            };
+      const scan = await runScan(dir, { json: true, includeSong: Boolean(opts.includeSong) });
+      const files = usableFiles(scan.files);
+      const split = makeSplit(files.map((f) => ({ label: f.emotion!, ...(f.speaker ? { speaker: f.speaker } : {}) })), spec);
+      const count = (idx: number[]) => Object.fromEntries(EMOTIONS.map((e) => [e, idx.filter((i) => files[i]!.emotion === e).length]));
+      const out = {
+        kind: split.kind,
+        seed: split.seed,
+        fingerprint: scan.summary.fingerprint,
+        train: { files: split.train.length, speakers: split.trainSpeakers, byEmotion: count(split.train) },
+        val: { files: split.val.length, speakers: split.valSpeakers, byEmotion: count(split.val) },
+        test: { files: split.test.length, speakers: split.testSpeakers, byEmotion: count(split.test) },
+      };
+      if (opts.json) printJson(out);
+      else {
+        process.stdout.write(`${split.kind} split (seed ${seed})\n`);
+        for (const part of ['train', 'val', 'test'] as const) {
+          const p = out[part];
+          process.stdout.write(`  ${part.padEnd(5)} ${String(p.files).padStart(5)} files  speakers ${p.speakers.join(',')}\n`);
+        }
+        if (split.kind === 'random') process.stdout.write('  note: a random split puts the same speakers in train and test; results overstate accuracy on new voices.\n');
+      }
+    });
+}

@@ -1,0 +1,43 @@
+/**
+ * Feature-extraction worker: reads a file, checks it is still the content the scan hashed, computes the
+ * mel dB and writes it to the cache. Replies with ok or the reason, one message per job.
+ */
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { parentPort, workerData } from 'node:worker_threads';
+import { FeatureExtractor, type FeatureConfig } from '../audio/features.js';
+import { dirname } from 'node:path';
+
+export interface ExtractWorkerData {
+  /** `<dataDir>/features/<configHash>` */
+  dataDirRoot: string;
+  config: FeatureConfig;
+}
+export interface ExtractJob {
+  id: number;
+  absPath: string;
+  contentHash: string;
+}
+export type ExtractReply = { id: number; ok: true; ms: number } | { id: number; ok: false; message: string };
+
+if (parentPort) {
+  const port = parentPort;
+  const data = workerData as ExtractWorkerData;
+  const { FeatureCache } = await import('./featureCache.js');
+  // featureCache.root is <dataDir>/features/<hash>; rebuild the cache from its data dir.
+  const cache = new FeatureCache(dirname(dirname(data.dataDirRoot)), data.config);
+  const fx = new FeatureExtractor(data.config);
+  port.on('message', async (job: ExtractJob) => {
+    const t0 = performance.now();
+    try {
+      const bytes = await readFile(job.absPath);
+      const hash = createHash('sha256').update(bytes).digest('hex');
+      if (hash !== job.contentHash) throw new Error(`${job.absPath}: the file changed since the dataset was scanned; scan it again`);
+      const f = await fx.fromBytes(bytes, job.absPath);
+      cache.write(job.contentHash, f.melDb);
+      port.postMessage({ id: job.id, ok: true, ms: performance.now() - t0 } satisfies ExtractReply);
+    } catch (err) {
+      port.postMessage({ id: job.id, ok: false, message: (err as Error).message } satisfies ExtractReply);
+    }
+  });
+}

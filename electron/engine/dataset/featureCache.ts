@@ -1,0 +1,192 @@
+/**
+ * On-disk cache of mel-dB features (post mel/dB, pre-scaler), so a 1000-epoch run never recomputes a
+ * spectrogram. Key = file content hash + feature-config hash: editing a file or changing any feature
+ * parameter misses the cache; renaming or moving a file does not. One small file per clip,
+ * `<dataDir>/features/<configHash>/<ab>/<contentHash>.mel`, written atomically (temp + rename), with a
+ * 16-byte header checked on read so a torn or foreign file is recomputed, never trusted.
+ */
+import { mkdirSync, readFileSync, renameSync, writeFileSync, existsSync, unlinkSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { dirname, join } from 'node:path';
+import { featureConfigHash, FeatureExtractor, PAPER_FEATURES, type FeatureConfig } from '../audio/features.js';
+import { startWorker } from '../workers/spawn.js';
+import type { ExtractJob, ExtractReply, ExtractWorkerData } from './extractWorker.js';
+
+const MAGIC = 0x31465856; // 'VXF1' little-endian
+const HEADER = 16;
+
+export interface CacheEntryRef {
+  absPath: string;
+  contentHash: string;
+}
+
+export interface ExtractProgress {
+  done: number;
+  total: number;
+  cached: number;
+  computed: number;
+  failed: number;
+  file: string;
+  elapsedMs: number;
+  /** Estimated ms left, from the pace of the files computed so far. */
+  etaMs: number;
+}
+
+export interface ExtractSummary {
+  total: number;
+  cached: number;
+  computed: number;
+  failed: Array<{ file: string; reason: string }>;
+  ms: number;
+  workers: number;
+}
+
+export class FeatureCache {
+  readonly root: string;
+  readonly config: FeatureConfig;
+  readonly configHash: string;
+  readonly nMels: number;
+  readonly nFrames: number;
+
+  constructor(dataDir: string, config: FeatureConfig = PAPER_FEATURES) {
+    this.config = config;
+    this.configHash = featureConfigHash(config);
+    this.root = join(dataDir, 'features', this.configHash);
+    this.nMels = config.mel.nMels;
+    this.nFrames = 1 + Math.floor(Math.floor(config.duration * config.mel.sampleRate) / config.mel.hopLength);
+  }
+
+  pathFor(contentHash: string): string {
+    if (!/^[0-9a-f]{16,}$/.test(contentHash)) throw new Error(`bad content hash '${contentHash}'`);
+    return join(this.root, contentHash.slice(0, 2), `${contentHash}.mel`);
+  }
+
+  has(contentHash: string): boolean {
+    return existsSync(this.pathFor(contentHash));
+  }
+
+  /** The cached nMels × nFrames mel dB, or undefined when absent or unusable. */
+  read(contentHash: string): Float32Array | undefined {
+    let buf: Buffer;
+    try {
+      buf = readFileSync(this.pathFor(contentHash));
+    } catch {
+      return undefined;
+    }
+    const n = this.nMels * this.nFrames;
+    if (buf.length !== HEADER + 4 * n || buf.readUInt32LE(0) !== MAGIC || buf.readUInt32LE(4) !== this.nMels || buf.readUInt32LE(8) !== this.nFrames) return undefined;
+    const out = new Float32Array(n);
+    new Uint8Array(out.buffer).set(buf.subarray(HEADER));
+    return out;
+  }
+
+  write(contentHash: string, melDb: Float32Array): void {
+    const n = this.nMels * this.nFrames;
+    if (melDb.length !== n) throw new RangeError(`feature cache: expected ${n} values, got ${melDb.length}`);
+    const path = this.pathFor(contentHash);
+    mkdirSync(dirname(path), { recursive: true });
+    const buf = Buffer.allocUnsafe(HEADER + 4 * n);
+    buf.writeUInt32LE(MAGIC, 0);
+    buf.writeUInt32LE(this.nMels, 4);
+    buf.writeUInt32LE(this.nFrames, 8);
+    buf.writeUInt32LE(0, 12);
+    Buffer.from(melDb.buffer, melDb.byteOffset, melDb.byteLength).copy(buf, HEADER);
+    const tmp = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+    try {
+      writeFileSync(tmp, buf);
+      renameSync(tmp, path);
+    } catch (err) {
+      try {
+        unlinkSync(tmp);
+      } catch {
+        /* nothing to clean */
+      }
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOSPC') throw new Error(`disk full while writing the feature cache in ${this.root}; free some space and run again (files done so far are kept)`);
+      throw err;
+    }
+  }
+
+  /**
+   * Makes sure every file has cached features, computing the missing ones on worker threads (one per core
+   * by default). Failures are collected per file; the rest goes on.
+   */
+  async ensure(files: CacheEntryRef[], opts: { workers?: number; onProgress?: (p: ExtractProgress) => void } = {}): Promise<ExtractSummary> {
+    const t0 = performance.now();
+    const todo = files.filter((f) => !this.has(f.contentHash));
+    const summary: ExtractSummary = { total: files.length, cached: files.length - todo.length, computed: 0, failed: [], ms: 0, workers: 0 };
+    let done = summary.cached;
+    const report = (file: string) => {
+      const elapsedMs = performance.now() - t0;
+      const rate = summary.computed + summary.failed.length > 0 ? elapsedMs / (summary.computed + summary.failed.length) : 0;
+      opts.onProgress?.({ done, total: files.length, cached: summary.cached, computed: summary.computed, failed: summary.failed.length, file, elapsedMs, etaMs: rate * (files.length - done) });
+    };
+    if (todo.length === 0) {
+      report('');
+      summary.ms = performance.now() - t0;
+      return summary;
+    }
+    const nWorkers = Math.max(0, Math.min(opts.workers ?? availableParallelism(), todo.length));
+    summary.workers = nWorkers;
+    if (nWorkers === 0) {
+      const fx = new FeatureExtractor(this.config);
+      for (const f of todo) {
+        try {
+          const feats = await fx.fromFile(f.absPath);
+          this.write(f.contentHash, feats.melDb);
+          summary.computed++;
+        } catch (err) {
+          summary.failed.push({ file: f.absPath, reason: (err as Error).message });
+        }
+        done++;
+        report(f.absPath);
+      }
+      summary.ms = performance.now() - t0;
+      return summary;
+    }
+    await new Promise<void>((resolve, reject) => {
+      let next = 0;
+      let live = nWorkers;
+      const workerData: ExtractWorkerData = { dataDirRoot: this.root, config: this.config };
+      for (let w = 0; w < nWorkers; w++) {
+        const worker = startWorker(import.meta.url, 'extractWorker', { workerData });
+        const pending = new Map<number, CacheEntryRef>();
+        const feed = () => {
+          if (next >= todo.length) {
+            void worker.terminate();
+            return;
+          }
+          const id = next++;
+          const f = todo[id]!;
+          pending.set(id, f);
+          const job: ExtractJob = { id, absPath: f.absPath, contentHash: f.contentHash };
+          worker.postMessage(job);
+        };
+        worker.on('message', (msg: ExtractReply) => {
+          const f = pending.get(msg.id)!;
+          pending.delete(msg.id);
+          if (msg.ok) summary.computed++;
+          else summary.failed.push({ file: f.absPath, reason: msg.message });
+          done++;
+          report(f.absPath);
+          feed();
+        });
+        worker.on('error', (err) => {
+          for (const f of pending.values()) summary.failed.push({ file: f.absPath, reason: `feature worker crashed: ${err.message}` });
+          pending.clear();
+        });
+        worker.on('exit', () => {
+          if (--live === 0) {
+            // Jobs a crashed worker never took are left for the remaining ones; if none remain, report them.
+            while (next < todo.length) summary.failed.push({ file: todo[next++]!.absPath, reason: 'not processed: every feature worker stopped' });
+            resolve();
+          }
+        });
+        worker.once('online', feed);
+      }
+      void reject;
+    });
+    summary.ms = performance.now() - t0;
+    return summary;
+  }
+}

@@ -1,0 +1,84 @@
+/**
+ * The training engine's contract: what a caller (CLI, services behind IPC / HTTP) passes in and the events it
+ * gets back. Plain data only, so events cross worker, IPC and WebSocket boundaries unchanged.
+ */
+import type { Emotion } from '../labels.js';
+import type { SplitSpec } from '../dataset/splits.js';
+import type { ModelConfig } from '../model/config.js';
+import type { BackendName } from '../../../native/tf/backends.js';
+
+export type LrSchedule =
+  | { kind: 'constant' }
+  | { kind: 'step'; stepSize: number; gamma: number }
+  | { kind: 'cosine'; minLr: number }
+  | { kind: 'plateau'; factor: number; patience: number; minLr: number };
+
+export interface AugmentConfig {
+  /** Noisy copies per training clip (reference: 2). 0 disables augmentation. */
+  copies: number;
+  /** Integer SNR drawn from [snrLow, snrHigh) dB (reference: 15, 30). */
+  snrLow: number;
+  snrHigh: number;
+}
+
+export interface TrainOptions {
+  /** Dataset folder (scanned; features come from the cache). */
+  data: string;
+  name?: string;
+  epochs: number;
+  /** Effective batch size (reference: 32); split into micro-batches where memory requires. */
+  batchSize: number;
+  /** Samples per forward/backward pass; default min(batchSize, 8) on wasm, batchSize elsewhere. */
+  microBatch?: number;
+  optimizer: 'sgd' | 'adam';
+  learningRate: number;
+  momentum: number;
+  weightDecay: number;
+  schedule: LrSchedule;
+  /** Stop when the validation metric has not improved for `patience` epochs, restoring the best weights. */
+  earlyStopping?: { patience: number; metric: 'valLoss' | 'valAccuracy' };
+  split: SplitSpec;
+  augment: AugmentConfig;
+  seed: number;
+  /** Force a backend; default: the fastest that loads. */
+  backend?: BackendName;
+  model?: Partial<ModelConfig>;
+  /** Keep RAVDESS song clips. */
+  includeSong?: boolean;
+}
+
+export interface ClassMetrics {
+  precision: number;
+  recall: number;
+  f1: number;
+  support: number;
+}
+
+export interface Metrics {
+  /** Overall accuracy (the paper's "accuracy"; also called weighted accuracy, WA). */
+  accuracy: number;
+  /** Unweighted average recall (UAR): mean of per-class recalls, the SER field's standard. */
+  uar: number;
+  macroF1: number;
+  weightedF1: number;
+  labels: readonly Emotion[];
+  /** confusion[true][predicted] counts. */
+  confusion: number[][];
+  /** Rows normalised to sum 1 (0 rows stay 0). */
+  confusionNormalized: number[][];
+  perClass: Record<Emotion, ClassMetrics>;
+  loss?: number;
+}
+
+export type TrainEvent =
+  | { event: 'started'; runId: number; name: string; backend: string; epochs: number; startEpoch: number; trainSize: number; valSize: number; testSize: number; batchesPerEpoch: number; resumed: boolean }
+  | { event: 'batch'; runId: number; epoch: number; batch: number; batches: number; loss: number; accuracy: number; samplesPerSec: number; etaMs: number }
+  | { event: 'epoch'; runId: number; epoch: number; epochs: number; trainLoss: number; trainAccuracy: number; valLoss: number | null; valAccuracy: number | null; valUar: number | null; lr: number; durationMs: number; samplesPerSec: number; etaMs: number }
+  | { event: 'checkpoint'; runId: number; epoch: number; path: string; best: boolean }
+  | { event: 'paused'; runId: number; epoch: number }
+  | { event: 'resumed'; runId: number; epoch: number }
+  | { event: 'finished'; runId: number; testAccuracy: number; uar: number; macroF1: number; epochs: number; durationMs: number; modelDir: string }
+  | { event: 'failed'; runId: number | null; error: string }
+  | { event: 'cancelled'; runId: number; epoch: number };
+
+export type TrainEventName = TrainEvent['event'];
