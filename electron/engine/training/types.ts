@@ -82,3 +82,30 @@ export type TrainEvent =
   | { event: 'cancelled'; runId: number; epoch: number };
 
 export type TrainEventName = TrainEvent['event'];
+
+/** Where a training session keeps its records and files. */
+export interface TrainingEnv {
+  /** SQLite experiment database. */
+  dbPath: string;
+  /** Data directory (feature cache, checkpoints, exported models). */
+  dataDir: string;
+}
+
+/**
+ * A running (or resuming) training session. Training itself runs on a worker thread; this handle lives on the
+ * caller's thread and never blocks it.
+ */
+export interface TrainingHandle {
+  /** Resolves once the run is recorded in the store. */
+  readonly runId: Promise<number>;
+  /** Subscribes to events (also replayed: `started` and the latest `epoch` for late subscribers). Returns an unsubscribe. */
+  onEvent(listener: (e: TrainEvent) => void): () => void;
+  pause(): void;
+  resume(): void;
+  /** Stops after the current batch; the run becomes `cancelled`, its last checkpoint kept. */
+  cancel(): Promise<void>;
+  /** Checkpoints and stops; the run becomes `interrupted` (resumable) — for an app that is quitting. */
+  interrupt(): Promise<void>;
+  /** Settles with the final event: finished, failed or cancelled (or cancelled-as-interrupted). */
+  readonly done: Promise<TrainEvent>;
+}
