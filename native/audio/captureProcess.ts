@@ -111,3 +111,6 @@ process.on('uncaughtException', (err) => {
   if (process.connected) process.send!({ type: 'error', error: toErrorInfo(err) } satisfies FromCapture, die);
   else die();
 });
+// Ctrl-C in a terminal signals the whole foreground process group: the app, not this process, decides when
+// capture stops (`ser record` saves what it has), so ignore it here.
+process.on('SIGINT', () => {});

@@ -4,6 +4,8 @@ import { registerBackends } from './backends.js';
 import { registerBench } from './bench.js';
 import { registerRuns } from './runs.js';
 import { registerDataset } from './dataset.js';
+import { registerDevices } from './devices.js';
+import { registerRecord } from './record.js';
 
 /** Every `ser` verb, in the order `ser --help` lists them. */
-export const verbs: Array<(program: Command) => void> = [registerFeatures, registerBackends, registerBench, registerRuns, registerDataset];
+export const verbs: Array<(program: Command) => void> = [registerFeatures, registerBackends, registerBench, registerRuns, registerDataset, registerDevices, registerRecord];
