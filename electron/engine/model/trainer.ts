@@ -19,6 +19,8 @@ export interface StepOptions {
 export interface StepResult {
   /** Mean cross-entropy of the batch (without the weight-decay penalty). */
   loss: number;
+  /** Samples whose top prediction (in training mode, with dropout) was the label: running train accuracy. */
+  correct: number;
 }
 
 export interface Trainer {
@@ -44,24 +46,31 @@ export function createTrainer(model: LayersModel, partial: Partial<TrainConfig> 
   const optimizer = makeOptimizer(config);
   const vars = () => model.trainableWeights.map((w) => w.read() as tf.Variable);
 
-  function lossAndGrads(xs: tf.Tensor, ys: tf.Tensor, opts: StepOptions): { loss: number; grads: tf.NamedTensorMap } {
+  function lossAndGrads(xs: tf.Tensor, ys: tf.Tensor, opts: StepOptions): { loss: number; correct: number; grads: tf.NamedTensorMap } {
     const batch = xs.shape[0];
     if (ys.shape[0] !== batch) throw new RangeError(`trainer: ${batch} inputs but ${ys.shape[0]} labels`);
     const mb = Math.max(1, Math.min(opts.microBatch ?? batch, batch));
     const varList = vars();
     let acc: tf.NamedTensorMap | undefined;
     let lossSum = 0;
+    let correct = 0;
     for (let start = 0; start < batch; start += mb) {
       const n = Math.min(mb, batch - start);
+      let hits: tf.Tensor | undefined;
       const { value, grads } = tf.variableGrads(() => {
         const xb = n === batch ? xs : tf.slice(xs, start, n);
         const yb = n === batch ? ys : tf.slice(ys, start, n);
         const p = model.apply(xb, { training: true }) as tf.Tensor;
+        hits = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(p, 1), tf.argMax(yb, 1)), 'int32')));
         // Sum over this micro-batch divided by the whole batch: accumulated grads equal the full-batch mean's.
         return tf.div(tf.neg(tf.sum(tf.mul(yb, tf.log(tf.clipByValue(p, 1e-7, 1))))), batch) as tf.Scalar;
       }, varList);
       lossSum += value.dataSync()[0];
       value.dispose();
+      if (hits) {
+        correct += hits.dataSync()[0];
+        hits.dispose();
+      }
       if (!acc) acc = grads;
       else {
         for (const k of Object.keys(grads)) {
@@ -72,15 +81,18 @@ export function createTrainer(model: LayersModel, partial: Partial<TrainConfig> 
         }
       }
     }
-    return { loss: lossSum, grads: acc! };
+    return { loss: lossSum, correct, grads: acc! };
   }
 
   return {
     config,
     optimizer,
-    gradients: (xs, ys, opts = {}) => lossAndGrads(xs, ys, opts),
-    step(xs, ys, opts = {}) {
+    gradients: (xs, ys, opts = {}) => {
       const { loss, grads } = lossAndGrads(xs, ys, opts);
+      return { loss, grads };
+    },
+    step(xs, ys, opts = {}) {
+      const { loss, correct, grads } = lossAndGrads(xs, ys, opts);
       const wd = config.weightDecay;
       const named: tf.NamedTensorMap = {};
       for (const v of vars()) {
@@ -90,7 +102,7 @@ export function createTrainer(model: LayersModel, partial: Partial<TrainConfig> 
       }
       optimizer.applyGradients(named);
       tf.dispose(Object.values(named));
-      return { loss };
+      return { loss, correct };
     },
     dispose() {
       optimizer.dispose();
