@@ -1,0 +1,173 @@
+/**
+ * Plain-data shapes the API returns. Most are the store's own records (already plain, camelCase); the rest are
+ * views the services assemble for a screen. Type-only imports: nothing here exists at run time.
+ */
+import type { Emotion } from '../engine/labels.js';
+import type {
+  DatasetFileRecord,
+  DatasetRecord,
+  EpochRecord,
+  EvaluationRecord,
+  ModelRecord,
+  RunRecord,
+  RunSummary,
+} from '../engine/store/records.js';
+import type { TrainEvent } from '../engine/training/types.js';
+import type { z } from 'zod';
+import type { eventSchemas } from './schemas.js';
+
+export type { DatasetFileRecord, DatasetRecord, EpochRecord, EvaluationRecord, ModelRecord, RunRecord, RunSummary, TrainEvent };
+
+/** Error codes of the engine plus the two the HTTP front door adds. */
+export type ApiErrorCode =
+  | 'bad-input' | 'not-found' | 'unreadable' | 'corrupt' | 'unsupported' | 'io' | 'db-newer' | 'db-locked'
+  | 'backend' | 'device' | 'cancelled' | 'internal' | 'unauthorized' | 'forbidden';
+
+/** The one error shape that crosses every boundary. */
+export interface ApiErrorInfo {
+  code: ApiErrorCode;
+  message: string;
+  details?: Record<string, unknown>;
+}
+
+/** A run with everything its monitor and results screens need. */
+export interface RunDetail {
+  run: RunSummary;
+  epochs: EpochRecord[];
+  evaluations: EvaluationRecord[];
+  models: ModelRecord[];
+  dataset: DatasetRecord | null;
+  /** True when this process is training it now (pause/cancel apply). */
+  active: boolean;
+  paused: boolean;
+}
+
+/** A test-set clip the model got wrong, playable through the dataset audio endpoint. */
+export interface Misclassified {
+  datasetId: number;
+  fileId: number;
+  path: string;
+  speaker: string | null;
+  truth: Emotion;
+  predicted: Emotion;
+  confidence: number;
+}
+
+export interface RunResults extends RunDetail {
+  test: EvaluationRecord | null;
+  /** Latest validation evaluation (per-epoch ones are in `evaluations`). */
+  val: EvaluationRecord | null;
+  /** null when the run stored no per-clip predictions (then the list cannot be shown). */
+  misclassified: Misclassified[] | null;
+}
+
+export interface ActiveTraining {
+  runId: number;
+  paused: boolean;
+  started: Extract<TrainEvent, { event: 'started' }> | null;
+  lastBatch: Extract<TrainEvent, { event: 'batch' }> | null;
+  lastEpoch: Extract<TrainEvent, { event: 'epoch' }> | null;
+}
+
+export interface DatasetOverview {
+  dataset: DatasetRecord;
+  usable: number;
+  byEmotion: Record<Emotion, number>;
+  bySpeaker: Record<string, number>;
+  problems: Array<{ fileId: number; file: string; reason: string }>;
+}
+
+export interface ScanResultDto extends DatasetOverview {
+  durationMs: number;
+}
+
+/** Waveform envelope and mel spectrogram of one clip, sized for drawing. */
+export interface ClipView {
+  fileId: number;
+  path: string;
+  label: Emotion | null;
+  speaker: string | null;
+  sampleRate: number;
+  durationSec: number;
+  /** Envelope: min and max per column. */
+  waveMin: number[];
+  waveMax: number[];
+  /** Mel dB quantised to 0..255 (0 = −80 dB, 255 = 0 dB), band-major, base64; `bands` × `frames`. */
+  mel: { bands: number; frames: number; base64: string };
+}
+
+export interface BackendInfo {
+  name: string;
+  available: boolean;
+  reason?: string;
+  selected?: boolean;
+}
+
+export interface DeviceInfo {
+  id: number;
+  name: string;
+  hostAPI: string;
+  channels: number;
+  defaultSampleRate: number;
+  default: boolean;
+}
+
+export interface LiveStartResult {
+  device: string;
+  /** False when no model/classifier is available: the level meter runs alone. */
+  classifier: boolean;
+  reason?: string;
+}
+
+export interface RecordingResult {
+  path: string;
+  label: Emotion;
+  seconds: number;
+  rms: number;
+  peak: number;
+  /** The "my recordings" dataset folder (scan it to train on the recordings). */
+  datasetRoot: string;
+}
+
+export interface AboutInfo {
+  name: string;
+  version: string;
+  dbPath: string;
+  dataDir: string;
+  recordingsDir: string;
+  devDataset: string | null;
+  platform: string;
+  versions: Record<string, string>;
+  transport: 'ipc' | 'http';
+}
+
+/** What each method resolves with. */
+export interface MethodOutputs {
+  listRuns: RunSummary[];
+  getRun: RunDetail;
+  deleteRun: { deleted: boolean };
+  tagRun: RunRecord;
+  noteRun: RunRecord;
+  renameRun: RunRecord;
+  compareRuns: RunDetail[];
+  getResults: RunResults;
+  startTraining: { runId: number };
+  pauseTraining: { ok: true };
+  resumeTraining: { ok: true };
+  cancelTraining: { ok: true };
+  continueRun: { runId: number };
+  trainingStatus: ActiveTraining[];
+  scanDataset: ScanResultDto;
+  listDatasets: DatasetRecord[];
+  getDataset: DatasetOverview;
+  getDatasetFiles: DatasetFileRecord[];
+  getClipView: ClipView;
+  listBackends: BackendInfo[];
+  listDevices: DeviceInfo[];
+  startLive: LiveStartResult;
+  stopLive: { ok: true };
+  record: RecordingResult;
+  about: AboutInfo;
+}
+
+export type ApiEvents = { [K in keyof typeof eventSchemas]: z.infer<(typeof eventSchemas)[K]> };
