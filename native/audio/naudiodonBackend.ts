@@ -47,7 +47,7 @@ export function loadNaudiodon(): Naudiodon {
     const first = (err instanceof Error ? err.message : String(err)).split('\n')[0];
     throw new SerError(
       'backend',
-      `audio capture is unavailable: naudiodon (PortAudio) failed to load (${first}); reinstall it with \`npm rebuild naudiodon\` (for Electron: \`npx electron-builder install-app-deps\`)`,
+      `audio capture is unavailable: naudiodon (PortAudio) failed to load (${first}); install it with \`npm install naudiodon\` (needs a C++ toolchain), or \`npm rebuild naudiodon\` after a Node upgrade (Electron: \`npx electron-builder install-app-deps\`)`,
     );
   }
 }
