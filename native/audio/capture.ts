@@ -161,6 +161,7 @@ export class CaptureSession {
   readonly #stderrTail: () => string[];
   #resolveEnd!: (end: CaptureEnd) => void;
   #done = false;
+  #stopping = false;
   #frames = 0;
   #lastBlockAt: number;
   #watchdog: NodeJS.Timeout;
@@ -205,7 +206,8 @@ export class CaptureSession {
 
   /** Stops the device and the capture process (killed if it does not quit within 1 s). Idempotent. */
   stop(): Promise<CaptureEnd> {
-    if (!this.#done) {
+    if (!this.#done && !this.#stopping) {
+      this.#stopping = true;
       clearInterval(this.#watchdog);
       send(this.#child, { type: 'stop' });
       const grace = setTimeout(() => this.#finish({ reason: 'stopped' }), STOP_GRACE_MS);

@@ -78,6 +78,7 @@ async function start(req: CaptureRequest): Promise<void> {
 }
 
 function stop(): void {
+  if (stopping) return;
   stopping = true;
   if (!stream) {
     send({ type: 'stopped' });
