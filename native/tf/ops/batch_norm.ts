@@ -1,12 +1,14 @@
 /**
  * `batchNormTrain(x, gamma, beta, {epsilon, relu})`: training-mode batch normalisation over the last axis with an
  * optional fused ReLU, returning y and the batch mean/variance (for the moving averages). On `wasm` and `cpu` it is
- * one kernel forward and one backward (./batch_norm_math.ts); elsewhere (tfjs-node) it is composed of tf ops with
+ * one kernel forward and one backward (SIMD WebAssembly on wasm, ./batch_norm_math.ts on cpu); elsewhere (tfjs-node) it is composed of tf ops with
  * the same closed-form gradient.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { bnBackward, bnForward } from './batch_norm_math.js';
 import { memoryOf } from './memory.js';
+import type { WasmBackendLike } from '../wasm/backend.js';
+import { ptr, simdKernels, withScratch } from '../wasm/simd/kernels.js';
 
 export const BatchNormTrain = 'VoxBatchNormTrain';
 export const BatchNormTrainGrad = 'VoxBatchNormTrainGrad';
@@ -20,7 +22,9 @@ function channels(t: tf.TensorInfo): number {
   return t.shape[t.shape.length - 1];
 }
 
-function kernels(backendName: 'wasm' | 'cpu'): tf.KernelConfig[] {
+/** cpu: JS loops over the backend's typed arrays (./batch_norm_math.ts). */
+function cpuKernels(): tf.KernelConfig[] {
+  const backendName = 'cpu';
   return [
     {
       kernelName: BatchNormTrain,
@@ -55,21 +59,70 @@ function kernels(backendName: 'wasm' | 'cpu'): tf.KernelConfig[] {
   ];
 }
 
+/**
+ * wasm: SIMD kernels (../wasm/simd/kernels.as) on the backend's heap. The backward pass rebuilds the ReLU mask
+ * from x, γ, β and the saved statistics instead of reading y (one fewer pass over the largest activations).
+ */
+function wasmKernels(): tf.KernelConfig[] {
+  return [
+    {
+      kernelName: BatchNormTrain,
+      backendName: 'wasm',
+      kernelFunc: ({ inputs, backend: b, attrs }) => {
+        const backend = b as unknown as WasmBackendLike;
+        const { x, gamma, beta } = inputs as { x: tf.TensorInfo; gamma: tf.TensorInfo; beta: tf.TensorInfo };
+        const { epsilon, relu } = attrs as unknown as BatchNormAttrs;
+        const C = channels(x);
+        const y = backend.makeOutput(x.shape, 'float32');
+        const mean = backend.makeOutput([C], 'float32');
+        const variance = backend.makeOutput([C], 'float32');
+        const k = simdKernels(backend);
+        const p = (t: tf.TensorInfo) => ptr(backend, t);
+        withScratch(backend, 12 * C, (s) => k.bnForward(p(x), p(y), sizeOf(x) / C, C, p(gamma), p(beta), epsilon, relu ? 1 : 0, p(mean), p(variance), s));
+        return [y, mean, variance];
+      },
+    },
+    {
+      kernelName: BatchNormTrainGrad,
+      backendName: 'wasm',
+      kernelFunc: ({ inputs, backend: b, attrs }) => {
+        const backend = b as unknown as WasmBackendLike;
+        const { dy, x, gamma, beta, mean, variance } = inputs as Record<string, tf.TensorInfo>;
+        const { epsilon, relu } = attrs as unknown as BatchNormAttrs;
+        const C = channels(x);
+        const dx = backend.makeOutput(x.shape, 'float32');
+        const dgamma = backend.makeOutput([C], 'float32');
+        const dbeta = backend.makeOutput([C], 'float32');
+        const k = simdKernels(backend);
+        const p = (t: tf.TensorInfo) => ptr(backend, t);
+        withScratch(backend, 16 * C, (s) =>
+          k.bnBackward(p(dy), p(x), sizeOf(x) / C, C, p(gamma), p(beta), p(mean), p(variance), epsilon, relu ? 1 : 0, p(dx), p(dgamma), p(dbeta), s),
+        );
+        return [dx, dgamma, dbeta];
+      },
+    },
+  ];
+}
+
+function sizeOf(t: tf.TensorInfo): number {
+  return t.shape.reduce((a, c) => a * c, 1);
+}
+
 let registered = false;
 
 /** Registers the kernels (wasm and cpu) and the gradient; idempotent. */
 export function registerBatchNormKernels(): void {
   if (registered) return;
   registered = true;
-  for (const b of ['wasm', 'cpu'] as const) for (const k of kernels(b)) tf.registerKernel(k);
+  for (const k of [...cpuKernels(), ...wasmKernels()]) tf.registerKernel(k);
   tf.registerGradient({
     kernelName: BatchNormTrain,
-    inputsToSave: ['x', 'gamma'],
+    inputsToSave: ['x', 'gamma', 'beta'],
     outputsToSave: [true, true, true],
     gradFunc: (dy, saved, attrs) => {
-      const [x, gamma, y, mean, variance] = saved;
+      const [x, gamma, beta, y, mean, variance] = saved;
       const dyY = Array.isArray(dy) ? dy[0] : dy;
-      const [dx, dgamma, dbeta] = tf.engine().runKernel(BatchNormTrainGrad, { dy: dyY, x, y, gamma, mean, variance }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
+      const [dx, dgamma, dbeta] = tf.engine().runKernel(BatchNormTrainGrad, { dy: dyY, x, y, gamma, beta, mean, variance }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
       return { x: () => dx, gamma: () => dgamma, beta: () => dbeta };
     },
   });

@@ -1,13 +1,15 @@
 /**
  * Conv2DBackpropFilter for wasm (tfjs-backend-wasm has none; routing through Conv3DBackpropFilterV2 takes ~6 s on
  * the paper's 2nd layer). dW[kh,kw,ci,co] = Σ_{n,ho,wo} x[n, ho·s+kh−pt, wo·s+kw−pl, ci] · dy[n,ho,wo,co]:
- * build the transposed im2col matrix colsT [KH·KW·Ci, M] (M = N·Ho·Wo, rows contiguous over m) in a JS loop, then
+ * build the transposed im2col matrix colsT [KH·KW·Ci, M] (M = N·Ho·Wo, rows contiguous over m) in a SIMD-module
+ * loop (./simd/kernels.as im2colT), then
  * one XNNPACK matMul colsT · dy[M, Co] gives dW already in [KH, KW, Ci, Co] layout. The untransposed operands matter:
  * wasm's matMul with transposeA, or its Transpose kernel, is ~10× slower. Large inputs are processed in slices of
  * the batch (bounded im2col memory) and the partial dW summed.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { dispose, f32, runWasmKernel, type KernelArgs } from './backend.js';
+import { dispose, runWasmKernel, type KernelArgs } from './backend.js';
+import { ptr, simdKernels } from './simd/kernels.js';
 
 /** Largest im2col buffer per slice, in floats (64 MB). */
 const MAX_COLS = 16 * 1024 * 1024;
@@ -31,29 +33,7 @@ export function conv2DBackpropFilter({ inputs, backend, attrs }: KernelArgs): tf
     const nImg = Math.min(imagesPerSlice, N - n0);
     const M = nImg * perImage;
     const cols = backend.makeOutput([K, M], 'float32');
-    const xs = f32(backend, x);
-    const c = f32(backend, cols);
-    for (let kh = 0; kh < KH; kh++) {
-      for (let kw = 0; kw < KW; kw++) {
-        for (let ci = 0; ci < Ci; ci++) {
-          let o = ((kh * KW + kw) * Ci + ci) * M;
-          for (let n = n0; n < n0 + nImg; n++) {
-            const xBase = n * H * W * Ci + ci;
-            for (let ho = 0; ho < Ho; ho++) {
-              const hi = ho * sh + kh - pt;
-              if (hi < 0 || hi >= H) {
-                c.fill(0, o, o + Wo);
-                o += Wo;
-                continue;
-              }
-              const rowBase = xBase + hi * W * Ci;
-              let wi = kw - pl;
-              for (let wo = 0; wo < Wo; wo++, wi += sw) c[o++] = wi >= 0 && wi < W ? xs[rowBase + wi * Ci] : 0;
-            }
-          }
-        }
-      }
-    }
+    simdKernels(backend).im2colT(ptr(backend, x), ptr(backend, cols), H, W, Ci, KH, KW, sh, sw, pt, pl, Ho, Wo, n0, nImg);
     // dy's rows for these images are contiguous; a whole-tensor reshape is free, a slice costs one copy of dy.
     const dyPart = nImg === N ? undefined : runWasmKernel('Slice', backend, { x: dy }, { begin: [n0, 0, 0, 0], size: [nImg, Ho, Wo, Co] });
     const dySlice = runWasmKernel('Reshape', backend, { x: dyPart ?? dy }, { shape: [M, Co] });

@@ -6,6 +6,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { memoryOf } from '../ops/memory.js';
+import type { WasmBackendLike } from './backend.js';
+import { ptr, simdKernels } from './simd/kernels.js';
 
 function route(dy: Float32Array, x: Float32Array, y: Float32Array, dx: Float32Array, info: tf.backend_util.Conv2DInfo): void {
   const { batchSize: N, inHeight: H, inWidth: W, inChannels: C, outHeight: Ho, outWidth: Wo } = info;
@@ -41,6 +43,21 @@ function routeOne(g: number, target: number, x: Float32Array, dx: Float32Array, 
   }
 }
 
+/** Windows that tile the input without overlap or padding (the model's pools: size = stride, 'valid'). */
+function tiled(info: tf.backend_util.Conv2DInfo): boolean {
+  const { filterHeight: KH, filterWidth: KW, strideHeight: sh, strideWidth: sw, padInfo } = info;
+  return KH === sh && KW === sw && padInfo.top === 0 && padInfo.left === 0 && info.dilationHeight === 1 && info.dilationWidth === 1;
+}
+
+/** The tiled case as one SIMD pass (../wasm/simd/kernels.as maxPoolGradTiled): 4 channels at a time, no zero-fill. */
+function simdRoute(backend: WasmBackendLike, dy: tf.TensorInfo, x: tf.TensorInfo, y: tf.TensorInfo, info: tf.backend_util.Conv2DInfo): tf.TensorInfo {
+  const dx = backend.makeOutput(x.shape, 'float32');
+  const p = (t: tf.TensorInfo) => ptr(backend, t);
+  const { batchSize: N, inHeight: H, inWidth: W, inChannels: C, outHeight: Ho, outWidth: Wo, filterHeight: KH, filterWidth: KW } = info;
+  simdKernels(backend).maxPoolGradTiled(p(dy), p(x), p(y), p(dx), N, H, W, C, Ho, Wo, KH, KW);
+  return dx;
+}
+
 function config(backendName: 'wasm' | 'cpu'): tf.KernelConfig {
   return {
     kernelName: tf.MaxPoolGrad,
@@ -49,6 +66,7 @@ function config(backendName: 'wasm' | 'cpu'): tf.KernelConfig {
       const { dy, input, output } = inputs as { dy: tf.TensorInfo; input: tf.TensorInfo; output: tf.TensorInfo };
       const { filterSize, strides, pad, dimRoundingMode } = attrs as unknown as tf.MaxPoolGradAttrs;
       const info = tf.backend_util.computePool2DInfo(input.shape as [number, number, number, number], filterSize, strides, 1, pad, dimRoundingMode);
+      if (backendName === 'wasm' && tiled(info)) return simdRoute(backend as unknown as WasmBackendLike, dy, input, output, info);
       const mem = memoryOf(backendName, backend);
       const dx = mem.alloc(input.shape);
       route(mem.view(dy), mem.view(input), mem.view(output), mem.view(dx), info);

@@ -1,0 +1,349 @@
+// Training kernels for the tfjs `wasm` backend, in AssemblyScript compiled to WebAssembly SIMD (build.mjs).
+//
+// The module imports tfjs-backend-wasm's own WebAssembly.Memory, so every pointer below is a tensor's
+// `memoryOffset` in that heap and nothing is copied. It owns no memory: no data segments, no globals in memory,
+// no allocator. Scratch space is passed in by the caller (a tensor it allocated). Arrays are float32, channels-last
+// ([rows, C] with C the fastest axis); C may be any size (vector loop over C & ~3, scalar tail).
+//
+// Why not JS loops over HEAPF32: V8 does not vectorise them and bounds-checks every access; these run 3–10×
+// faster on the paper's large early activations, where a training step is memory-bound.
+
+// ---------------------------------------------------------------------------------------------------------------
+// Per-channel sums over rows, accumulated in float32 within blocks of ~16 KB and in float64 across blocks: exact
+// enough for 10⁶ rows, at SIMD speed.
+
+/** Rows per float32 block for C channels (~4096 floats). */
+function blockRows(C: i32): i32 {
+  return max<i32>(1, 4096 / max<i32>(C, 1));
+}
+
+/** acc64[c] += acc32[c]; acc32[c] = 0, for n values. */
+function flush(acc32: usize, acc64: usize, n: i32): void {
+  for (let c = 0; c < n; c++) {
+    const p = acc32 + (<usize>c << 2);
+    const q = acc64 + (<usize>c << 3);
+    store<f64>(q, load<f64>(q) + <f64>load<f32>(p));
+    store<f32>(p, 0);
+  }
+}
+
+function zero64(p: usize, n: i32): void {
+  for (let c = 0; c < n; c++) store<f64>(p + (<usize>c << 3), 0);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// BatchNorm (training mode) + optional ReLU.
+
+/**
+ * Forward. Writes y = [relu](x·scale + off) and the batch mean / biased variance (float32). scale = γ/√(var+ε) and
+ * off = β − mean·scale are computed in float32 from the stored mean/variance, exactly as bnBackward recomputes
+ * them, so the backward pass can rebuild the ReLU mask bit-for-bit from x without reading y.
+ * Sums are of x − x[0] (the first row): keeps the variance accurate when |mean| ≫ σ.
+ * scratch: ≥ 12·C floats (float64 totals first, so they are 8-byte aligned when scratch is).
+ */
+export function bnForward(x: usize, y: usize, rows: i32, C: i32, gamma: usize, beta: usize, eps: f32, relu: i32, mean: usize, variance: usize, scratch: usize): void {
+  const cb = <usize>C << 2;
+  const ts = scratch; // f64[C] Σd
+  const tss = ts + (<usize>C << 3); // f64[C] Σd²
+  const shift = tss + (<usize>C << 3); // f32[C]
+  const bs = shift + cb; // f32[C] block Σd
+  const bss = bs + cb; // f32[C] block Σd²
+  const scale = bss + cb; // f32[C]
+  const off = scale + cb; // f32[C]
+  const C4 = C & ~3;
+  memory.copy(shift, x, cb);
+  zero64(ts, C);
+  zero64(tss, C);
+  memory.fill(bs, 0, cb << 1);
+  const rb = blockRows(C);
+  for (let r0 = 0; r0 < rows; r0 += rb) {
+    const r1 = min<i32>(rows, r0 + rb);
+    for (let r = r0; r < r1; r++) {
+      const row = x + <usize>r * cb;
+      let c = 0;
+      for (; c < C4; c += 4) {
+        const o = <usize>c << 2;
+        const d = f32x4.sub(v128.load(row + o), v128.load(shift + o));
+        v128.store(bs + o, f32x4.add(v128.load(bs + o), d));
+        v128.store(bss + o, f32x4.add(v128.load(bss + o), f32x4.mul(d, d)));
+      }
+      for (; c < C; c++) {
+        const o = <usize>c << 2;
+        const d = load<f32>(row + o) - load<f32>(shift + o);
+        store<f32>(bs + o, load<f32>(bs + o) + d);
+        store<f32>(bss + o, load<f32>(bss + o) + d * d);
+      }
+    }
+    flush(bs, ts, C);
+    flush(bss, tss, C);
+  }
+  const n = <f64>rows;
+  for (let c = 0; c < C; c++) {
+    const m = load<f64>(ts + (<usize>c << 3)) / n;
+    const v = max<f64>(0, load<f64>(tss + (<usize>c << 3)) / n - m * m);
+    store<f32>(mean + (<usize>c << 2), <f32>(m + <f64>load<f32>(shift + (<usize>c << 2))));
+    store<f32>(variance + (<usize>c << 2), <f32>v);
+  }
+  coefficients(C, gamma, beta, eps, mean, variance, scale, off);
+  affine(x, y, rows, C, relu, scale, off);
+}
+
+/** scale = γ/√(var+ε), off = β − mean·scale, in float32 (shared by forward and backward: see bnForward). */
+function coefficients(C: i32, gamma: usize, beta: usize, eps: f32, mean: usize, variance: usize, scale: usize, off: usize): void {
+  for (let c = 0; c < C; c++) {
+    const o = <usize>c << 2;
+    const s: f32 = load<f32>(gamma + o) / Mathf.sqrt(load<f32>(variance + o) + eps);
+    store<f32>(scale + o, s);
+    store<f32>(off + o, load<f32>(beta + o) - load<f32>(mean + o) * s);
+  }
+}
+
+function affine(x: usize, y: usize, rows: i32, C: i32, relu: i32, scale: usize, off: usize): void {
+  const cb = <usize>C << 2;
+  const C4 = C & ~3;
+  const zero = f32x4.splat(0);
+  for (let r = 0; r < rows; r++) {
+    const xr = x + <usize>r * cb;
+    const yr = y + <usize>r * cb;
+    let c = 0;
+    if (relu) {
+      for (; c < C4; c += 4) {
+        const o = <usize>c << 2;
+        const v = f32x4.add(f32x4.mul(v128.load(xr + o), v128.load(scale + o)), v128.load(off + o));
+        v128.store(yr + o, f32x4.pmax(zero, v)); // pmax(0, v) = 0 < v ? v : 0, one maxps
+      }
+      for (; c < C; c++) {
+        const o = <usize>c << 2;
+        const v = load<f32>(xr + o) * load<f32>(scale + o) + load<f32>(off + o);
+        store<f32>(yr + o, v > 0 ? v : 0);
+      }
+    } else {
+      for (; c < C4; c += 4) {
+        const o = <usize>c << 2;
+        v128.store(yr + o, f32x4.add(f32x4.mul(v128.load(xr + o), v128.load(scale + o)), v128.load(off + o)));
+      }
+      for (; c < C; c++) {
+        const o = <usize>c << 2;
+        store<f32>(yr + o, load<f32>(xr + o) * load<f32>(scale + o) + load<f32>(off + o));
+      }
+    }
+  }
+}
+
+/**
+ * Backward. dz = dy·[x·scale+off > 0] (the forward's ReLU mask, recomputed), x̂ = (x−μ)/σ;
+ * dβ = Σdz, dγ = Σdz·x̂, dx = γ/σ·(dz − dβ/n − x̂·dγ/n) = a·dz + b·x + k per channel. Two passes, reading dy and x.
+ * scratch: ≥ 16·C floats.
+ */
+export function bnBackward(dy: usize, x: usize, rows: i32, C: i32, gamma: usize, beta: usize, mean: usize, variance: usize, eps: f32, relu: i32, dx: usize, dgamma: usize, dbeta: usize, scratch: usize): void {
+  const cb = <usize>C << 2;
+  const tz = scratch; // f64[C] Σdz
+  const tzx = tz + (<usize>C << 3); // f64[C] Σdz·(x−μ)
+  const bz = tzx + (<usize>C << 3); // f32[C]
+  const bzx = bz + cb; // f32[C]
+  const scale = bzx + cb;
+  const off = scale + cb;
+  const a = off + cb;
+  const b = a + cb;
+  const k = b + cb;
+  const C4 = C & ~3;
+  const zero = f32x4.splat(0);
+  coefficients(C, gamma, beta, eps, mean, variance, scale, off);
+  zero64(tz, C);
+  zero64(tzx, C);
+  memory.fill(bz, 0, cb << 1);
+  const rb = blockRows(C);
+  for (let r0 = 0; r0 < rows; r0 += rb) {
+    const r1 = min<i32>(rows, r0 + rb);
+    for (let r = r0; r < r1; r++) {
+      const xr = x + <usize>r * cb;
+      const gr = dy + <usize>r * cb;
+      let c = 0;
+      for (; c < C4; c += 4) {
+        const o = <usize>c << 2;
+        const xv = v128.load(xr + o);
+        let g = v128.load(gr + o);
+        if (relu) g = v128.and(g, f32x4.gt(f32x4.add(f32x4.mul(xv, v128.load(scale + o)), v128.load(off + o)), zero));
+        v128.store(bz + o, f32x4.add(v128.load(bz + o), g));
+        v128.store(bzx + o, f32x4.add(v128.load(bzx + o), f32x4.mul(g, f32x4.sub(xv, v128.load(mean + o)))));
+      }
+      for (; c < C; c++) {
+        const o = <usize>c << 2;
+        const xv = load<f32>(xr + o);
+        let g = load<f32>(gr + o);
+        if (relu && !(xv * load<f32>(scale + o) + load<f32>(off + o) > 0)) g = 0;
+        store<f32>(bz + o, load<f32>(bz + o) + g);
+        store<f32>(bzx + o, load<f32>(bzx + o) + g * (xv - load<f32>(mean + o)));
+      }
+    }
+    flush(bz, tz, C);
+    flush(bzx, tzx, C);
+  }
+  const n = <f64>rows;
+  for (let c = 0; c < C; c++) {
+    const o = <usize>c << 2;
+    const inv = 1 / Math.sqrt(<f64>load<f32>(variance + o) + <f64>eps);
+    const db = load<f64>(tz + (<usize>c << 3));
+    const dg = load<f64>(tzx + (<usize>c << 3)) * inv;
+    store<f32>(dbeta + o, <f32>db);
+    store<f32>(dgamma + o, <f32>dg);
+    const ac = <f64>load<f32>(gamma + o) * inv;
+    const bc = (-ac * dg * inv) / n;
+    store<f32>(a + o, <f32>ac);
+    store<f32>(b + o, <f32>bc);
+    store<f32>(k + o, <f32>((-ac * db) / n - bc * <f64>load<f32>(mean + o)));
+  }
+  for (let r = 0; r < rows; r++) {
+    const xr = x + <usize>r * cb;
+    const gr = dy + <usize>r * cb;
+    const dr = dx + <usize>r * cb;
+    let c = 0;
+    for (; c < C4; c += 4) {
+      const o = <usize>c << 2;
+      const xv = v128.load(xr + o);
+      let g = v128.load(gr + o);
+      if (relu) g = v128.and(g, f32x4.gt(f32x4.add(f32x4.mul(xv, v128.load(scale + o)), v128.load(off + o)), zero));
+      v128.store(dr + o, f32x4.add(f32x4.add(f32x4.mul(v128.load(a + o), g), f32x4.mul(v128.load(b + o), xv)), v128.load(k + o)));
+    }
+    for (; c < C; c++) {
+      const o = <usize>c << 2;
+      const xv = load<f32>(xr + o);
+      let g = load<f32>(gr + o);
+      if (relu && !(xv * load<f32>(scale + o) + load<f32>(off + o) > 0)) g = 0;
+      store<f32>(dr + o, load<f32>(a + o) * g + load<f32>(b + o) * xv + load<f32>(k + o));
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Column sums (the bias gradient of a conv / dense layer: Σ over every axis but the last).
+
+/** out[c] = Σ_r x[r, c]. scratch: ≥ 4·C floats. */
+export function sumRows(x: usize, rows: i32, C: i32, out: usize, scratch: usize): void {
+  const cb = <usize>C << 2;
+  const t = scratch; // f64[C]
+  const bsum = t + (<usize>C << 3); // f32[C]
+  const C4 = C & ~3;
+  zero64(t, C);
+  memory.fill(bsum, 0, cb);
+  const rb = blockRows(C);
+  for (let r0 = 0; r0 < rows; r0 += rb) {
+    const r1 = min<i32>(rows, r0 + rb);
+    for (let r = r0; r < r1; r++) {
+      const row = x + <usize>r * cb;
+      let c = 0;
+      for (; c < C4; c += 4) {
+        const o = <usize>c << 2;
+        v128.store(bsum + o, f32x4.add(v128.load(bsum + o), v128.load(row + o)));
+      }
+      for (; c < C; c++) {
+        const o = <usize>c << 2;
+        store<f32>(bsum + o, load<f32>(bsum + o) + load<f32>(row + o));
+      }
+    }
+    flush(bsum, t, C);
+  }
+  for (let c = 0; c < C; c++) store<f32>(out + (<usize>c << 2), <f32>load<f64>(t + (<usize>c << 3)));
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// MaxPool gradient, non-overlapping windows (stride = pool size, 'valid'), NHWC.
+
+/**
+ * dx gets each output's gradient at the first position of its window (row-major scan) whose input equals the
+ * pooled maximum — tfjs cpu's choice. Per 4 channels: eq = (x == y); sel = eq & ~taken; dx = dy & sel;
+ * taken |= eq. Rows/columns beyond the last whole window get 0.
+ */
+export function maxPoolGradTiled(dy: usize, x: usize, y: usize, dx: usize, N: i32, H: i32, W: i32, C: i32, Ho: i32, Wo: i32, ph: i32, pw: i32): void {
+  if (Ho * ph != H || Wo * pw != W) memory.fill(dx, 0, <usize>N * <usize>H * <usize>W * (<usize>C << 2));
+  const cb = <usize>C << 2;
+  const rowb = <usize>W * cb;
+  const C4 = C & ~3;
+  for (let n = 0; n < N; n++) {
+    for (let ho = 0; ho < Ho; ho++) {
+      const inBase = <usize>(n * H + ho * ph) * rowb;
+      const outBase = <usize>((n * Ho + ho) * Wo) * cb;
+      for (let wo = 0; wo < Wo; wo++) {
+        const win = inBase + <usize>(wo * pw) * cb;
+        const oo = outBase + <usize>wo * cb;
+        let c = 0;
+        for (; c < C4; c += 4) {
+          const co = <usize>c << 2;
+          const yv = v128.load(y + oo + co);
+          const g = v128.load(dy + oo + co);
+          let taken = i32x4.splat(0);
+          for (let kh = 0; kh < ph; kh++) {
+            let p = win + <usize>kh * rowb + co;
+            for (let kw = 0; kw < pw; kw++, p += cb) {
+              const eq = f32x4.eq(v128.load(x + p), yv);
+              v128.store(dx + p, v128.and(g, v128.andnot(eq, taken)));
+              taken = v128.or(taken, eq);
+            }
+          }
+        }
+        for (; c < C; c++) {
+          const co = <usize>c << 2;
+          const yv = load<f32>(y + oo + co);
+          const g = load<f32>(dy + oo + co);
+          let taken = false;
+          for (let kh = 0; kh < ph; kh++) {
+            let p = win + <usize>kh * rowb + co;
+            for (let kw = 0; kw < pw; kw++, p += cb) {
+              const hit = !taken && load<f32>(x + p) == yv;
+              store<f32>(dx + p, hit ? g : 0);
+              if (hit) taken = true;
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Transposed im2col for Conv2DBackpropFilter.
+
+/**
+ * cols[k, m] (k = (kh·KW + kw)·Ci + ci, m = (n−n0)·Ho·Wo + ho·Wo + wo, M = nImg·Ho·Wo columns) =
+ * x[n, ho·sh + kh − pt, wo·sw + kw − pl, ci], 0 outside the image. Loops run image row by image row so the
+ * three input rows a 3×3 filter touches stay in cache while all K output rows are written.
+ */
+export function im2colT(x: usize, cols: usize, H: i32, W: i32, Ci: i32, KH: i32, KW: i32, sh: i32, sw: i32, pt: i32, pl: i32, Ho: i32, Wo: i32, n0: i32, nImg: i32): void {
+  const M = <usize>nImg * <usize>Ho * <usize>Wo;
+  const Mb = M << 2;
+  for (let i = 0; i < nImg; i++) {
+    const n = n0 + i;
+    for (let ho = 0; ho < Ho; ho++) {
+      const m0 = <usize>((i * Ho + ho) * Wo) << 2;
+      for (let kh = 0; kh < KH; kh++) {
+        const hi = ho * sh + kh - pt;
+        const inRow = hi >= 0 && hi < H;
+        const xRow = x + (<usize>((n * H + hi) * W) * <usize>Ci << 2);
+        for (let kw = 0; kw < KW; kw++) {
+          // wo range whose input column wi = wo·sw + kw − pl lies in [0, W)
+          let lo = 0;
+          const first = kw - pl;
+          if (first < 0) lo = (-first + sw - 1) / sw;
+          let hiW = Wo;
+          const lastOk = (W - 1 - first) / sw + 1; // count of wo with wi ≤ W−1 (first ≤ W−1)
+          if (first > W - 1) hiW = 0;
+          else if (lastOk < hiW) hiW = lastOk;
+          if (lo > hiW) lo = hiW;
+          for (let ci = 0; ci < Ci; ci++) {
+            const k = (kh * KW + kw) * Ci + ci;
+            const dst = cols + <usize>k * Mb + m0;
+            if (!inRow) {
+              memory.fill(dst, 0, <usize>Wo << 2);
+              continue;
+            }
+            if (lo > 0) memory.fill(dst, 0, <usize>lo << 2);
+            let src = xRow + ((<usize>(lo * sw + first) * <usize>Ci + <usize>ci) << 2);
+            const step = <usize>(sw * Ci) << 2;
+            for (let wo = lo; wo < hiW; wo++, src += step) store<f32>(dst + (<usize>wo << 2), load<f32>(src));
+            if (hiW < Wo) memory.fill(dst + (<usize>hiW << 2), 0, <usize>(Wo - hiW) << 2);
+          }
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,65 @@
+/**
+ * Loads kernels.as (compiled to WebAssembly SIMD, embedded in kernels_wasm.ts) against the tfjs wasm backend's own
+ * WasmMemory, so its functions take tensors' heap offsets and touch the data in place (no copies). One
+ * instance per backend memory; the memory may grow later (tfjs grows it), which the shared Memory object handles.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { WasmBackendLike } from '../backend.js';
+import { kernelsWasmBase64 } from './kernels_wasm.js';
+
+/** Signatures of kernels.as' exports (pointers are byte offsets into the backend's heap). */
+export interface SimdKernels {
+  bnForward(x: number, y: number, rows: number, C: number, gamma: number, beta: number, eps: number, relu: number, mean: number, variance: number, scratch: number): void;
+  bnBackward(dy: number, x: number, rows: number, C: number, gamma: number, beta: number, mean: number, variance: number, eps: number, relu: number, dx: number, dgamma: number, dbeta: number, scratch: number): void;
+  sumRows(x: number, rows: number, C: number, out: number, scratch: number): void;
+  maxPoolGradTiled(dy: number, x: number, y: number, dx: number, N: number, H: number, W: number, C: number, Ho: number, Wo: number, ph: number, pw: number): void;
+  im2colT(x: number, cols: number, H: number, W: number, Ci: number, KH: number, KW: number, sh: number, sw: number, pt: number, pl: number, Ho: number, Wo: number, n0: number, nImg: number): void;
+}
+
+/** WebAssembly's JS API, typed here: TypeScript's ES libs (no DOM) do not declare it. */
+interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+}
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: object };
+}
+const WA = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+
+/** The parts of BackendWasm (tfjs-backend-wasm 4.22) that locate a tensor in the heap. */
+interface WasmInternals {
+  wasm: { asm: { memory: WasmMemory } };
+  dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
+}
+
+let module: object | undefined;
+const instances = new WeakMap<WasmMemory, SimdKernels>();
+
+/** The kernels bound to `backend`'s memory. */
+export function simdKernels(backend: WasmBackendLike): SimdKernels {
+  const memory = (backend as unknown as WasmInternals).wasm.asm.memory;
+  let k = instances.get(memory);
+  if (!k) {
+    module ??= new WA.Module(Buffer.from(kernelsWasmBase64, 'base64'));
+    k = new WA.Instance(module, { env: { memory } }).exports as unknown as SimdKernels;
+    instances.set(memory, k);
+  }
+  return k;
+}
+
+/** Heap byte offset of a tensor's data. */
+export function ptr(backend: WasmBackendLike, t: tf.TensorInfo): number {
+  const d = (backend as unknown as WasmInternals).dataIdMap.get(t.dataId);
+  if (!d) throw new Error('tensor data is not on the wasm backend');
+  return d.memoryOffset;
+}
+
+/** Runs f with a float32 scratch buffer of n floats in the heap (its offset), freed afterwards. */
+export function withScratch<T>(backend: WasmBackendLike, n: number, f: (p: number) => T): T {
+  const s = backend.makeOutput([Math.max(4, n)], 'float32');
+  try {
+    return f(ptr(backend, s));
+  } finally {
+    backend.disposeData(s.dataId);
+  }
+}
