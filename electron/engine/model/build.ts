@@ -8,7 +8,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { initializers, layers, model as functionalModel, input, type LayersModel, type SymbolicTensor } from '@tensorflow/tfjs-layers';
 import { resolveModelConfig, type ModelConfig } from './config.js';
-import { BatchNormRelu, FoldTime, UnfoldTime } from './layers.js';
+import { BatchNormRelu, FoldTime, UnfoldTime, VoxConv2D } from './layers.js';
 
 /** Deterministic per-layer seeds derived from the config seed (undefined → tfjs' Math.random). */
 function seeder(seed: number | undefined): () => number | undefined {
@@ -26,7 +26,7 @@ export function buildModel(partial: Partial<ModelConfig> = {}): LayersModel {
   let h = new FoldTime({ name: 'fold_time' }).apply(x) as SymbolicTensor;
   cfg.filters.forEach((filters, i) => {
     const n = i + 1;
-    h = layers.conv2d({ filters, kernelSize: 3, padding: 'same', kernelInitializer: glorot(), name: `conv${n}` }).apply(h) as SymbolicTensor;
+    h = new VoxConv2D({ filters, kernelSize: 3, padding: 'same', kernelInitializer: glorot(), name: `conv${n}` }).apply(h) as SymbolicTensor;
     h = new BatchNormRelu({ momentum: cfg.bnMomentum, epsilon: cfg.bnEpsilon, relu: true, name: `bn_relu${n}` }).apply(h) as SymbolicTensor;
     h = layers.maxPooling2d({ poolSize: cfg.pools[i], strides: cfg.pools[i], padding: 'valid', name: `pool${n}` }).apply(h) as SymbolicTensor;
     if (cfg.convDropout > 0) h = layers.dropout({ rate: cfg.convDropout, name: `drop${n}` }).apply(h) as SymbolicTensor;

@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { serialization } from '@tensorflow/tfjs-core';
 import { initializers, layers, type LayerVariable } from '@tensorflow/tfjs-layers';
 import { batchNormTrain } from '../../../native/tf/ops/batch_norm.js';
+import { conv2dBias } from '../../../native/tf/ops/conv2d_bias.js';
 
 type Shape = (number | null)[];
 
@@ -121,6 +122,41 @@ export class BatchNormRelu extends layers.Layer {
   }
 }
 
+type Conv2DLayer = ReturnType<typeof layers.conv2d>;
+type ConvArgs = Parameters<typeof layers.conv2d>[0];
+/** tfjs-layers' Conv2D class (not exported by name: its package entry is a bundle). */
+const Conv2DBase = layers.conv2d({ filters: 1, kernelSize: 1 }).constructor as new (args: ConvArgs) => Conv2DLayer;
+
+/**
+ * Keras' Conv2D (same weights `kernel`/`bias`, same config) whose training graph asks only for the gradients it
+ * needs: conv + bias runs through native/tf/ops/conv2d_bias.ts instead of tf.fused.conv2d's customGrad, so the
+ * first layer's input gradient is never computed and saved tensors are not copied. Unusual setups (dilation,
+ * channels-first, a fused activation, no bias) use Conv2D's own call.
+ */
+export class VoxConv2D extends Conv2DBase {
+  static readonly className = 'VoxConv2D';
+
+  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>): tf.Tensor | tf.Tensor[] {
+    const self = this as unknown as {
+      strides: number[];
+      padding: string;
+      dataFormat: string;
+      dilationRate: number[];
+      useBias: boolean;
+      activation: { getClassName(): string };
+      kernel: LayerVariable;
+      bias: LayerVariable;
+    };
+    const plain =
+      self.useBias && self.dataFormat === 'channelsLast' && self.activation.getClassName() === 'linear' && self.dilationRate.every((d) => d === 1) && (self.padding === 'same' || self.padding === 'valid');
+    if (!plain) return super.call(inputs, kwargs);
+    const x = one(inputs) as tf.Tensor4D;
+    return conv2dBias(x, self.kernel.read() as tf.Tensor4D, self.bias.read() as tf.Tensor1D, [self.strides[0], self.strides[1]], self.padding as 'same' | 'valid');
+  }
+}
+
+// The constructor was cast above, losing the static fromConfig it inherits at run time.
+serialization.registerClass(VoxConv2D as unknown as serialization.SerializableConstructor<serialization.Serializable>);
 serialization.registerClass(BatchNormRelu);
 serialization.registerClass(FoldTime);
 serialization.registerClass(UnfoldTime);

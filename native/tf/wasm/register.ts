@@ -6,10 +6,12 @@ import * as tf from '@tensorflow/tfjs-core';
 import { replaceKernel } from './backend.js';
 import { conv2DBackpropFilterConfig } from './conv2d_backprop_filter.js';
 import { conv2DBackpropInputConfig } from './conv2d_backprop_input.js';
+import { identityConfig } from './identity.js';
 import { maxPoolGradWasmConfig } from './max_pool_grad.js';
+import { sumConfig } from './sum.js';
 import '../ops/batch_norm.js'; // registers the fused BatchNorm(+ReLU) training kernels and gradient
 
-const kernels: tf.KernelConfig[] = [conv2DBackpropFilterConfig, conv2DBackpropInputConfig, maxPoolGradWasmConfig];
+const kernels: tf.KernelConfig[] = [conv2DBackpropFilterConfig, conv2DBackpropInputConfig, maxPoolGradWasmConfig, identityConfig, sumConfig];
 let registered = false;
 
 export function registerWasmTrainingKernels(): void {
