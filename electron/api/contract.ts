@@ -7,7 +7,7 @@
 import type { z } from 'zod';
 import { EVENT_NAMES, METHOD_NAMES, type EventName, type MethodName } from './names.js';
 import { eventSchemas, inputSchemas } from './schemas.js';
-import type { ApiEvents, MethodOutputs } from './types.js';
+import type { ApiEvents, MethodOutputs, TrainEvent } from './types.js';
 
 export { METHOD_NAMES, EVENT_NAMES, type MethodName, type EventName };
 export * from './types.js';
@@ -77,5 +77,8 @@ export { inputSchemas, eventSchemas };
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 const methodsCovered: Same<keyof typeof inputSchemas, MethodName> = true;
 const eventsCovered: Same<keyof typeof eventSchemas, EventName> = true;
+// The training event schema must describe exactly the training engine's TrainEvent.
+const trainEventsMatch: Same<z.infer<typeof eventSchemas.training>, TrainEvent> = true;
+void trainEventsMatch;
 void methodsCovered;
 void eventsCovered;

@@ -82,6 +82,7 @@ const numOrNull = z.number().nullable();
 
 /** Training progress: the training engine's TrainEvent, checked field by field. */
 export const TrainEventSchema = z.discriminatedUnion('event', [
+  z.object({ event: z.literal('preparing'), runId: numOrNull, stage: z.enum(['scan', 'features']), done: num, total: num, etaMs: num }),
   z.object({ event: z.literal('started'), runId: num, name: z.string(), backend: z.string(), epochs: num, startEpoch: num, trainSize: num, valSize: num, testSize: num, batchesPerEpoch: num, resumed: z.boolean() }),
   z.object({ event: z.literal('batch'), runId: num, epoch: num, batch: num, batches: num, loss: num, accuracy: num, samplesPerSec: num, etaMs: num }),
   z.object({

@@ -30,9 +30,21 @@ export interface ApiErrorInfo {
   details?: Record<string, unknown>;
 }
 
+/** One row of the experiments table: the store's summary plus what the table shows beside it. */
+export interface RunRow extends RunSummary {
+  /** UAR of the latest test evaluation (0..1), or null. */
+  uar: number | null;
+  macroF1: number | null;
+  datasetName: string | null;
+  /** 'random' | 'speaker', from the run's config. */
+  splitKind: string | null;
+  /** Epochs the run was configured for. */
+  epochsPlanned: number | null;
+}
+
 /** A run with everything its monitor and results screens need. */
 export interface RunDetail {
-  run: RunSummary;
+  run: RunRow;
   epochs: EpochRecord[];
   evaluations: EvaluationRecord[];
   models: ModelRecord[];
@@ -143,7 +155,7 @@ export interface AboutInfo {
 
 /** What each method resolves with. */
 export interface MethodOutputs {
-  listRuns: RunSummary[];
+  listRuns: RunRow[];
   getRun: RunDetail;
   deleteRun: { deleted: boolean };
   tagRun: RunRecord;

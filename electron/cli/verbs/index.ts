@@ -6,6 +6,7 @@ import { registerRuns } from './runs.js';
 import { registerDataset } from './dataset.js';
 import { registerDevices } from './devices.js';
 import { registerRecord } from './record.js';
+import { registerServe } from './serve.js';
 
 /** Every `ser` verb, in the order `ser --help` lists them. */
-export const verbs: Array<(program: Command) => void> = [registerFeatures, registerBackends, registerBench, registerRuns, registerDataset, registerDevices, registerRecord];
+export const verbs: Array<(program: Command) => void> = [registerFeatures, registerBackends, registerBench, registerRuns, registerDataset, registerDevices, registerRecord, registerServe];

@@ -1,0 +1,76 @@
+/** Runs: the experiments table, one run's details, tags/notes/rename, delete, compare, results. */
+import { SerError } from '../errors.js';
+import type { MethodOutputs, RunDetail, RunResults, RunRow } from '../../api/types.js';
+import type { ServiceContext } from './context.js';
+import type { TrainingService } from './training.js';
+
+export class RunsService {
+  constructor(private readonly ctx: ServiceContext, private readonly training: TrainingService) {}
+
+  list(): RunRow[] {
+    const { store } = this.ctx;
+    const names = new Map(store.datasets.list().map((d) => [d.id, d.name]));
+    return store.runs.list().map((r) => {
+      const test = store.evaluations.listForRun(r.id, 'test').at(-1);
+      const cfg = (r.config ?? {}) as { epochs?: unknown; split?: { kind?: unknown } };
+      return {
+        ...r,
+        uar: test?.uar ?? null,
+        macroF1: test?.macroF1 ?? null,
+        datasetName: r.datasetId === null ? null : (names.get(r.datasetId) ?? null),
+        splitKind: typeof cfg.split?.kind === 'string' ? cfg.split.kind : typeof r.split?.kind === 'string' ? r.split.kind : null,
+        epochsPlanned: typeof cfg.epochs === 'number' ? cfg.epochs : null,
+      };
+    });
+  }
+
+  detail(id: number): RunDetail {
+    const { store } = this.ctx;
+    const summary = this.list().find((r) => r.id === id);
+    if (!summary) throw new SerError('not-found', `no run with id ${id}`, { id });
+    const active = this.training.activeFor(id);
+    return {
+      run: summary,
+      epochs: store.runs.epochs(id),
+      evaluations: store.evaluations.listForRun(id),
+      models: store.models.listForRun(id),
+      dataset: summary.datasetId === null ? null : (store.datasets.get(summary.datasetId) ?? null),
+      active: active !== undefined,
+      paused: active?.paused ?? false,
+    };
+  }
+
+  results(id: number): RunResults {
+    const d = this.detail(id);
+    const latest = (split: 'val' | 'test') => [...d.evaluations].reverse().find((e) => e.split === split) ?? null;
+    return { ...d, test: latest('test'), val: latest('val'), misclassified: this.training.misclassified(d) };
+  }
+
+  compare(ids: number[]): RunDetail[] {
+    return [...new Set(ids)].map((id) => this.detail(id));
+  }
+
+  delete(id: number): { deleted: boolean } {
+    if (this.training.activeFor(id)) throw new SerError('bad-input', `run ${id} is training: cancel it before deleting it`, { id });
+    this.ctx.store.runs.require(id);
+    return { deleted: this.ctx.store.runs.delete(id) };
+  }
+
+  tag(id: number, add: string[] = [], remove: string[] = []): MethodOutputs['tagRun'] {
+    const runs = this.ctx.store.runs;
+    runs.require(id);
+    if (add.length) runs.addTags(id, add);
+    for (const t of remove) runs.removeTag(id, t);
+    return runs.require(id);
+  }
+
+  note(id: number, notes: string | null): MethodOutputs['noteRun'] {
+    this.ctx.store.runs.require(id);
+    return this.ctx.store.runs.setNotes(id, notes && notes.trim() ? notes : null);
+  }
+
+  rename(id: number, name: string): MethodOutputs['renameRun'] {
+    this.ctx.store.runs.require(id);
+    return this.ctx.store.runs.update(id, { name });
+  }
+}

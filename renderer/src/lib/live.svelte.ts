@@ -1,0 +1,114 @@
+/** State of the Live view: device, level meter, probabilities, top-emotion timeline, recordings. */
+import type { ApiClient, ApiEvents, DeviceInfo, LiveStartResult, RecordingResult } from '../../../electron/api/contract.js';
+
+type LiveEvent = ApiEvents['live'];
+type Prediction = Extract<LiveEvent, { kind: 'prediction' }>;
+
+const TIMELINE_SECONDS = 30;
+
+export class LiveState {
+  devices = $state.raw<DeviceInfo[]>([]);
+  deviceId = $state<number | undefined>(undefined);
+  running = $state(false);
+  info = $state.raw<LiveStartResult | null>(null);
+  rms = $state(0);
+  peak = $state(0);
+  /** Seconds of audio seen (from level events). */
+  t = $state(0);
+  probs = $state.raw<number[] | null>(null);
+  top = $state<string | null>(null);
+  timeline = $state.raw<Array<{ t: number; top: string; confidence: number }>>([]);
+  recording = $state(false);
+  recordSeconds = $state(0);
+  recordings = $state.raw<RecordingResult[]>([]);
+  ended = $state<string | null>(null);
+
+  readonly #api: ApiClient;
+  #stop: (() => void) | undefined;
+
+  constructor(api: ApiClient) {
+    this.#api = api;
+  }
+
+  /** Level as 0..1 on a dB scale (−60 dBFS … 0). */
+  get levelFraction(): number {
+    const db = this.rms > 0 ? 20 * Math.log10(this.rms) : -120;
+    return Math.max(0, Math.min(1, (db + 60) / 60));
+  }
+
+  get levelDb(): number {
+    return this.rms > 0 ? 20 * Math.log10(this.rms) : -Infinity;
+  }
+
+  async load(): Promise<void> {
+    this.devices = await this.#api.listDevices({});
+    const def = this.devices.find((d) => d.default) ?? this.devices[0];
+    this.deviceId = def?.id;
+    this.#stop ??= this.#api.on('live', (e) => this.#onEvent(e));
+  }
+
+  async start(): Promise<void> {
+    this.ended = null;
+    this.timeline = [];
+    this.probs = null;
+    this.info = await this.#api.startLive(this.deviceId === undefined ? {} : { deviceId: this.deviceId });
+    this.running = true;
+  }
+
+  async stopLive(): Promise<void> {
+    await this.#api.stopLive({});
+    this.running = false;
+  }
+
+  async record(seconds: number, label: string): Promise<RecordingResult> {
+    this.recording = true;
+    this.recordSeconds = 0;
+    try {
+      const r = await this.#api.record({ seconds, label: label as RecordingResult['label'], ...(this.deviceId === undefined ? {} : { deviceId: this.deviceId }) });
+      this.recordings = [r, ...this.recordings];
+      return r;
+    } finally {
+      this.recording = false;
+      this.running = false;
+    }
+  }
+
+  dispose(): void {
+    this.#stop?.();
+    this.#stop = undefined;
+    if (this.running) void this.#api.stopLive({}).catch(() => {});
+  }
+
+  #onEvent(e: LiveEvent): void {
+    switch (e.kind) {
+      case 'level':
+        this.rms = e.rms;
+        this.peak = e.peak;
+        this.t = e.t;
+        break;
+      case 'recording':
+        this.rms = e.rms;
+        this.peak = e.peak;
+        this.recordSeconds = e.seconds;
+        break;
+      case 'prediction':
+        this.#onPrediction(e);
+        break;
+      case 'started':
+        this.running = true;
+        break;
+      case 'ended':
+        this.running = false;
+        this.rms = 0;
+        this.peak = 0;
+        if (e.error) this.ended = e.error.message;
+        break;
+    }
+  }
+
+  #onPrediction(p: Prediction): void {
+    this.probs = p.probs;
+    this.top = p.voiced ? p.top : 'silence';
+    this.timeline = [...this.timeline.filter((x) => x.t > p.t - TIMELINE_SECONDS), { t: p.t, top: this.top, confidence: p.confidence }];
+  }
+}
