@@ -304,46 +304,58 @@ export function maxPoolGradTiled(dy: usize, x: usize, y: usize, dx: usize, N: i3
 // Transposed im2col for Conv2DBackpropFilter.
 
 /**
- * cols[k, m] (k = (kh·KW + kw)·Ci + ci, m = (n−n0)·Ho·Wo + ho·Wo + wo, M = nImg·Ho·Wo columns) =
- * x[n, ho·sh + kh − pt, wo·sw + kw − pl, ci], 0 outside the image. Loops run image row by image row so the
- * three input rows a 3×3 filter touches stay in cache while all K output rows are written.
+ * cols[k, j] for image rows r0 … r0+nRows−1 (row r = n·Ho + ho; k = (kh·KW + kw)·Ci + ci; j = (r−r0)·Wo + wo;
+ * M = nRows·Wo columns) = x[n, ho·sh + kh − pt, wo·sw + kw − pl, ci], 0 outside the image. A chunk of rows small
+ * enough for cols to stay in L2 is what the matMul that follows reads fastest.
  */
-export function im2colT(x: usize, cols: usize, H: i32, W: i32, Ci: i32, KH: i32, KW: i32, sh: i32, sw: i32, pt: i32, pl: i32, Ho: i32, Wo: i32, n0: i32, nImg: i32): void {
-  const M = <usize>nImg * <usize>Ho * <usize>Wo;
+export function im2colT(x: usize, cols: usize, H: i32, W: i32, Ci: i32, KH: i32, KW: i32, sh: i32, sw: i32, pt: i32, pl: i32, Ho: i32, Wo: i32, r0: i32, nRows: i32): void {
+  const M = <usize>nRows * <usize>Wo;
   const Mb = M << 2;
-  for (let i = 0; i < nImg; i++) {
-    const n = n0 + i;
-    for (let ho = 0; ho < Ho; ho++) {
-      const m0 = <usize>((i * Ho + ho) * Wo) << 2;
-      for (let kh = 0; kh < KH; kh++) {
-        const hi = ho * sh + kh - pt;
-        const inRow = hi >= 0 && hi < H;
-        const xRow = x + (<usize>((n * H + hi) * W) * <usize>Ci << 2);
-        for (let kw = 0; kw < KW; kw++) {
-          // wo range whose input column wi = wo·sw + kw − pl lies in [0, W)
-          let lo = 0;
-          const first = kw - pl;
-          if (first < 0) lo = (-first + sw - 1) / sw;
-          let hiW = Wo;
-          const lastOk = (W - 1 - first) / sw + 1; // count of wo with wi ≤ W−1 (first ≤ W−1)
-          if (first > W - 1) hiW = 0;
-          else if (lastOk < hiW) hiW = lastOk;
-          if (lo > hiW) lo = hiW;
-          for (let ci = 0; ci < Ci; ci++) {
-            const k = (kh * KW + kw) * Ci + ci;
-            const dst = cols + <usize>k * Mb + m0;
-            if (!inRow) {
-              memory.fill(dst, 0, <usize>Wo << 2);
-              continue;
-            }
-            if (lo > 0) memory.fill(dst, 0, <usize>lo << 2);
-            let src = xRow + ((<usize>(lo * sw + first) * <usize>Ci + <usize>ci) << 2);
-            const step = <usize>(sw * Ci) << 2;
-            for (let wo = lo; wo < hiW; wo++, src += step) store<f32>(dst + (<usize>wo << 2), load<f32>(src));
-            if (hiW < Wo) memory.fill(dst + (<usize>hiW << 2), 0, <usize>(Wo - hiW) << 2);
+  for (let r = r0; r < r0 + nRows; r++) {
+    const n = r / Ho;
+    const ho = r - n * Ho;
+    const m0 = <usize>((r - r0) * Wo) << 2;
+    for (let kh = 0; kh < KH; kh++) {
+      const hi = ho * sh + kh - pt;
+      const inRow = hi >= 0 && hi < H;
+      const xRow = x + ((<usize>((n * H + hi) * W) * <usize>Ci) << 2);
+      for (let kw = 0; kw < KW; kw++) {
+        // wo range whose input column wi = wo·sw + kw − pl lies in [0, W)
+        const first = kw - pl;
+        let lo = 0;
+        if (first < 0) lo = (-first + sw - 1) / sw;
+        let hiW = Wo;
+        if (first > W - 1) hiW = 0;
+        else hiW = min<i32>(Wo, (W - 1 - first) / sw + 1);
+        if (lo > hiW) lo = hiW;
+        const step = <usize>(sw * Ci) << 2;
+        for (let ci = 0; ci < Ci; ci++) {
+          const k = (kh * KW + kw) * Ci + ci;
+          const dst = cols + <usize>k * Mb + m0;
+          if (!inRow) {
+            memory.fill(dst, 0, <usize>Wo << 2);
+            continue;
           }
+          if (lo > 0) memory.fill(dst, 0, <usize>lo << 2);
+          let src = xRow + ((<usize>(lo * sw + first) * <usize>Ci + <usize>ci) << 2);
+          for (let wo = lo; wo < hiW; wo++, src += step) store<f32>(dst + (<usize>wo << 2), load<f32>(src));
+          if (hiW < Wo) memory.fill(dst + (<usize>hiW << 2), 0, <usize>(Wo - hiW) << 2);
         }
       }
     }
+  }
+}
+
+/** acc[i] += src[i], n floats. */
+export function accumulate(acc: usize, src: usize, n: i32): void {
+  const n4 = n & ~3;
+  let i = 0;
+  for (; i < n4; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(acc + o, f32x4.add(v128.load(acc + o), v128.load(src + o)));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    store<f32>(acc + o, load<f32>(acc + o) + load<f32>(src + o));
   }
 }

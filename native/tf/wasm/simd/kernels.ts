@@ -13,7 +13,8 @@ export interface SimdKernels {
   bnBackward(dy: number, x: number, rows: number, C: number, gamma: number, beta: number, mean: number, variance: number, eps: number, relu: number, dx: number, dgamma: number, dbeta: number, scratch: number): void;
   sumRows(x: number, rows: number, C: number, out: number, scratch: number): void;
   maxPoolGradTiled(dy: number, x: number, y: number, dx: number, N: number, H: number, W: number, C: number, Ho: number, Wo: number, ph: number, pw: number): void;
-  im2colT(x: number, cols: number, H: number, W: number, Ci: number, KH: number, KW: number, sh: number, sw: number, pt: number, pl: number, Ho: number, Wo: number, n0: number, nImg: number): void;
+  im2colT(x: number, cols: number, H: number, W: number, Ci: number, KH: number, KW: number, sh: number, sw: number, pt: number, pl: number, Ho: number, Wo: number, r0: number, nRows: number): void;
+  accumulate(acc: number, src: number, n: number): void;
 }
 
 /** WebAssembly's JS API, typed here: TypeScript's ES libs (no DOM) do not declare it. */
@@ -29,7 +30,8 @@ const WA = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 /** The parts of BackendWasm (tfjs-backend-wasm 4.22) that locate a tensor in the heap. */
 interface WasmInternals {
   wasm: { asm: { memory: WasmMemory } };
-  dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
+  dataIdMap: { get(dataId: object): { id: number; memoryOffset: number } | undefined; delete(dataId: object): boolean };
+  makeOutput(shape: number[], dtype: tf.DataType, memoryOffset?: number): tf.TensorInfo;
 }
 
 let module: object | undefined;
@@ -62,4 +64,22 @@ export function withScratch<T>(backend: WasmBackendLike, n: number, f: (p: numbe
   } finally {
     backend.disposeData(s.dataId);
   }
+}
+
+/**
+ * A tensor over `shape` floats of existing heap memory at byte offset `offset` (no allocation, no copy), for
+ * passing part of a tensor to one of wasm's own kernels (e.g. the rows of dy a matMul needs). Release it with
+ * releaseView, never dispose it: disposing would free memory it does not own.
+ */
+export function heapView(backend: WasmBackendLike, offset: number, shape: number[]): tf.TensorInfo {
+  return (backend as unknown as WasmInternals).makeOutput(shape, 'float32', offset);
+}
+
+/** Forgets a heapView (on the JS side and in the C++ tensor registry) without freeing its memory. */
+export function releaseView(backend: WasmBackendLike, view: tf.TensorInfo): void {
+  const b = backend as unknown as WasmInternals & { wasm: { tfjs: { disposeData(id: number): void } } };
+  const d = b.dataIdMap.get(view.dataId);
+  if (!d) return;
+  b.wasm.tfjs.disposeData(d.id);
+  b.dataIdMap.delete(view.dataId);
 }
