@@ -52,7 +52,8 @@ export const AUDIO_ROUTE = /^\/api\/datasets\/(\d+)\/files\/(\d+)\/audio$/;
 /** WebSocket path of the headless server's event stream. */
 export const EVENTS_PATH = '/api/events';
 
-export type MethodInput<M extends MethodName> = z.input<(typeof inputSchemas)[M]>;
+/** What a client passes: the validated shape (the schemas also accept strings for numbers, for query strings). */
+export type MethodInput<M extends MethodName> = z.output<(typeof inputSchemas)[M]>;
 export type MethodParsed<M extends MethodName> = z.output<(typeof inputSchemas)[M]>;
 export type MethodOutput<M extends MethodName> = MethodOutputs[M];
 

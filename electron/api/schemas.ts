@@ -6,7 +6,11 @@
 import { z } from 'zod';
 import { EMOTIONS } from '../engine/labels.js';
 
-const Id = z.coerce.number().int().positive();
+/** Numbers arrive as numbers (JSON, IPC) or strings (query, path): convert non-empty strings only, so a missing
+ * field reads "expected number, received undefined" rather than NaN. */
+const asNumber = (v: unknown) => (typeof v === 'string' && v.trim() !== '' ? Number(v) : v);
+const N = <T extends z.ZodType>(schema: T) => z.preprocess(asNumber, schema);
+const Id = z.preprocess(asNumber, z.number().int().positive());
 const IdList = z.preprocess(
   (v) => (typeof v === 'string' ? v.split(',').filter((s) => s.trim() !== '') : v),
   z.array(Id).min(2, 'select at least two runs to compare').max(8, 'compare at most 8 runs'),
@@ -23,18 +27,18 @@ export const TrainRequestSchema = z
   .object({
     data: z.string().trim().min(1, 'choose a dataset folder').max(4096),
     name: z.string().trim().max(120).optional(),
-    epochs: z.coerce.number().int().min(1).max(10_000),
-    batchSize: z.coerce.number().int().min(1).max(1024),
+    epochs: N(z.number().int().min(1).max(10_000)),
+    batchSize: N(z.number().int().min(1).max(1024)),
     optimizer: z.enum(['sgd', 'adam']),
-    learningRate: z.coerce.number().gt(0).max(10),
+    learningRate: N(z.number().gt(0).max(10)),
     split: z.discriminatedUnion('kind', [
       z.object({ kind: z.literal('random') }),
       z.object({ kind: z.literal('speaker'), testSpeakers: Speakers.optional(), valSpeakers: Speakers.optional() }),
     ]),
-    augmentCopies: z.coerce.number().int().min(0).max(10),
-    snrLow: z.coerce.number().int().min(-10).max(60),
-    snrHigh: z.coerce.number().int().min(-9).max(61),
-    seed: z.coerce.number().int().min(0).max(2 ** 31 - 1),
+    augmentCopies: N(z.number().int().min(0).max(10)),
+    snrLow: N(z.number().int().min(-10).max(60)),
+    snrHigh: N(z.number().int().min(-9).max(61)),
+    seed: N(z.number().int().min(0).max(2 ** 31 - 1)),
     backend: z.enum(BACKEND_CHOICES).optional(),
     includeSong: z.boolean().optional(),
   })
@@ -64,15 +68,15 @@ export const inputSchemas = {
   listDatasets: Empty,
   getDataset: z.object({ id: Id }).strict(),
   getDatasetFiles: z
-    .object({ id: Id, label: z.coerce.number().int().min(0).max(EMOTIONS.length - 1).optional(), speaker: z.string().max(64).optional(), usableOnly: BoolFromQuery.optional() })
+    .object({ id: Id, label: N(z.number().int().min(0).max(EMOTIONS.length - 1)).optional(), speaker: z.string().max(64).optional(), usableOnly: BoolFromQuery.optional() })
     .strict(),
   getClipView: z.object({ id: Id, fileId: Id }).strict(),
   listBackends: Empty,
   listDevices: Empty,
-  startLive: z.object({ deviceId: z.coerce.number().int().min(0).optional(), runId: Id.optional() }).strict(),
+  startLive: z.object({ deviceId: N(z.number().int().min(0)).optional(), runId: Id.optional() }).strict(),
   stopLive: Empty,
   record: z
-    .object({ seconds: z.coerce.number().gt(0).max(30), label: EmotionSchema, deviceId: z.coerce.number().int().min(0).optional() })
+    .object({ seconds: N(z.number().gt(0).max(30)), label: EmotionSchema, deviceId: N(z.number().int().min(0)).optional() })
     .strict(),
   about: Empty,
 } as const;

@@ -28,12 +28,12 @@ export function registerServe(program: Command): void {
   program
     .command('serve')
     .description('serve the app to a browser (headless mode): HTTP + WebSocket on 127.0.0.1, URL with an access token')
-    .option('--port <n>', 'port (0 = any free port)', '0')
+    .option('--port <n>', 'port (0 = any free port)', '8765')
     .option('--host <host>', 'interface to bind (default 127.0.0.1; other hosts are also accepted in Host headers)', '127.0.0.1')
     .option('--db <path>', 'experiment database (default: SER_DB or the app default)')
     .option('--json', 'print one JSON line {"url","port","host","token"} instead of the banner')
     .action(async (opts: ServeOpts) => {
-      const port = parseNumber('--port', opts.port ?? '0', { min: 0, max: 65535, integer: true });
+      const port = parseNumber('--port', opts.port ?? '8765', { min: 0, max: 65535, integer: true });
       const host = (opts.host ?? '127.0.0.1').trim();
       const staticDir = rendererDir();
       if (!existsSync(join(staticDir, 'index.html'))) {

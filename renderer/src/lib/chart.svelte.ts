@@ -78,7 +78,7 @@ export function lineChart(getSeries: () => Series[], o: LineOptions): Attachment
 /** A bar chart (class balance, probabilities). */
 export function barChart(getData: () => { labels: string[]; values: number[]; colors?: string[] }, o: { yLabel: string; max?: number }): Attachment<HTMLCanvasElement> {
   return (canvas) => {
-    const chart = new Chart(canvas, {
+    const chart: Chart<'bar', number[], string> = new Chart(canvas, {
       type: 'bar',
       data: { labels: [], datasets: [{ label: o.yLabel, data: [] }] },
       options: {
