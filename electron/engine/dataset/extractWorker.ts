@@ -17,13 +17,14 @@ export interface ExtractJob {
   id: number;
   absPath: string;
   contentHash: string;
+  augment?: { noiseSeed: number; snrDb: number };
 }
 export type ExtractReply = { id: number; ok: true; ms: number } | { id: number; ok: false; message: string };
 
 if (parentPort) {
   const port = parentPort;
   const data = workerData as ExtractWorkerData;
-  const { FeatureCache } = await import('./featureCache.js');
+  const { FeatureCache, cacheKey, computeEntry } = await import('./featureCache.js');
   // featureCache.root is <dataDir>/features/<hash>; rebuild the cache from its data dir.
   const cache = new FeatureCache(dirname(dirname(data.dataDirRoot)), data.config);
   const fx = new FeatureExtractor(data.config);
@@ -33,8 +34,7 @@ if (parentPort) {
       const bytes = await readFile(job.absPath);
       const hash = createHash('sha256').update(bytes).digest('hex');
       if (hash !== job.contentHash) throw new Error(`${job.absPath}: the file changed since the dataset was scanned; scan it again`);
-      const f = await fx.fromBytes(bytes, job.absPath);
-      cache.write(job.contentHash, f.melDb);
+      cache.write(cacheKey(job), await computeEntry(fx, bytes, job));
       port.postMessage({ id: job.id, ok: true, ms: performance.now() - t0 } satisfies ExtractReply);
     } catch (err) {
       port.postMessage({ id: job.id, ok: false, message: (err as Error).message } satisfies ExtractReply);

@@ -5,11 +5,15 @@
  * `<dataDir>/features/<configHash>/<ab>/<contentHash>.mel`, written atomically (temp + rename), with a
  * 16-byte header checked on read so a torn or foreign file is recomputed, never trusted.
  */
+import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync, existsSync, unlinkSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { featureConfigHash, FeatureExtractor, PAPER_FEATURES, type FeatureConfig } from '../audio/features.js';
 import { startWorker } from '../workers/spawn.js';
+import { decodeClip } from '../audio/load.js';
+import { addAwgn } from '../audio/awgn.js';
+import { Rng } from '../audio/rng.js';
 import type { ExtractJob, ExtractReply, ExtractWorkerData } from './extractWorker.js';
 
 const MAGIC = 0x31465856; // 'VXF1' little-endian
@@ -18,6 +22,17 @@ const HEADER = 16;
 export interface CacheEntryRef {
   absPath: string;
   contentHash: string;
+  /**
+   * A noisy training copy (AWGN at `snrDb`, noise from a generator seeded with `noiseSeed`) instead of the clean
+   * clip: the reference makes its copies once, before training, so they are cached like clean features.
+   */
+  augment?: { noiseSeed: number; snrDb: number };
+}
+
+/** Cache key of an entry: the content hash, or a hash of it with the augmentation parameters. */
+export function cacheKey(ref: Pick<CacheEntryRef, 'contentHash' | 'augment'>): string {
+  if (!ref.augment) return ref.contentHash;
+  return createHash('sha256').update(`${ref.contentHash}:awgn:${ref.augment.noiseSeed}:${ref.augment.snrDb}`).digest('hex');
 }
 
 export interface ExtractProgress {
@@ -39,6 +54,14 @@ export interface ExtractSummary {
   failed: Array<{ file: string; reason: string }>;
   ms: number;
   workers: number;
+}
+
+/** Mel dB of one entry from the file's bytes: the clean clip, or its noisy copy. */
+export async function computeEntry(fx: FeatureExtractor, bytes: Uint8Array, ref: CacheEntryRef): Promise<Float32Array> {
+  const c = fx.config;
+  const clip = await decodeClip(bytes, ref.absPath, { sampleRate: c.mel.sampleRate, offset: c.offset, duration: c.duration });
+  const samples = ref.augment ? addAwgn(clip.samples, ref.augment.snrDb, new Rng(ref.augment.noiseSeed)) : clip.samples;
+  return fx.melDbOf(samples);
 }
 
 export class FeatureCache {
@@ -113,7 +136,7 @@ export class FeatureCache {
    */
   async ensure(files: CacheEntryRef[], opts: { workers?: number; onProgress?: (p: ExtractProgress) => void } = {}): Promise<ExtractSummary> {
     const t0 = performance.now();
-    const todo = files.filter((f) => !this.has(f.contentHash));
+    const todo = files.filter((f) => !this.has(cacheKey(f)));
     const summary: ExtractSummary = { total: files.length, cached: files.length - todo.length, computed: 0, failed: [], ms: 0, workers: 0 };
     let done = summary.cached;
     const report = (file: string) => {
@@ -132,8 +155,8 @@ export class FeatureCache {
       const fx = new FeatureExtractor(this.config);
       for (const f of todo) {
         try {
-          const feats = await fx.fromFile(f.absPath);
-          this.write(f.contentHash, feats.melDb);
+          const bytes = readFileSync(f.absPath);
+          this.write(cacheKey(f), await computeEntry(fx, bytes, f));
           summary.computed++;
         } catch (err) {
           summary.failed.push({ file: f.absPath, reason: (err as Error).message });
@@ -159,7 +182,7 @@ export class FeatureCache {
           const id = next++;
           const f = todo[id]!;
           pending.set(id, f);
-          const job: ExtractJob = { id, absPath: f.absPath, contentHash: f.contentHash };
+          const job: ExtractJob = { id, absPath: f.absPath, contentHash: f.contentHash, ...(f.augment ? { augment: f.augment } : {}) };
           worker.postMessage(job);
         };
         worker.on('message', (msg: ExtractReply) => {

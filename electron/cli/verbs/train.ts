@@ -1,0 +1,308 @@
+/**
+ * `ser train`, `ser eval`, `ser classify`: the training engine from the command line.
+ * Heavy modules are imported inside the actions so `ser --help` and other verbs start fast.
+ */
+import type { Command } from 'commander';
+import { defaultDataDir } from '../../engine/dataDir.js';
+import { EMOTIONS } from '../../engine/labels.js';
+import { defaultDbPath } from '../../engine/store/db-path.js';
+import type { SplitSpec } from '../../engine/dataset/splits.js';
+import type { Metrics, TrainEvent, TrainOptions } from '../../engine/training/types.js';
+import { parseNumber, printJson, UsageError } from '../output.js';
+import { formatMs, progressBar, type Bar } from '../progress.js';
+
+interface TrainFlags {
+  data?: string;
+  epochs: string;
+  batchSize: string;
+  microBatch?: string;
+  lr: string;
+  optimizer: string;
+  momentum: string;
+  weightDecay: string;
+  schedule: string;
+  earlyStop?: string;
+  earlyStopMetric: string;
+  split: string;
+  testSpeakers?: string;
+  valSpeakers?: string;
+  folds?: string;
+  fold?: string;
+  augmentCopies: string;
+  snr: string;
+  seed: string;
+  backend?: string;
+  name?: string;
+  db?: string;
+  resume?: string;
+  json?: boolean;
+  model?: string;
+  includeSong?: boolean;
+}
+
+const pct = (x: number | null | undefined) => (x === null || x === undefined ? '—' : `${(100 * x).toFixed(1)}%`);
+
+function speakers(raw: string | undefined): string[] | undefined {
+  if (!raw) return undefined;
+  const l = raw.split(',').map((s) => s.trim()).filter(Boolean);
+  if (!l.length) throw new UsageError('speaker lists look like 21,22,23');
+  return l;
+}
+
+async function buildOptions(f: TrainFlags): Promise<TrainOptions> {
+  if (!f.data) throw new UsageError('--data <dir> is required (or --resume <run id>)');
+  const { parseSchedule } = await import('../../engine/training/schedule.js');
+  const { isBackendName } = await import('../../../native/tf/backends.js');
+  if (f.optimizer !== 'sgd' && f.optimizer !== 'adam') throw new UsageError(`--optimizer must be sgd or adam, got '${f.optimizer}'`);
+  if (f.split !== 'random' && f.split !== 'speaker') throw new UsageError(`--split must be random or speaker, got '${f.split}'`);
+  if (f.backend && !isBackendName(f.backend)) throw new UsageError(`--backend must be one of tensorflow-gpu, tensorflow, wasm, cpu; got '${f.backend}'`);
+  const snr = /^(\d+(?:\.\d+)?):(\d+(?:\.\d+)?)$/.exec(f.snr);
+  if (!snr) throw new UsageError(`--snr expects low:high in dB, e.g. 15:30; got '${f.snr}'`);
+  const seed = parseNumber('--seed', f.seed, { integer: true, min: 0 });
+  const split: SplitSpec =
+    f.split === 'random'
+      ? { kind: 'random', seed }
+      : {
+          kind: 'speaker',
+          seed,
+          ...(speakers(f.testSpeakers) ? { testSpeakers: speakers(f.testSpeakers)! } : {}),
+          ...(speakers(f.valSpeakers) ? { valSpeakers: speakers(f.valSpeakers)! } : {}),
+          ...(f.folds ? { folds: parseNumber('--folds', f.folds, { integer: true, min: 2 }) } : {}),
+          ...(f.fold ? { fold: parseNumber('--fold', f.fold, { integer: true, min: 0 }) } : {}),
+        };
+  let schedule;
+  try {
+    schedule = parseSchedule(f.schedule);
+  } catch (err) {
+    throw new UsageError(`--schedule: ${(err as Error).message}`);
+  }
+  let model: TrainOptions['model'];
+  if (f.model) {
+    try {
+      model = JSON.parse(f.model) as TrainOptions['model'];
+    } catch {
+      throw new UsageError(`--model expects JSON, e.g. '{"filters":[8,16,16,32],"lstmUnits":32}'`);
+    }
+  }
+  if (f.earlyStopMetric !== 'valAccuracy' && f.earlyStopMetric !== 'valLoss') throw new UsageError('--early-stop-metric must be valAccuracy or valLoss');
+  return {
+    data: f.data,
+    ...(f.name ? { name: f.name } : {}),
+    epochs: parseNumber('--epochs', f.epochs, { integer: true, min: 1, max: 100000 }),
+    batchSize: parseNumber('--batch-size', f.batchSize, { integer: true, min: 1, max: 4096 }),
+    ...(f.microBatch ? { microBatch: parseNumber('--micro-batch', f.microBatch, { integer: true, min: 1 }) } : {}),
+    optimizer: f.optimizer,
+    learningRate: parseNumber('--lr', f.lr, { min: 1e-9, max: 10 }),
+    momentum: parseNumber('--momentum', f.momentum, { min: 0, max: 0.9999 }),
+    weightDecay: parseNumber('--weight-decay', f.weightDecay, { min: 0, max: 1 }),
+    schedule,
+    ...(f.earlyStop ? { earlyStopping: { patience: parseNumber('--early-stop', f.earlyStop, { integer: true, min: 1 }), metric: f.earlyStopMetric } } : {}),
+    split,
+    augment: { copies: parseNumber('--augment-copies', f.augmentCopies, { integer: true, min: 0, max: 20 }), snrLow: Number(snr[1]), snrHigh: Number(snr[2]) },
+    seed,
+    ...(f.backend ? { backend: f.backend as NonNullable<TrainOptions['backend']> } : {}),
+    ...(model ? { model } : {}),
+    ...(f.includeSong ? { includeSong: true } : {}),
+  };
+}
+
+function printMetricsTable(m: Pick<Metrics, 'perClass' | 'confusion' | 'accuracy' | 'uar' | 'macroF1'> | { perClass: Array<{ label: string; precision: number; recall: number; f1: number; support: number }>; confusion: number[][]; accuracy: number; uar: number; macroF1: number }): string {
+  const rows = Array.isArray(m.perClass) ? m.perClass : EMOTIONS.map((e) => ({ label: e, ...(m.perClass as Metrics['perClass'])[e] }));
+  const lines = [`  accuracy ${pct(m.accuracy)}   UAR ${pct(m.uar)}   macro F1 ${m.macroF1.toFixed(3)}`, '', '  class       precision  recall     F1  support'];
+  for (const r of rows) lines.push(`  ${r.label.padEnd(10)} ${pct(r.precision).padStart(9)} ${pct(r.recall).padStart(7)} ${r.f1.toFixed(2).padStart(6)} ${String(r.support).padStart(8)}`);
+  lines.push('', '  confusion (rows = true, columns = predicted)');
+  lines.push('  ' + ' '.repeat(10) + EMOTIONS.map((e) => e.slice(0, 5).padStart(6)).join(''));
+  m.confusion.forEach((row, i) => lines.push(`  ${EMOTIONS[i]!.padEnd(10)}` + row.map((v) => String(v).padStart(6)).join('')));
+  return lines.join('\n');
+}
+
+export function registerTrain(program: Command): void {
+  program
+    .command('train')
+    .description('train the CNN-LSTM on a dataset (progress per epoch; Ctrl-C cancels, keeping the checkpoint)')
+    .option('--data <dir>', 'dataset folder (RAVDESS, CREMA-D, TESS, SAVEE or folder-per-label)')
+    .option('--epochs <n>', 'epochs', '50')
+    .option('--batch-size <n>', 'effective batch size (the reference: 32)', '32')
+    .option('--micro-batch <n>', 'samples per forward/backward pass (memory); default 8 on wasm/cpu')
+    .option('--lr <x>', 'learning rate', '0.01')
+    .option('--optimizer <name>', 'sgd (momentum, the reference) or adam', 'sgd')
+    .option('--momentum <x>', 'SGD momentum', '0.8')
+    .option('--weight-decay <x>', 'weight decay (L2 penalty wd/2·‖w‖²)', '0.001')
+    .option('--schedule <spec>', 'lr schedule: constant | step:N:gamma | cosine[:minLr] | plateau[:factor:patience[:minLr]]', 'constant')
+    .option('--early-stop <patience>', 'stop after this many epochs without improvement, restoring the best weights')
+    .option('--early-stop-metric <m>', 'valAccuracy or valLoss', 'valAccuracy')
+    .option('--split <kind>', 'random (stratified 80/10/10, the paper) or speaker (speaker-independent)', 'random')
+    .option('--test-speakers <list>', 'speaker split: test speakers, e.g. 21,22,23,24')
+    .option('--val-speakers <list>', 'speaker split: validation speakers, e.g. 19,20')
+    .option('--folds <k>', 'speaker split: k-fold by speaker')
+    .option('--fold <i>', 'speaker split: test fold (0-based)')
+    .option('--augment-copies <n>', 'noisy (AWGN) copies per training clip', '2')
+    .option('--snr <low:high>', 'AWGN SNR range in dB, integer drawn from [low, high)', '15:30')
+    .option('--seed <n>', 'random seed (split, augmentation, initialisation, data order, dropout)', '42')
+    .option('--backend <name>', 'tensorflow-gpu | tensorflow | wasm | cpu (default: first that loads)')
+    .option('--model <json>', 'model config overrides, e.g. \'{"filters":[8,16,16,32],"lstmUnits":32}\'')
+    .option('--include-song', 'keep RAVDESS song clips')
+    .option('--name <name>', 'run name')
+    .option('--db <path>', 'experiment database (default: SER_DB or experiments.db)')
+    .option('--resume <run id>', 'continue an interrupted run from its last checkpoint')
+    .option('--json', 'one JSON event per line')
+    .action(async (flags: TrainFlags) => {
+      const { startTraining } = await import('../../engine/training/session.js');
+      const resumeRunId = flags.resume !== undefined ? parseNumber('--resume', flags.resume, { integer: true, min: 1 }) : undefined;
+      const options = resumeRunId === undefined ? await buildOptions(flags) : undefined;
+      const handle = startTraining(options, { dbPath: flags.db ?? defaultDbPath(), dataDir: defaultDataDir(), ...(resumeRunId !== undefined ? { resumeRunId } : {}) });
+      let interrupted = 0;
+      const onSigint = () => {
+        interrupted++;
+        if (interrupted === 1) {
+          if (!flags.json) process.stderr.write('\nstopping after this batch (Ctrl-C again to force)…\n');
+          void handle.cancel();
+        } else process.exit(130);
+      };
+      process.on('SIGINT', onSigint);
+      process.on('SIGTERM', () => void handle.interrupt());
+      const human = !flags.json;
+      let bar: Bar | undefined;
+      let barEpoch = -1;
+      let lastPrep = '';
+      const epochs: Array<{ epoch: number; trainLoss: number; trainAccuracy: number; valAccuracy: number | null; durationMs: number }> = [];
+      const t0 = Date.now();
+      handle.onEvent((e: TrainEvent) => {
+        if (flags.json) {
+          printJson(e);
+          return;
+        }
+        switch (e.event) {
+          case 'preparing':
+            if (e.stage !== lastPrep) {
+              bar?.stop();
+              bar = progressBar(e.stage === 'scan' ? 'scanning  ' : 'features  ', e.total);
+              lastPrep = e.stage;
+            }
+            bar?.update(e.done, { detail: '' });
+            break;
+          case 'started':
+            bar?.stop();
+            bar = undefined;
+            process.stdout.write(`run ${e.runId} "${e.name}" on ${e.backend}: ${e.trainSize} training samples, ${e.valSize} validation, ${e.testSize} test; ${e.batchesPerEpoch} batches per epoch${e.resumed ? `; resuming at epoch ${e.startEpoch + 1}` : ''}\n`);
+            break;
+          case 'batch':
+            if (e.epoch !== barEpoch) {
+              bar?.stop();
+              bar = progressBar('', e.batches, { format: `epoch ${e.epoch + 1} {bar} {value}/{total} | loss {loss} acc {acc} | {sps} samples/s | ETA {eta_formatted}` });
+              barEpoch = e.epoch;
+            }
+            bar?.update(e.batch, { loss: e.loss.toFixed(3), acc: pct(e.accuracy), sps: e.samplesPerSec.toFixed(1) });
+            break;
+          case 'epoch':
+            bar?.stop();
+            bar = undefined;
+            barEpoch = -1;
+            epochs.push({ epoch: e.epoch, trainLoss: e.trainLoss, trainAccuracy: e.trainAccuracy, valAccuracy: e.valAccuracy, durationMs: e.durationMs });
+            process.stdout.write(
+              `epoch ${String(e.epoch + 1).padStart(String(e.epochs).length)}/${e.epochs}  train loss ${e.trainLoss.toFixed(4)} acc ${pct(e.trainAccuracy)}  val loss ${e.valLoss === null ? '—' : e.valLoss.toFixed(4)} acc ${pct(e.valAccuracy)} UAR ${pct(e.valUar)}  lr ${e.lr.toPrecision(3)}  ${formatMs(e.durationMs)}  ETA ${formatMs(e.etaMs)}\n`,
+            );
+            break;
+          case 'paused':
+            process.stdout.write(`paused at epoch ${e.epoch + 1}\n`);
+            break;
+          case 'cancelled':
+            bar?.stop();
+            process.stdout.write(`run ${e.runId} stopped; its last checkpoint is kept\n`);
+            break;
+          case 'failed':
+            bar?.stop();
+            break;
+          default:
+            break;
+        }
+      });
+      const final = await handle.done;
+      process.off('SIGINT', onSigint);
+      if (final.event === 'failed') {
+        if (human) process.stderr.write(`ser: training failed: ${final.error}\n`);
+        process.exitCode = 1;
+        return;
+      }
+      if (final.event === 'cancelled') {
+        process.exitCode = 130;
+        return;
+      }
+      if (final.event === 'finished' && human) {
+        const { openStore } = await import('../../engine/store/index.js');
+        const store = openStore(flags.db ?? defaultDbPath());
+        try {
+          const test = store.evaluations.listForRun(final.runId, 'test').at(-1);
+          const best = epochs.reduce<(typeof epochs)[number] | undefined>((b, x) => (x.valAccuracy !== null && (!b || (b.valAccuracy ?? -1) < x.valAccuracy) ? x : b), undefined);
+          process.stdout.write(
+            `\nrun ${final.runId} finished\n\n  | Epochs | Training time | Accuracy (test) | UAR (test) | best val accuracy |\n  |---|---|---|---|---|\n  | ${final.epochs} | ${formatMs(Date.now() - t0)} | ${pct(final.testAccuracy)} | ${pct(final.uar)} | ${pct(best?.valAccuracy)} |\n\n`,
+          );
+          if (test) process.stdout.write(printMetricsTable(test) + '\n');
+          process.stdout.write(`\nmodel: ${final.modelDir}\n`);
+        } finally {
+          store.close();
+        }
+      }
+    });
+
+  program
+    .command('eval')
+    .description('the test evaluation of a finished run')
+    .argument('<run-id>', 'run id (see `ser runs`)')
+    .option('--db <path>', 'experiment database')
+    .option('--json', 'print one JSON object')
+    .action(async (rawId: string, flags: { db?: string; json?: boolean }) => {
+      const id = parseNumber('run id', rawId, { integer: true, min: 1 });
+      const { openStore } = await import('../../engine/store/index.js');
+      const { SerError } = await import('../../engine/errors.js');
+      const store = openStore(flags.db ?? defaultDbPath(), { mustExist: true });
+      try {
+        const run = store.runs.require(id);
+        const test = store.evaluations.listForRun(id, 'test').at(-1);
+        if (!test) throw new SerError('not-found', `run ${id} (${run.status}) has no test evaluation yet; it is recorded when training finishes`);
+        const perClass = Object.fromEntries(test.perClass.map((c) => [c.label, { precision: c.precision, recall: c.recall, f1: c.f1, support: c.support }]));
+        if (flags.json) {
+          printJson({ runId: id, accuracy: test.accuracy, uar: test.uar, macroF1: test.macroF1, weightedF1: test.weightedF1, labels: EMOTIONS, confusion: test.confusion, perClass, split: run.split?.['kind'] ?? null });
+        } else {
+          process.stdout.write(`run ${id} "${run.name}" — test set (${String(run.split?.['kind'] ?? '?')} split)\n`);
+          process.stdout.write(printMetricsTable(test) + '\n');
+        }
+      } finally {
+        store.close();
+      }
+    });
+
+  program
+    .command('classify')
+    .description('the emotion of audio files, with a trained model')
+    .argument('<files...>', 'audio files')
+    .requiredOption('--model <dir|run-id>', 'exported model folder, or a run id')
+    .option('--backend <name>', 'tensorflow-gpu | tensorflow | wasm | cpu')
+    .option('--db <path>', 'experiment database (to resolve run ids)')
+    .option('--json', 'one JSON object per file, one per line')
+    .action(async (files: string[], flags: { model: string; backend?: string; db?: string; json?: boolean }) => {
+      const { selectBackend, isBackendName } = await import('../../../native/tf/backends.js');
+      if (flags.backend && !isBackendName(flags.backend)) throw new UsageError(`--backend must be one of tensorflow-gpu, tensorflow, wasm, cpu; got '${flags.backend}'`);
+      const { resolveModelDir, loadExportedModel, classifyFiles } = await import('../../engine/training/exported.js');
+      const dir = resolveModelDir(flags.model, flags.db ?? defaultDbPath());
+      await selectBackend(flags.backend ? { backend: flags.backend as 'wasm' } : {});
+      const m = await loadExportedModel(dir);
+      let failures = 0;
+      try {
+        for (const file of files) {
+          try {
+            await classifyFiles(m, [file], (r) => {
+              if (flags.json) printJson(r);
+              else process.stdout.write(`${r.file}: ${r.top} (${pct(r.confidence)})   ${EMOTIONS.map((e) => `${e} ${(100 * r.probs[e]).toFixed(0)}%`).join('  ')}\n`);
+            });
+          } catch (err) {
+            failures++;
+            process.stderr.write(`ser: ${(err as Error).message}\n`);
+          }
+        }
+      } finally {
+        m.dispose();
+      }
+      if (failures) process.exitCode = 1;
+    });
+}

@@ -1,0 +1,110 @@
+/**
+ * Exported models: a folder with model.json + weights.bin (tfjs layers format, loadable on any backend) and
+ * metadata.json (labels, feature config, scaler statistics, run id, app version). Classification runs the
+ * exact feature pipeline recorded in the metadata; a model whose features the app cannot reproduce is refused.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import type { LayersModel } from '@tensorflow/tfjs-layers';
+import { FeatureExtractor, featureConfigHash, type FeatureConfig } from '../audio/features.js';
+import { StandardScaler, type ScalerJson } from '../audio/scaler.js';
+import { SerError } from '../errors.js';
+import { EMOTIONS, type Emotion } from '../labels.js';
+import { loadModel, predict } from '../model/index.js';
+import { openStore } from '../store/index.js';
+
+export interface ModelMetadata {
+  kind: 'vox-affect-model';
+  labels: Emotion[];
+  featureConfig: FeatureConfig;
+  scaler: ScalerJson;
+  runId: number | null;
+  appVersion: string;
+  backend?: string;
+  [extra: string]: unknown;
+}
+
+export interface ExportedModel {
+  dir: string;
+  model: LayersModel;
+  metadata: ModelMetadata;
+  scaler: StandardScaler;
+  extractor: FeatureExtractor;
+  dispose(): void;
+}
+
+export interface Classification {
+  file: string;
+  top: Emotion;
+  confidence: number;
+  probs: Record<Emotion, number>;
+}
+
+/** Resolves `--model <dir|run id>`: a folder, or the export recorded for a run in the store. */
+export function resolveModelDir(ref: string, dbPath: string): string {
+  if (/^\d+$/.test(ref) && !existsSync(ref)) {
+    const store = openStore(dbPath, { mustExist: true });
+    try {
+      const runId = Number(ref);
+      store.runs.require(runId);
+      const exp = store.models.listForRun(runId, 'export').at(-1);
+      if (!exp) throw new SerError('not-found', `run ${runId} has no exported model yet (it has not finished); wait for it or resume it`);
+      return exp.path;
+    } finally {
+      store.close();
+    }
+  }
+  if (!existsSync(join(ref, 'model.json'))) throw new SerError('not-found', `${ref}: not a model folder (no model.json); give a folder exported by a run, or a run id`);
+  return ref;
+}
+
+export async function loadExportedModel(dir: string): Promise<ExportedModel> {
+  let metadata: ModelMetadata;
+  try {
+    metadata = JSON.parse(readFileSync(join(dir, 'metadata.json'), 'utf8')) as ModelMetadata;
+  } catch (err) {
+    throw new SerError('corrupt', `${dir}: cannot read metadata.json (${(err as Error).message}); the model folder is incomplete`);
+  }
+  if (metadata.kind !== 'vox-affect-model' || !metadata.scaler || !metadata.featureConfig) {
+    throw new SerError('corrupt', `${dir}: metadata.json is not a Vox Affect model's (missing scaler or feature config)`);
+  }
+  if (metadata.labels.join() !== EMOTIONS.join()) throw new SerError('unsupported', `${dir}: model labels (${metadata.labels.join(', ')}) differ from the app's`);
+  const { model } = await loadModel(dir);
+  const extractor = new FeatureExtractor(metadata.featureConfig);
+  const scaler = StandardScaler.fromJSON(metadata.scaler);
+  if (scaler.nFeatures !== extractor.chunkSize) {
+    throw new SerError('corrupt', `${dir}: scaler has ${scaler.nFeatures} features but the feature config makes ${extractor.chunkSize} (config ${featureConfigHash(metadata.featureConfig)})`);
+  }
+  return { dir, model, metadata, scaler, extractor, dispose: () => model.dispose() };
+}
+
+/** Scaled model input [1, chunks, mel, frames, 1] from a mel dB matrix. */
+export function inputFromMel(m: ExportedModel, melDb: Float32Array, nFrames: number): tf.Tensor {
+  const { chunks, mel } = m.metadata.featureConfig;
+  const x = m.extractor.chunksOf(melDb, nFrames);
+  m.scaler.transform(x, x);
+  return tf.tensor(x, [1, chunks.count, mel.nMels, chunks.width, 1]);
+}
+
+export function probsToRecord(p: ArrayLike<number>): Record<Emotion, number> {
+  return Object.fromEntries(EMOTIONS.map((e, i) => [e, p[i]!])) as Record<Emotion, number>;
+}
+
+export async function classifyFiles(m: ExportedModel, files: string[], onResult?: (r: Classification) => void): Promise<Classification[]> {
+  const out: Classification[] = [];
+  for (const file of files) {
+    const f = await m.extractor.fromFile(file);
+    const xs = inputFromMel(m, f.melDb, f.nFrames);
+    const p = predict(m.model, xs);
+    const probs = Array.from(p.dataSync());
+    xs.dispose();
+    p.dispose();
+    let best = 0;
+    for (let i = 1; i < probs.length; i++) if (probs[i]! > probs[best]!) best = i;
+    const r: Classification = { file, top: EMOTIONS[best]!, confidence: probs[best]!, probs: probsToRecord(probs) };
+    onResult?.(r);
+    out.push(r);
+  }
+  return out;
+}

@@ -1,0 +1,59 @@
+/**
+ * Classification metrics as the SER literature reports them, with scikit-learn's conventions:
+ * accuracy (a.k.a. weighted accuracy, WA), unweighted average recall (UAR = balanced accuracy: the mean recall
+ * over classes present in the truth), macro F1 (mean over classes present in truth or prediction) and weighted F1
+ * (by support); undefined precision/recall (no predictions / no samples) count as 0, like zero_division=0.
+ */
+import { EMOTIONS, type Emotion } from '../labels.js';
+import type { ClassMetrics, Metrics } from './types.js';
+
+export function confusionMatrix(yTrue: ArrayLike<number>, yPred: ArrayLike<number>, nClasses: number): number[][] {
+  if (yTrue.length !== yPred.length) throw new RangeError(`metrics: ${yTrue.length} labels but ${yPred.length} predictions`);
+  const m = Array.from({ length: nClasses }, () => new Array<number>(nClasses).fill(0));
+  for (let i = 0; i < yTrue.length; i++) {
+    const t = yTrue[i]!;
+    const p = yPred[i]!;
+    if (!(t >= 0 && t < nClasses && p >= 0 && p < nClasses)) throw new RangeError(`metrics: class index out of range at ${i} (${t}, ${p})`);
+    m[t]![p]!++;
+  }
+  return m;
+}
+
+export function computeMetrics(yTrue: ArrayLike<number>, yPred: ArrayLike<number>, labels: readonly Emotion[] = EMOTIONS): Metrics {
+  const k = labels.length;
+  const confusion = confusionMatrix(yTrue, yPred, k);
+  const total = yTrue.length;
+  let correct = 0;
+  for (let c = 0; c < k; c++) correct += confusion[c]![c]!;
+  const perClass = {} as Record<Emotion, ClassMetrics>;
+  const recalls: number[] = [];
+  const f1s: number[] = [];
+  let weightedF1 = 0;
+  for (let c = 0; c < k; c++) {
+    const tp = confusion[c]![c]!;
+    const support = confusion[c]!.reduce((a, b) => a + b, 0);
+    let predicted = 0;
+    for (let r = 0; r < k; r++) predicted += confusion[r]![c]!;
+    const precision = predicted ? tp / predicted : 0;
+    const recall = support ? tp / support : 0;
+    const f1 = precision + recall > 0 ? (2 * precision * recall) / (precision + recall) : 0;
+    perClass[labels[c]!] = { precision, recall, f1, support };
+    if (support > 0) recalls.push(recall);
+    if (support > 0 || predicted > 0) f1s.push(f1);
+    weightedF1 += f1 * support;
+  }
+  const confusionNormalized = confusion.map((row) => {
+    const s = row.reduce((a, b) => a + b, 0);
+    return row.map((v) => (s ? v / s : 0));
+  });
+  return {
+    accuracy: total ? correct / total : 0,
+    uar: recalls.length ? recalls.reduce((a, b) => a + b, 0) / recalls.length : 0,
+    macroF1: f1s.length ? f1s.reduce((a, b) => a + b, 0) / f1s.length : 0,
+    weightedF1: total ? weightedF1 / total : 0,
+    labels,
+    confusion,
+    confusionNormalized,
+    perClass,
+  };
+}

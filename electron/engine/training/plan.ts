@@ -1,0 +1,55 @@
+/**
+ * Which clips a run trains, validates and tests on, and which noisy copies it makes. Augmentation happens
+ * after the split and only for training clips (the reference's first version augmented before splitting, so
+ * noisy twins of test clips were trained on — a leak this plan cannot express: copies derive from train files).
+ */
+import { createHash } from 'node:crypto';
+import { EMOTIONS } from '../labels.js';
+import { Rng } from '../audio/rng.js';
+import { cacheKey, type CacheEntryRef } from '../dataset/featureCache.js';
+import type { DatasetFile } from '../dataset/scan.js';
+import type { Split } from '../dataset/splits.js';
+import type { AugmentConfig } from './types.js';
+
+export interface PlannedSample extends CacheEntryRef {
+  /** Cache key of the features. */
+  key: string;
+  /** Emotion index. */
+  label: number;
+  /** Dataset-relative path (reports, misclassified clips). */
+  path: string;
+  speaker: string | null;
+}
+
+export interface SamplePlan {
+  train: PlannedSample[];
+  val: PlannedSample[];
+  test: PlannedSample[];
+}
+
+function sample(f: DatasetFile, augment?: CacheEntryRef['augment']): PlannedSample {
+  const ref: CacheEntryRef = { absPath: f.absPath, contentHash: f.contentHash!, ...(augment ? { augment } : {}) };
+  return { ...ref, key: cacheKey(ref), label: EMOTIONS.indexOf(f.emotion!), path: f.path, speaker: f.speaker ?? null };
+}
+
+/** A 31-bit seed for copy `k` of a file, stable across machines and runs with the same seed. */
+function copySeed(seed: number, contentHash: string, k: number): number {
+  return createHash('sha256').update(`${seed}:${contentHash}:${k}`).digest().readUInt32LE(0) & 0x7fffffff;
+}
+
+export function planSamples(files: DatasetFile[], split: Pick<Split, 'train' | 'val' | 'test'>, augment: AugmentConfig, seed: number): SamplePlan {
+  if (!(Number.isInteger(augment.copies) && augment.copies >= 0)) throw new RangeError(`augment copies must be a non-negative integer, got ${augment.copies}`);
+  if (augment.copies > 0 && !(augment.snrHigh > augment.snrLow)) throw new RangeError(`augment SNR range must be low < high, got ${augment.snrLow}:${augment.snrHigh}`);
+  const train: PlannedSample[] = [];
+  for (const i of split.train) {
+    const f = files[i]!;
+    train.push(sample(f));
+    for (let k = 0; k < augment.copies; k++) {
+      const noiseSeed = copySeed(seed, f.contentHash!, k);
+      // One integer SNR per copy, like numpy.random.randint(snr_low, snr_high) in the reference.
+      const snrDb = new Rng(noiseSeed ^ 0x2545f491).int(augment.snrLow, augment.snrHigh);
+      train.push(sample(f, { noiseSeed, snrDb }));
+    }
+  }
+  return { train, val: split.val.map((i) => sample(files[i]!)), test: split.test.map((i) => sample(files[i]!)) };
+}

@@ -1,0 +1,251 @@
+/**
+ * The training loop, on its own worker thread: loads cached features, fits the scaler on the training part,
+ * trains with checkpoints every epoch, evaluates, exports. Talks to the session only through messages.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parentPort, workerData } from 'node:worker_threads';
+import * as tf from '@tensorflow/tfjs-core';
+import type { LayersModel } from '@tensorflow/tfjs-layers';
+import { selectBackend } from '../../../native/tf/backends.js';
+import { splitChunks } from '../audio/chunks.js';
+import { Rng } from '../audio/rng.js';
+import { StandardScaler } from '../audio/scaler.js';
+import { FeatureCache } from '../dataset/featureCache.js';
+import { EMOTIONS } from '../labels.js';
+import { buildModel, createTrainer, predict, saveModel, type Trainer } from '../model/index.js';
+import { hasCheckpoint, loadCheckpoint, loadWeightsInto, saveCheckpoint, type TrainState } from './checkpoint.js';
+import { computeMetrics } from './metrics.js';
+import type { PlannedSample } from './plan.js';
+import type { ControlMessage, Prediction, WorkerInit, WorkerMessage } from './protocol.js';
+import { initialPlateau, learningRateAt, updatePlateau } from './schedule.js';
+
+const port = parentPort!;
+const init = workerData as WorkerInit;
+const opts = init.options;
+const send = (m: WorkerMessage) => port.postMessage(m);
+
+let paused = false;
+let stopRequest: 'cancel' | 'interrupt' | undefined;
+let wake: (() => void) | undefined;
+port.on('message', (m: ControlMessage) => {
+  if (m.type === 'pause') paused = true;
+  else if (m.type === 'resume') paused = false;
+  else stopRequest = m.type;
+  wake?.();
+});
+
+/** Lets control messages in between batches (the step itself is synchronous). */
+const yieldToEvents = () => new Promise<void>((r) => setImmediate(r));
+
+async function waitWhilePaused(epoch: number): Promise<void> {
+  if (!paused || stopRequest) return;
+  send({ type: 'paused', epoch });
+  while (paused && !stopRequest) await new Promise<void>((r) => (wake = r));
+  wake = undefined;
+  if (!stopRequest) send({ type: 'resumed', epoch });
+}
+
+async function main(): Promise<void> {
+  const sel = await selectBackend(opts.backend ? { backend: opts.backend } : {});
+  send({ type: 'backend', name: sel.name, skipped: sel.skipped });
+
+  const { chunks: chunkCfg, mel } = init.featureConfig;
+  const nFrames = 1 + Math.floor(Math.floor(init.featureConfig.duration * mel.sampleRate) / mel.hopLength);
+  const nFeatures = chunkCfg.count * mel.nMels * chunkCfg.width;
+  const cache = new FeatureCache(init.dataDir, init.featureConfig);
+  const load = (s: PlannedSample): Float32Array => {
+    const m = cache.read(s.key);
+    if (!m) throw new Error(`features of ${s.path} are missing from the cache (${cache.pathFor(s.key)}); run \`ser dataset extract\` or start the run again`);
+    return m;
+  };
+  const trainMel = init.samples.train.map(load);
+  const valMel = init.samples.val.map(load);
+  const testMel = init.samples.test.map(load);
+  const trainY = init.samples.train.map((s) => s.label);
+
+  // Scaler: per feature position over the training part (noisy copies included, as the reference does).
+  const scaler = new StandardScaler(nFeatures);
+  const chunkBuf = new Float32Array(nFeatures);
+  for (const m of trainMel) scaler.partialFit(splitChunks(m, mel.nMels, nFrames, chunkCfg, chunkBuf));
+
+  const modelCfg = { ...opts.model, seed: opts.model?.seed ?? opts.seed, chunks: chunkCfg.count, melBands: mel.nMels, frames: chunkCfg.width, classes: EMOTIONS.length };
+  const model: LayersModel = buildModel(modelCfg);
+  const trainer: Trainer = createTrainer(model, { optimizer: opts.optimizer, learningRate: opts.learningRate, momentum: opts.momentum, weightDecay: opts.weightDecay });
+  const microBatch = opts.microBatch ?? (sel.name === 'wasm' || sel.name === 'cpu' ? Math.min(8, opts.batchSize) : opts.batchSize);
+
+  const checkpointDir = join(init.runDir, 'checkpoint');
+  const bestDir = join(init.runDir, 'best');
+  mkdirSync(init.runDir, { recursive: true });
+  let state: TrainState = {
+    nextEpoch: 0,
+    dataRng: new Rng(opts.seed).state,
+    mathRng: new Rng(opts.seed ^ 0x5bd1e995).state,
+    plateau: opts.schedule.kind === 'plateau' ? initialPlateau(opts.learningRate) : null,
+    bestMetric: null,
+    bestEpoch: null,
+    epochsWithoutImprovement: 0,
+    elapsedMs: 0,
+  };
+  let resumed = false;
+  if (init.resume && hasCheckpoint(checkpointDir)) {
+    state = await loadCheckpoint(checkpointDir, model, trainer.optimizer);
+    resumed = true;
+  }
+  const dataRng = new Rng(state.dataRng);
+  // tfjs draws dropout masks from Math.random; a seeded, checkpointed generator makes runs (and resumes) repeatable.
+  const mathRng = new Rng(state.mathRng);
+  Math.random = () => mathRng.next();
+
+  const batches = Math.ceil(trainMel.length / opts.batchSize);
+  send({ type: 'ready', startEpoch: state.nextEpoch, batchesPerEpoch: batches, trainSize: trainMel.length, valSize: valMel.length, testSize: testMel.length, resumed, scaler: scaler.toJSON() });
+
+  const xsBuf = new Float32Array(opts.batchSize * nFeatures);
+  const makeBatch = (mels: Float32Array[], idx: number[]): tf.Tensor => {
+    const x = xsBuf.subarray(0, idx.length * nFeatures);
+    idx.forEach((i, b) => splitChunks(mels[i]!, mel.nMels, nFrames, chunkCfg, x.subarray(b * nFeatures, (b + 1) * nFeatures)));
+    scaler.transform(x, x);
+    return tf.tensor(x, [idx.length, chunkCfg.count, mel.nMels, chunkCfg.width, 1]);
+  };
+
+  const evaluate = (mels: Float32Array[], samples: PlannedSample[]) => {
+    const preds: number[] = [];
+    const probs: number[][] = [];
+    let lossSum = 0;
+    const evalBatch = Math.max(1, Math.min(16, opts.batchSize));
+    for (let s = 0; s < mels.length; s += evalBatch) {
+      const idx = Array.from({ length: Math.min(evalBatch, mels.length - s) }, (_, k) => s + k);
+      const xs = makeBatch(mels, idx);
+      const p = predict(model, xs);
+      const data = p.dataSync();
+      xs.dispose();
+      p.dispose();
+      idx.forEach((i, b) => {
+        const row = Array.from(data.subarray(b * EMOTIONS.length, (b + 1) * EMOTIONS.length));
+        let best = 0;
+        for (let c = 1; c < row.length; c++) if (row[c]! > row[best]!) best = c;
+        preds.push(best);
+        probs.push(row);
+        lossSum += -Math.log(Math.max(1e-7, row[samples[i]!.label]!));
+      });
+    }
+    return { preds, probs, loss: mels.length ? lossSum / mels.length : 0 };
+  };
+
+  const es = opts.earlyStopping;
+  const metricName = es?.metric ?? (valMel.length ? 'valAccuracy' : 'trainLoss');
+  const higherIsBetter = metricName === 'valAccuracy';
+  const epochTimes: number[] = [];
+  let epoch = state.nextEpoch;
+  for (; epoch < opts.epochs; epoch++) {
+    const te = performance.now();
+    const lr = learningRateAt(opts.schedule, opts.learningRate, epoch, opts.epochs, state.plateau ?? undefined);
+    const optim = trainer.optimizer as tf.Optimizer & { setLearningRate?: (lr: number) => void; learningRate?: number };
+    if (optim.setLearningRate) optim.setLearningRate(lr);
+    else optim.learningRate = lr;
+
+    const order = dataRng.shuffle(Array.from({ length: trainMel.length }, (_, i) => i));
+    let lossSum = 0;
+    let correct = 0;
+    let seen = 0;
+    let lastReport = 0;
+    for (let b = 0; b < batches; b++) {
+      const idx = order.slice(b * opts.batchSize, (b + 1) * opts.batchSize);
+      const xs = makeBatch(trainMel, idx);
+      const ys = tf.tidy(() => tf.oneHot(tf.tensor1d(idx.map((i) => trainY[i]!), 'int32'), EMOTIONS.length));
+      const res = trainer.step(xs, ys, { microBatch });
+      xs.dispose();
+      ys.dispose();
+      lossSum += res.loss * idx.length;
+      correct += res.correct;
+      seen += idx.length;
+      const now = performance.now();
+      if (now - lastReport > 250 || b === batches - 1) {
+        lastReport = now;
+        const elapsed = now - te;
+        const perBatch = elapsed / (b + 1);
+        const epochMs = epochTimes.length ? epochTimes.reduce((a, c) => a + c, 0) / epochTimes.length : perBatch * batches;
+        send({ type: 'batch', epoch, batch: b + 1, batches, loss: lossSum / seen, accuracy: correct / seen, samplesPerSec: (seen / elapsed) * 1000, etaMs: perBatch * (batches - b - 1) + epochMs * (opts.epochs - epoch - 1) });
+      }
+      await yieldToEvents();
+      await waitWhilePaused(epoch);
+      if (stopRequest) break;
+    }
+    if (stopRequest) break; // the partial epoch is dropped: resume redoes it from the last checkpoint
+
+    const val = valMel.length ? evaluate(valMel, init.samples.val) : undefined;
+    const valMetrics = val ? computeMetrics(init.samples.val.map((s) => s.label), val.preds) : null;
+    if (opts.schedule.kind === 'plateau' && state.plateau) state.plateau = updatePlateau(opts.schedule, state.plateau, val ? val.loss : lossSum / seen);
+    const durationMs = performance.now() - te;
+    epochTimes.push(durationMs);
+    state.elapsedMs += durationMs;
+    send({
+      type: 'epoch',
+      epoch,
+      epochs: opts.epochs,
+      trainLoss: lossSum / seen,
+      trainAccuracy: correct / seen,
+      valLoss: val ? val.loss : null,
+      valMetrics,
+      lr,
+      durationMs,
+      samplesPerSec: (seen / durationMs) * 1000,
+      etaMs: (epochTimes.reduce((a, c) => a + c, 0) / epochTimes.length) * (opts.epochs - epoch - 1),
+      tensors: tf.memory().numTensors,
+    });
+
+    const metric = metricName === 'valAccuracy' ? valMetrics!.accuracy : metricName === 'valLoss' ? val!.loss : lossSum / seen;
+    const improved = state.bestMetric === null || (higherIsBetter ? metric > state.bestMetric : metric < state.bestMetric);
+    if (improved) {
+      state.bestMetric = metric;
+      state.bestEpoch = epoch;
+      state.epochsWithoutImprovement = 0;
+      await saveCheckpoint(bestDir, model, undefined, undefined);
+      send({ type: 'checkpoint', epoch, path: bestDir, best: true, metric, metricName });
+    } else state.epochsWithoutImprovement++;
+    state.nextEpoch = epoch + 1;
+    state.dataRng = dataRng.state;
+    state.mathRng = mathRng.state;
+    await saveCheckpoint(checkpointDir, model, trainer.optimizer, state);
+    send({ type: 'checkpoint', epoch, path: checkpointDir, best: false, metric, metricName });
+    if (es && state.epochsWithoutImprovement >= es.patience) {
+      epoch++;
+      break;
+    }
+    if (stopRequest) break;
+  }
+
+  if (stopRequest) {
+    send({ type: 'stopped', reason: stopRequest, epoch });
+    return;
+  }
+
+  // Test with the best weights (early stopping's restore), then export them.
+  if (hasCheckpoint(bestDir) || state.bestEpoch !== null) await loadWeightsInto(model, bestDir);
+  const test = evaluate(testMel, init.samples.test);
+  const labels = init.samples.test.map((s) => s.label);
+  const testMetrics = computeMetrics(labels, test.preds);
+  const predictions: Prediction[] = init.samples.test.map((s, i) => ({ path: s.path, label: s.label, predicted: test.preds[i]!, probs: test.probs[i]! }));
+  await saveModel(model, init.modelDir);
+  const metadata = {
+    kind: 'vox-affect-model',
+    labels: EMOTIONS,
+    featureConfig: init.featureConfig,
+    scaler: scaler.toJSON(),
+    modelConfig: modelCfg,
+    runId: init.runId,
+    appVersion: init.appVersion,
+    backend: sel.name,
+    datasetFingerprint: init.datasetFingerprint,
+    bestEpoch: state.bestEpoch,
+    test: { accuracy: testMetrics.accuracy, uar: testMetrics.uar, macroF1: testMetrics.macroF1 },
+    createdAt: new Date().toISOString(),
+  };
+  writeFileSync(join(init.modelDir, 'metadata.json'), JSON.stringify(metadata, null, 1));
+  writeFileSync(join(init.modelDir, 'test_predictions.json'), JSON.stringify(predictions));
+  send({ type: 'finished', test: testMetrics, testLoss: test.loss, predictions, epochs: epoch, bestEpoch: state.bestEpoch, durationMs: state.elapsedMs, modelDir: init.modelDir });
+}
+
+main().catch((err: unknown) => {
+  send({ type: 'failed', error: err instanceof Error ? err.message : String(err) });
+});

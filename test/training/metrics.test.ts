@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { computeMetrics, confusionMatrix } from '../../electron/engine/training/metrics.js';
+import { learningRateAt, parseSchedule } from '../../electron/engine/training/schedule.js';
+
+describe('metrics (hand-computed)', () => {
+  // 3 classes used out of 8. truth: 0,0,0,1,1,2 ; predicted: 0,0,1,1,2,2
+  const yTrue = [0, 0, 0, 1, 1, 2];
+  const yPred = [0, 0, 1, 1, 2, 2];
+  const m = computeMetrics(yTrue, yPred);
+
+  it('confusion matrix counts true × predicted', () => {
+    const c = confusionMatrix(yTrue, yPred, 3);
+    expect(c).toEqual([[2, 1, 0], [0, 1, 1], [0, 0, 1]]);
+    expect(m.confusion[0]!.slice(0, 3)).toEqual([2, 1, 0]);
+    expect(m.confusionNormalized[0]![0]).toBeCloseTo(2 / 3, 12);
+    expect(m.confusionNormalized[7]).toEqual(new Array(8).fill(0));
+  });
+  it('accuracy = 4/6', () => expect(m.accuracy).toBeCloseTo(4 / 6, 12));
+  it('per-class precision / recall / F1 / support', () => {
+    // class 0: P = 2/2, R = 2/3, F1 = 0.8 ; class 1: P = 1/2, R = 1/2, F1 = 0.5 ; class 2: P = 1/2, R = 1, F1 = 2/3
+    expect(m.perClass.neutral).toEqual({ precision: 1, recall: 2 / 3, f1: 0.8, support: 3 });
+    expect(m.perClass.calm.precision).toBeCloseTo(0.5, 12);
+    expect(m.perClass.calm.recall).toBeCloseTo(0.5, 12);
+    expect(m.perClass.happy.f1).toBeCloseTo(2 / 3, 12);
+    expect(m.perClass.sad).toEqual({ precision: 0, recall: 0, f1: 0, support: 0 });
+  });
+  it('UAR averages recall over classes present in the truth (= balanced accuracy)', () => {
+    expect(m.uar).toBeCloseTo((2 / 3 + 1 / 2 + 1) / 3, 12);
+  });
+  it('macro F1 over classes seen, weighted F1 by support', () => {
+    expect(m.macroF1).toBeCloseTo((0.8 + 0.5 + 2 / 3) / 3, 12);
+    expect(m.weightedF1).toBeCloseTo((0.8 * 3 + 0.5 * 2 + (2 / 3) * 1) / 6, 12);
+  });
+  it('rejects mismatched lengths and bad indices', () => {
+    expect(() => computeMetrics([0, 1], [0])).toThrow(/2 labels but 1 predictions/);
+    expect(() => computeMetrics([9], [0])).toThrow(/out of range/);
+  });
+});
+
+describe('learning-rate schedules', () => {
+  it('step, cosine and constant', () => {
+    const step = parseSchedule('step:10:0.5');
+    expect(learningRateAt(step, 0.01, 9, 100)).toBeCloseTo(0.01);
+    expect(learningRateAt(step, 0.01, 10, 100)).toBeCloseTo(0.005);
+    expect(learningRateAt(step, 0.01, 25, 100)).toBeCloseTo(0.0025);
+    const cos = parseSchedule('cosine:0.001');
+    expect(learningRateAt(cos, 0.01, 0, 11)).toBeCloseTo(0.01);
+    expect(learningRateAt(cos, 0.01, 5, 11)).toBeCloseTo(0.0055);
+    expect(learningRateAt(cos, 0.01, 10, 11)).toBeCloseTo(0.001);
+    expect(learningRateAt(parseSchedule('constant'), 0.02, 50, 100)).toBe(0.02);
+    expect(() => parseSchedule('sawtooth')).toThrow(/unknown schedule/);
+  });
+});

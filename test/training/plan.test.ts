@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { planSamples } from '../../electron/engine/training/plan.js';
+import { makeSplit } from '../../electron/engine/dataset/splits.js';
+import type { DatasetFile } from '../../electron/engine/dataset/scan.js';
+import { EMOTIONS } from '../../electron/engine/labels.js';
+
+const files: DatasetFile[] = [];
+for (let spk = 1; spk <= 6; spk++) {
+  for (const [i, e] of EMOTIONS.entries()) {
+    for (let r = 0; r < 3; r++) {
+      files.push({ path: `A${spk}/${e}-${r}.wav`, absPath: `/d/A${spk}/${e}-${r}.wav`, size: 1, contentHash: `${spk}${i}${r}`.padEnd(64, 'a'), emotion: e, speaker: String(spk).padStart(2, '0') });
+    }
+  }
+}
+const items = files.map((f) => ({ label: f.emotion!, speaker: f.speaker! }));
+
+describe('augmentation plan', () => {
+  const split = makeSplit(items, { kind: 'random', seed: 3 });
+  const plan = planSamples(files, split, { copies: 2, snrLow: 15, snrHigh: 30 }, 3);
+
+  it('makes `copies` noisy copies of every training clip and none of validation or test clips', () => {
+    expect(plan.train).toHaveLength(split.train.length * 3);
+    expect(plan.val.every((s) => !s.augment)).toBe(true);
+    expect(plan.test.every((s) => !s.augment)).toBe(true);
+    expect(plan.val).toHaveLength(split.val.length);
+  });
+
+  it('cannot leak test clips into training: every training sample (clean or noisy) comes from a training file', () => {
+    const heldOut = new Set([...plan.val, ...plan.test].map((s) => s.contentHash));
+    for (const s of plan.train) expect(heldOut.has(s.contentHash)).toBe(false);
+    const heldOutKeys = new Set([...plan.val, ...plan.test].map((s) => s.key));
+    for (const s of plan.train) expect(heldOutKeys.has(s.key)).toBe(false);
+  });
+
+  it('draws integer SNRs in [15, 30) and distinct noise per copy, reproducibly', () => {
+    const noisy = plan.train.filter((s) => s.augment);
+    expect(noisy.every((s) => Number.isInteger(s.augment!.snrDb) && s.augment!.snrDb >= 15 && s.augment!.snrDb < 30)).toBe(true);
+    expect(new Set(noisy.map((s) => s.key)).size).toBe(noisy.length);
+    const again = planSamples(files, split, { copies: 2, snrLow: 15, snrHigh: 30 }, 3);
+    expect(again.train.map((s) => s.key)).toEqual(plan.train.map((s) => s.key));
+    const other = planSamples(files, split, { copies: 2, snrLow: 15, snrHigh: 30 }, 4);
+    expect(other.train.filter((s) => s.augment).map((s) => s.key)).not.toEqual(noisy.map((s) => s.key));
+  });
+
+  it('keeps speaker-independent splits free of shared speakers, augmentation included', () => {
+    const sp = makeSplit(items, { kind: 'speaker', seed: 1, testSpeakers: ['6'], valSpeakers: ['5'] });
+    const p = planSamples(files, sp, { copies: 1, snrLow: 15, snrHigh: 30 }, 1);
+    expect(new Set(p.train.map((s) => s.speaker))).toEqual(new Set(['01', '02', '03', '04']));
+    expect(new Set(p.test.map((s) => s.speaker))).toEqual(new Set(['06']));
+    expect(new Set(p.val.map((s) => s.speaker))).toEqual(new Set(['05']));
+  });
+});
