@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { buildModel } from './build.js';
 import type { ModelConfig } from './config.js';
+import { createParallelTrainer } from './parallel_trainer.js';
 import { createTrainer } from './trainer.js';
 
 export interface TrainBenchOptions {
@@ -68,6 +69,47 @@ export function benchmarkTraining(opts: TrainBenchOptions = {}): TrainBenchResul
   } finally {
     tf.dispose([xs, ys]);
     trainer.dispose();
+    model.dispose();
+  }
+}
+
+/**
+ * The same measurement with data-parallel training (./parallel_trainer.ts) over `workers` threads (default 2);
+ * the input tensors live on this thread's backend and are shipped to the workers every step, as in real training.
+ */
+export async function benchmarkParallelTraining(opts: TrainBenchOptions & { workers?: number } = {}): Promise<TrainBenchResult & { workers: number }> {
+  const batchSize = opts.batchSize ?? 32;
+  const microBatch = Math.min(opts.microBatch ?? 8, batchSize);
+  const steps = opts.steps ?? 5;
+  const warmup = opts.warmup ?? 1;
+  const model = buildModel({ seed: 1, ...opts.model });
+  const trainer = await createParallelTrainer(model, {}, { workers: opts.workers ?? 2 });
+  const [T, H, W] = [model.inputs[0].shape[1] as number, model.inputs[0].shape[2] as number, model.inputs[0].shape[3] as number];
+  const classes = model.outputs[0].shape[1] as number;
+  const xs = tf.randomNormal([batchSize, T, H, W, 1], 0, 1, 'float32', 7);
+  const ys = tf.tidy(() => tf.oneHot(tf.tensor1d(Array.from({ length: batchSize }, (_, i) => i % classes), 'int32'), classes));
+  try {
+    for (let i = 0; i < warmup; i++) await trainer.step(xs, ys, { microBatch });
+    const stepsMs: number[] = [];
+    for (let i = 0; i < steps; i++) {
+      const t0 = performance.now();
+      await trainer.step(xs, ys, { microBatch });
+      stepsMs.push(performance.now() - t0);
+    }
+    const med = median(stepsMs);
+    return {
+      batchSize,
+      microBatch,
+      workers: trainer.workers,
+      msPerStepMedian: Math.round(med * 10) / 10,
+      msPerSample: Math.round((med / batchSize) * 100) / 100,
+      samplesPerSec: Math.round((batchSize / med) * 1000 * 100) / 100,
+      steps,
+      stepsMs: stepsMs.map((t) => Math.round(t)),
+    };
+  } finally {
+    tf.dispose([xs, ys]);
+    await trainer.dispose();
     model.dispose();
   }
 }

@@ -32,11 +32,24 @@ export interface Trainer {
    * Loss and gradients of one batch without updating anything (weights, optimizer state or — since BatchNorm runs
    * in training mode — the moving statistics are still updated). Used to compare backends; the caller disposes.
    */
-  gradients(xs: tf.Tensor, ys: tf.Tensor, opts?: StepOptions): { loss: number; grads: tf.NamedTensorMap };
+  gradients(xs: tf.Tensor, ys: tf.Tensor, opts?: StepOptions): { loss: number; correct: number; grads: tf.NamedTensorMap };
   dispose(): void;
 }
 
-function makeOptimizer(cfg: TrainConfig): tf.Optimizer {
+/** Weight decay (g += wd·w, then the gradients are disposed) and one optimizer update of `model`'s trainable weights. */
+export function applyUpdate(optimizer: tf.Optimizer, model: LayersModel, grads: tf.NamedTensorMap, weightDecay: number): void {
+  const named: tf.NamedTensorMap = {};
+  for (const w of model.trainableWeights) {
+    const v = w.read() as tf.Variable;
+    const g = grads[v.name];
+    named[v.name] = weightDecay > 0 ? tf.tidy(() => tf.add(g, tf.mul(v, weightDecay))) : g;
+    if (weightDecay > 0) g.dispose();
+  }
+  optimizer.applyGradients(named);
+  tf.dispose(Object.values(named));
+}
+
+export function makeOptimizer(cfg: TrainConfig): tf.Optimizer {
   return cfg.optimizer === 'adam' ? tf.train.adam(cfg.learningRate) : tf.train.momentum(cfg.learningRate, cfg.momentum);
 }
 
@@ -87,21 +100,10 @@ export function createTrainer(model: LayersModel, partial: Partial<TrainConfig> 
   return {
     config,
     optimizer,
-    gradients: (xs, ys, opts = {}) => {
-      const { loss, grads } = lossAndGrads(xs, ys, opts);
-      return { loss, grads };
-    },
+    gradients: (xs, ys, opts = {}) => lossAndGrads(xs, ys, opts),
     step(xs, ys, opts = {}) {
       const { loss, correct, grads } = lossAndGrads(xs, ys, opts);
-      const wd = config.weightDecay;
-      const named: tf.NamedTensorMap = {};
-      for (const v of vars()) {
-        const g = grads[v.name];
-        named[v.name] = wd > 0 ? tf.tidy(() => tf.add(g, tf.mul(v, wd))) : g;
-        if (wd > 0) g.dispose();
-      }
-      optimizer.applyGradients(named);
-      tf.dispose(Object.values(named));
+      applyUpdate(optimizer, model, grads, config.weightDecay);
       return { loss, correct };
     },
     dispose() {
