@@ -6,7 +6,10 @@
  * The engine module is imported lazily: it pulls in TensorFlow.js, which the server does not need until a run
  * starts, and it keeps this file independent of the engine's internals beyond its published contract (types.ts).
  */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { SerError } from '../errors.js';
+import { EMOTIONS, isEmotionIndex } from '../labels.js';
 import type { ActiveTraining, Misclassified, RunDetail } from '../../api/types.js';
 import type { TrainRequest } from '../../api/schemas.js';
 import type { TrainEvent, TrainingEnv, TrainingHandle, TrainOptions } from '../training/types.js';
@@ -158,8 +161,39 @@ export class TrainingService {
     await Promise.allSettled([...this.#sessions.values()].map((s) => s.handle.interrupt()));
   }
 
-  /** Misclassified test clips, when the run stored per-clip test predictions (see the training engine). */
-  misclassified(_d: RunDetail): Misclassified[] | null {
-    return null;
+  /**
+   * Misclassified test clips, from the `test_predictions.json` the trainer writes beside the exported model
+   * (`[{path, label, predicted, probs}]`, dataset-relative paths), matched to the dataset's file ids so the
+   * renderer can play them through the audio endpoint. null when the run has no such file.
+   */
+  misclassified(d: RunDetail): Misclassified[] | null {
+    const exported = [...d.models].reverse().find((m) => m.kind === 'export');
+    if (!exported || d.run.datasetId === null) return null;
+    const file = join(exported.path, 'test_predictions.json');
+    if (!existsSync(file)) return null;
+    let preds: Array<{ path: string; label: number; predicted: number; probs: number[] }>;
+    try {
+      preds = JSON.parse(readFileSync(file, 'utf8')) as typeof preds;
+    } catch {
+      return null;
+    }
+    const datasetId = d.run.datasetId;
+    const byPath = new Map(this.ctx.store.datasets.files(datasetId).map((f) => [f.path, f]));
+    const out: Misclassified[] = [];
+    for (const p of preds) {
+      if (p.label === p.predicted) continue;
+      const f = byPath.get(p.path);
+      if (!f || !isEmotionIndex(p.label) || !isEmotionIndex(p.predicted)) continue;
+      out.push({
+        datasetId,
+        fileId: f.id,
+        path: p.path,
+        speaker: f.speaker,
+        truth: EMOTIONS[p.label]!,
+        predicted: EMOTIONS[p.predicted]!,
+        confidence: p.probs[p.predicted] ?? 0,
+      });
+    }
+    return out.sort((a, b) => b.confidence - a.confidence);
   }
 }

@@ -1,0 +1,81 @@
+/** Component logic of the renderer that needs no DOM: table sorting/filtering, formatting, routes, confusion, HTTP paths. */
+import { describe, expect, it } from 'vitest';
+import type { RunRow } from '../../electron/api/contract.js';
+import { filterRuns, nextSort, sortRuns } from '../../renderer/src/lib/runsTable.js';
+import { duration, parseList, pct } from '../../renderer/src/lib/format.js';
+import { parseRoute } from '../../renderer/src/lib/route.js';
+import { accuracyOf, rowNormalise } from '../../renderer/src/lib/confusion.js';
+import { curves } from '../../renderer/src/lib/series.js';
+import { fillPath } from '../../renderer/src/lib/api/http.js';
+
+function row(id: number, p: Partial<RunRow>): RunRow {
+  return {
+    id, name: `run ${id}`, status: 'completed', config: null, seed: 1, split: null, datasetId: 1, datasetFingerprint: null, backend: 'wasm',
+    appVersion: '0', createdAt: `2025-01-0${id}T00:00:00Z`, startedAt: `2025-01-0${id}T00:00:00Z`, endedAt: null, notes: null, tags: [], pid: null,
+    host: null, error: null, epochsDone: 1, bestValAccuracy: null, testAccuracy: null, durationMs: null, uar: null, macroF1: null,
+    datasetName: 'ravdess', splitKind: 'speaker', epochsPlanned: 2, ...p,
+  };
+}
+
+describe('runs table', () => {
+  const rows = [row(1, { testAccuracy: 0.5, tags: ['baseline'] }), row(2, { testAccuracy: null, status: 'failed' }), row(3, { testAccuracy: 0.7, name: 'Adam run', backend: 'cpu' })];
+
+  it('sorts numbers both ways with unknown values last', () => {
+    expect(sortRuns(rows, { key: 'testAccuracy', dir: 'desc' }).map((r) => r.id)).toEqual([3, 1, 2]);
+    expect(sortRuns(rows, { key: 'testAccuracy', dir: 'asc' }).map((r) => r.id)).toEqual([1, 3, 2]);
+    expect(sortRuns(rows, { key: 'startedAt', dir: 'desc' }).map((r) => r.id)).toEqual([3, 2, 1]);
+  });
+
+  it('filters by every word over name, tags, backend and status', () => {
+    expect(filterRuns(rows, 'baseline', '').map((r) => r.id)).toEqual([1]);
+    expect(filterRuns(rows, 'adam cpu', '').map((r) => r.id)).toEqual([3]);
+    expect(filterRuns(rows, 'adam wasm', '')).toEqual([]);
+    expect(filterRuns(rows, '', 'failed').map((r) => r.id)).toEqual([2]);
+    expect(filterRuns(rows, '#3', '').map((r) => r.id)).toEqual([3]);
+  });
+
+  it('header clicks: numbers start best-first, text A→Z, a second click flips', () => {
+    expect(nextSort({ key: 'name', dir: 'asc' }, 'uar')).toEqual({ key: 'uar', dir: 'desc' });
+    expect(nextSort({ key: 'uar', dir: 'desc' }, 'name')).toEqual({ key: 'name', dir: 'asc' });
+    expect(nextSort({ key: 'uar', dir: 'desc' }, 'uar')).toEqual({ key: 'uar', dir: 'asc' });
+  });
+});
+
+describe('formatting and routes', () => {
+  it('formats', () => {
+    expect(pct(0.8766)).toBe('87.7 %');
+    expect(pct(null)).toBe('—');
+    expect(duration(4200)).toBe('4.2 s');
+    expect(duration(65_000)).toBe('1 min 05 s');
+    expect(duration(3_723_000)).toBe('1 h 02 min');
+    expect(parseList(' 21, 22 23 ,')).toEqual(['21', '22', '23']);
+  });
+
+  it('parses hash routes', () => {
+    expect(parseRoute('#/runs/12')).toEqual({ view: 'monitor', id: 12 });
+    expect(parseRoute('#/runs/12/results')).toEqual({ view: 'results', id: 12 });
+    expect(parseRoute('#/compare?ids=3,4,x')).toEqual({ view: 'compare', ids: [3, 4] });
+    expect(parseRoute('#/datasets')).toEqual({ view: 'dataset', id: null });
+    expect(parseRoute('#/runs/abc')).toEqual({ view: 'experiments' });
+    expect(parseRoute('')).toEqual({ view: 'experiments' });
+  });
+
+  it('fills route parameters and keeps the rest for the query/body', () => {
+    expect(fillPath('/datasets/:id/files/:fileId/view', { id: 2, fileId: 9, x: 1 })).toEqual({ path: '/datasets/2/files/9/view', rest: { x: 1 } });
+    expect(() => fillPath('/runs/:id', {})).toThrow(/missing id/);
+  });
+});
+
+describe('results helpers', () => {
+  it('normalises confusion rows and computes accuracy', () => {
+    const m = [[3, 1], [0, 0]];
+    expect(rowNormalise(m)).toEqual([[0.75, 0.25], [0, 0]]);
+    expect(accuracyOf([[3, 1], [1, 5]])).toBe(0.8);
+  });
+
+  it('turns epochs into train/val series', () => {
+    const s = curves([{ runId: 1, epoch: 0, trainLoss: 2, trainAccuracy: 0.1, valLoss: 1.9, valAccuracy: null, learningRate: 0.01, durationMs: 1, samplesPerSec: 1, createdAt: '' }], 'accuracy');
+    expect(s.map((x) => x.label)).toEqual(['train accuracy', 'val accuracy']);
+    expect(s[1]!.data).toEqual([{ x: 0, y: null }]);
+  });
+});
