@@ -1,0 +1,142 @@
+/**
+ * The SIMD WebAssembly kernels (native/tf/wasm/simd/kernels.as) and the kernels built on them, against the cpu
+ * backend (tfjs' reference kernels, or our JS ones): BatchNorm+ReLU forward/backward with vector and scalar-tail
+ * channel counts over many row blocks, bias-gradient Sum, tiled MaxPoolGrad (ties, leftover rows), chunked
+ * Conv2DBackpropFilter, zero-copy Identity, conv+bias with per-input gradients. Also: the committed binary is
+ * what kernels.as compiles to.
+ */
+import { readFileSync } from 'node:fs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs-core';
+import { selectBackend } from '../../native/tf/backends.js';
+import { batchNormTrain } from '../../native/tf/ops/batch_norm.js';
+import { conv2dBias } from '../../native/tf/ops/conv2d_bias.js';
+// @ts-expect-error — a plain .mjs build script without type declarations
+import { compileKernels, render } from '../../native/tf/wasm/simd/build.mjs';
+import { onBackend, pattern, relErr } from './helpers.js';
+
+beforeAll(async () => {
+  await selectBackend({ backend: 'cpu' });
+  await selectBackend({ backend: 'wasm' });
+});
+
+describe('kernels_wasm.ts', () => {
+  it('is exactly what kernels.as compiles to (run `npm run build:kernels` after editing kernels.as)', async () => {
+    const committed = readFileSync(new URL('../../native/tf/wasm/simd/kernels_wasm.ts', import.meta.url), 'utf8');
+    expect(render(await compileKernels())).toBe(committed);
+  }, 60_000);
+});
+
+describe('BatchNorm+ReLU (SIMD on wasm vs JS on cpu)', () => {
+  // [shape]: C = 16 and 32 use only the vector loop; 7 and 5 the scalar tail too; ≥ 4096/C rows span several blocks.
+  for (const shape of [[4, 33, 17, 16], [2, 40, 30, 32], [3, 20, 21, 7], [1, 3, 2, 5]]) {
+    for (const relu of [true, false]) {
+      it(`matches for ${shape.join('×')}, relu ${relu}: y, mean, variance, dx, dγ, dβ`, async () => {
+        const f = () => {
+          const x = tf.add(tf.mul(pattern(shape, 0.31), 2), 5); // |mean| ≫ σ: the shifted sums matter
+          const gamma = pattern([shape[3]], 0.9, 1);
+          const beta = pattern([shape[3]], 0.4, 2);
+          const w = pattern(shape, 0.047, 3);
+          const r = batchNormTrain(x, gamma as tf.Tensor1D, beta as tf.Tensor1D, { epsilon: 1e-5, relu });
+          const g = tf.grads((a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => tf.sum(tf.mul(batchNormTrain(a, b as tf.Tensor1D, c as tf.Tensor1D, { epsilon: 1e-5, relu }).y, w)));
+          return [r.y, r.mean, r.variance, ...g([x, gamma, beta])];
+        };
+        const a = await onBackend('wasm', f);
+        const b = await onBackend('cpu', f);
+        a.forEach((v, i) => expect(relErr(v, b[i]), `output ${i}`).toBeLessThan(1e-4));
+      });
+    }
+  }
+});
+
+describe('Sum over all axes but the last (bias gradients)', () => {
+  for (const [shape, keepDims] of [[[5, 7, 9, 16], false], [[300, 12], true], [[2, 3, 5], false], [[4, 6, 3, 1], true]] as const) {
+    it(`matches cpu for ${shape.join('×')}, keepDims ${keepDims}`, async () => {
+      const f = () => {
+        const x = pattern([...shape], 0.123, 1);
+        return [tf.sum(x, shape.slice(0, -1).map((_, i) => i), keepDims), tf.sum(x, [1]), tf.sum(x)];
+      };
+      const a = await onBackend('wasm', f);
+      const b = await onBackend('cpu', f);
+      a.forEach((v, i) => expect(relErr(v, b[i]), `output ${i}`).toBeLessThan(1e-5));
+    });
+  }
+});
+
+describe('tiled MaxPoolGrad (stride = pool size, valid)', () => {
+  for (const [shape, p] of [[[2, 8, 8, 8], 2], [[1, 9, 11, 4], 2], [[2, 16, 12, 5], 4], [[1, 13, 13, 12], 4]] as const) {
+    it(`matches cpu for ${shape.join('×')}, pool ${p}, with ties inside windows`, async () => {
+      const f = () => {
+        // Rounded values: windows often hold the maximum twice; the first position (scan order) must get it.
+        const x = tf.round(tf.mul(pattern([...shape], 0.71), 2));
+        const dy = tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(a as tf.Tensor4D, p, p, 'valid'), pattern([shape[0], Math.floor(shape[1] / p), Math.floor(shape[2] / p), shape[3]], 0.3))))(x);
+        return [dy];
+      };
+      const [w] = await onBackend('wasm', f);
+      const [c] = await onBackend('cpu', f);
+      expect(relErr(w, c)).toBeLessThan(1e-6);
+    });
+  }
+});
+
+describe('chunked Conv2DBackpropFilter', () => {
+  it('matches cpu when the pixels span several chunks (x 3×40×70×16, filter 3×3×16×8)', async () => {
+    const f = () => {
+      const x = pattern([3, 40, 70, 16], 0.37);
+      const w = pattern([3, 3, 16, 8], 0.11);
+      return [tf.grad((b: tf.Tensor) => tf.sum(tf.square(tf.conv2d(x as tf.Tensor4D, b as tf.Tensor4D, 1, 'same'))))(w)];
+    };
+    const [a] = await onBackend('wasm', f);
+    const [b] = await onBackend('cpu', f);
+    expect(relErr(a, b)).toBeLessThan(1e-4);
+  });
+});
+
+describe('zero-copy Identity', () => {
+  it('a clone keeps its values after the original is disposed, and shares no writes', async () => {
+    await tf.setBackend('wasm');
+    const x = tf.tensor1d([1, 2, 3]);
+    const y = tf.clone(x);
+    x.dispose();
+    expect(Array.from(y.dataSync())).toEqual([1, 2, 3]);
+    const v = tf.variable(y);
+    v.assign(tf.tensor1d([4, 5, 6]));
+    expect(Array.from(y.dataSync())).toEqual([1, 2, 3]);
+    tf.dispose([y, v]);
+  });
+});
+
+describe('conv2dBias', () => {
+  it('matches tf.fused.conv2d (values and the three gradients) on wasm and cpu', async () => {
+    for (const backend of ['wasm', 'cpu'] as const) {
+      const run = (ours: boolean) => () => {
+        const x = pattern([2, 9, 8, 3], 0.21);
+        const w = pattern([3, 3, 3, 4], 0.13, 1);
+        const b = pattern([4], 0.5, 2);
+        const f = (xx: tf.Tensor, ww: tf.Tensor, bb: tf.Tensor) => {
+          const y = ours ? conv2dBias(xx as tf.Tensor4D, ww as tf.Tensor4D, bb as tf.Tensor1D, [1, 1], 'same') : tf.fused.conv2d({ x: xx as tf.Tensor4D, filter: ww as tf.Tensor4D, bias: bb, strides: 1, pad: 'same' });
+          return tf.sum(tf.square(y));
+        };
+        return [f(x, w, b), ...tf.grads(f)([x, w, b])];
+      };
+      const a = await onBackend(backend, run(true));
+      const r = await onBackend(backend, run(false));
+      a.forEach((v, i) => expect(relErr(v, r[i]), `${backend} output ${i}`).toBeLessThan(1e-5));
+    }
+  });
+
+  it('does not compute the input gradient when only the weights need one (first layer)', async () => {
+    await tf.setBackend('wasm');
+    const x = pattern([2, 9, 8, 3], 0.21);
+    const w = tf.variable(pattern([3, 3, 3, 4], 0.13, 1));
+    const b = tf.variable(pattern([4], 0.5, 2));
+    const info = await tf.profile(() => {
+      const { value, grads } = tf.variableGrads(() => tf.sum(tf.square(conv2dBias(x as tf.Tensor4D, w as unknown as tf.Tensor4D, b as unknown as tf.Tensor1D, [1, 1], 'same'))), [w, b]);
+      tf.dispose([value, ...Object.values(grads)]);
+    });
+    const names = info.kernels.map((k) => k.name);
+    expect(names).toContain('Conv2DBackpropFilter');
+    expect(names).not.toContain('Conv2DBackpropInput');
+    tf.dispose([x, w, b]);
+  });
+});
