@@ -1,6 +1,5 @@
 /** `ser backends [--json]`: which TensorFlow.js backends load here, which one the app would pick, and why not the others. */
 import type { Command } from 'commander';
-import { listBackends, selectBackend } from '../../../native/tf/backends.js';
 import { printJson } from '../output.js';
 
 export function registerBackends(program: Command): void {
@@ -9,6 +8,8 @@ export function registerBackends(program: Command): void {
     .description('list the TensorFlow.js backends (tensorflow-gpu, tensorflow, wasm, cpu): available or why not, and the one selected')
     .option('--json', 'print one JSON object: {"backends":[{name, available, reason?, selected?}]}')
     .action(async (opts: { json?: boolean }) => {
+      // TensorFlow.js is loaded on use only: it would slow down every other verb's start.
+      const { listBackends, selectBackend } = await import('../../../native/tf/backends.js');
       await selectBackend();
       const backends = await listBackends();
       if (opts.json) {

@@ -7,12 +7,9 @@
 import type { Command } from 'commander';
 import { defaultDataDir } from '../../engine/dataDir.js';
 import { EMOTIONS } from '../../engine/labels.js';
-import { FeatureCache } from '../../engine/dataset/featureCache.js';
-import { recordScan } from '../../engine/dataset/record.js';
-import { scanDataset, statCachePath, usableFiles, type ScanResult } from '../../engine/dataset/scan.js';
-import { makeSplit, type SplitSpec } from '../../engine/dataset/splits.js';
+import type { ScanResult } from '../../engine/dataset/scan.js';
+import type { SplitSpec } from '../../engine/dataset/splits.js';
 import { defaultDbPath } from '../../engine/store/db-path.js';
-import { openStore } from '../../engine/store/store.js';
 import { parseNumber, printJson, UsageError } from '../output.js';
 import { formatMs, progressBar } from '../progress.js';
 
@@ -24,6 +21,7 @@ interface ScanOpts {
 }
 
 async function runScan(dir: string, opts: { json?: boolean; includeSong?: boolean }): Promise<ScanResult> {
+  const { scanDataset, statCachePath } = await import('../../engine/dataset/scan.js');
   const bar = progressBar('scanning ', 1, { enabled: !opts.json && Boolean(process.stderr.isTTY) });
   let totalSet = false;
   try {
@@ -81,6 +79,8 @@ export function registerDataset(program: Command): void {
     .action(async (dir: string, opts: ScanOpts) => {
       const scan = await runScan(dir, opts);
       if (opts.save !== false) {
+        const { openStore } = await import('../../engine/store/store.js');
+        const { recordScan } = await import('../../engine/dataset/record.js');
         const store = openStore(opts.db ?? defaultDbPath());
         try {
           recordScan(store, scan);
@@ -100,6 +100,8 @@ export function registerDataset(program: Command): void {
     .option('--json', 'print one JSON object')
     .action(async (dir: string, opts: { json?: boolean; includeSong?: boolean; workers?: string }) => {
       const workers = opts.workers === undefined ? undefined : parseNumber('--workers', opts.workers, { min: 0, max: 64, integer: true });
+      const { FeatureCache } = await import('../../engine/dataset/featureCache.js');
+      const { usableFiles } = await import('../../engine/dataset/scan.js');
       const t0 = performance.now();
       const scan = await runScan(dir, opts);
       const scanMs = performance.now() - t0;
@@ -159,6 +161,8 @@ export function registerDataset(program: Command): void {
               ...(opts.folds ? { folds: parseNumber('--folds', opts.folds, { integer: true, min: 2 }) } : {}),
               ...(opts.fold ? { fold: parseNumber('--fold', opts.fold, { integer: true, min: 0 }) } : {}),
             };
+      const { usableFiles } = await import('../../engine/dataset/scan.js');
+      const { makeSplit } = await import('../../engine/dataset/splits.js');
       const scan = await runScan(dir, { json: true, includeSong: Boolean(opts.includeSong) });
       const files = usableFiles(scan.files);
       const split = makeSplit(files.map((f) => ({ label: f.emotion!, ...(f.speaker ? { speaker: f.speaker } : {}) })), spec);

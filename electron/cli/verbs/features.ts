@@ -1,6 +1,5 @@
 /** `ser features <audio-file>`: the paper's mel spectrogram (or its 7 chunks) of one file. */
 import type { Command } from 'commander';
-import { FeatureExtractor, PAPER_FEATURES } from '../../engine/audio/features.js';
 import { parseNumber, printJson, round } from '../output.js';
 
 interface FeaturesOptions {
@@ -26,13 +25,15 @@ export function registerFeatures(program: Command): void {
     .command('features')
     .description('mel spectrogram (dB) of one audio file, as the model sees it')
     .argument('<audio-file>', 'WAV, FLAC, MP3 or Ogg Vorbis file')
-    .option('--offset <seconds>', 'seconds skipped at the start', String(PAPER_FEATURES.offset))
-    .option('--duration <seconds>', 'seconds kept (zero-padded when shorter)', String(PAPER_FEATURES.duration))
+    .option('--offset <seconds>', 'seconds skipped at the start', '0.5')
+    .option('--duration <seconds>', 'seconds kept (zero-padded when shorter)', '3')
     .option('--chunks', 'split into the 7 × 128 × 128 model input')
     .option('--json', 'print one JSON object')
     .action(async (file: string, opts: FeaturesOptions) => {
       const offset = parseNumber('--offset', opts.offset, { min: 0 });
       const duration = parseNumber('--duration', opts.duration, { min: 0.1, max: 600 });
+      // Loaded on use: the wasm FFT and resampler need not slow down every other verb's start.
+      const { FeatureExtractor } = await import('../../engine/audio/features.js');
       const fx = new FeatureExtractor();
       const t0 = performance.now();
       const f = await fx.fromFile(file, { offset, duration });
