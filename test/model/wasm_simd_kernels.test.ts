@@ -1,8 +1,8 @@
 /**
  * The SIMD WebAssembly kernels (native/tf/wasm/simd/kernels.as) and the kernels built on them, against the cpu
  * backend (tfjs' reference kernels, or our JS ones): BatchNorm+ReLU forward/backward with vector and scalar-tail
- * channel counts over many row blocks, bias-gradient Sum, tiled MaxPoolGrad (ties, leftover rows), chunked
- * Conv2DBackpropFilter, zero-copy Identity, conv+bias with per-input gradients. Also: the committed binary is
+ * channel counts over many row blocks, bias-gradient Sum, tiled MaxPoolGrad (ties, leftover rows), direct and
+ * chunked Conv2DBackpropFilter, zero-copy Identity, conv+bias with per-input gradients. Also: the committed binary is
  * what kernels.as compiles to.
  */
 import { readFileSync } from 'node:fs';
@@ -79,11 +79,36 @@ describe('tiled MaxPoolGrad (stride = pool size, valid)', () => {
   }
 });
 
-describe('chunked Conv2DBackpropFilter', () => {
-  it('matches cpu when the pixels span several chunks (x 3×40×70×16, filter 3×3×16×8)', async () => {
+describe('direct Conv2DBackpropFilter (Co % 4 == 0)', () => {
+  // [n, h, w, ci, co, k, stride, pad]: 4-channel tiles and single-channel tails, 8- and 4-wide output tiles, strides 1/2, odd sizes.
+  const cases: [number, number, number, number, number, number, number, 'same' | 'valid'][] = [
+    [2, 9, 7, 3, 4, 3, 1, 'same'],
+    [1, 8, 8, 6, 12, 3, 2, 'same'],
+    [3, 11, 6, 8, 8, 3, 1, 'valid'],
+    [1, 7, 9, 1, 16, 3, 2, 'valid'],
+    [2, 10, 13, 16, 32, 3, 1, 'same'],
+    [1, 9, 9, 5, 4, 2, 1, 'same'],
+    [1, 12, 10, 4, 20, 5, 2, 'same'],
+  ];
+  for (const [n, h, w, ci, co, k, st, pad] of cases) {
+    it(`matches cpu for x ${n}×${h}×${w}×${ci}, filter ${k}×${k}×${ci}×${co}, stride ${st}, ${pad}`, async () => {
+      const f = () => {
+        const x = pattern([n, h, w, ci], 0.37);
+        const wt = pattern([k, k, ci, co], 0.11);
+        return [tf.grad((b: tf.Tensor) => tf.sum(tf.square(tf.conv2d(x as tf.Tensor4D, b as tf.Tensor4D, st, pad))))(wt)];
+      };
+      const [a] = await onBackend('wasm', f);
+      const [b] = await onBackend('cpu', f);
+      expect(relErr(a, b)).toBeLessThan(1e-4);
+    });
+  }
+});
+
+describe('chunked Conv2DBackpropFilter (Co % 4 != 0)', () => {
+  it('matches cpu when the pixels span several chunks (x 3×40×70×16, filter 3×3×16×6)', async () => {
     const f = () => {
       const x = pattern([3, 40, 70, 16], 0.37);
-      const w = pattern([3, 3, 16, 8], 0.11);
+      const w = pattern([3, 3, 16, 6], 0.11);
       return [tf.grad((b: tf.Tensor) => tf.sum(tf.square(tf.conv2d(x as tf.Tensor4D, b as tf.Tensor4D, 1, 'same'))))(w)];
     };
     const [a] = await onBackend('wasm', f);

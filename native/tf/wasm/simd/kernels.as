@@ -359,3 +359,135 @@ export function accumulate(acc: usize, src: usize, n: i32): void {
     store<f32>(acc + o, load<f32>(acc + o) + load<f32>(src + o));
   }
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// Direct filter gradient (no im2col, no matMul): dW[kh,kw,ci,co] += Σ x[n, ho·sh+kh−pt, wo·sw+kw−pl, ci]·dy[n,ho,wo,co].
+
+/**
+ * Adds the filter gradient of all N images into dW [KH, KW, Ci, Co] (Co % 4 == 0; the caller zeroes dW).
+ * Image row by image row: the row of dy and the KH rows of x it touches stay in L1 while every (kh, kw, ci, co)
+ * tile of dW is updated from registers: 4 input channels × 8 output channels per tile (one vector load of x, four
+ * lane splats, two of dy, 8 multiply-adds per output column), single channels where Ci is not a multiple of 4.
+ */
+export function convFilterGrad(x: usize, dy: usize, dW: usize, N: i32, H: i32, W: i32, Ci: i32, Ho: i32, Wo: i32, Co: i32, KH: i32, KW: i32, sh: i32, sw: i32, pt: i32, pl: i32): void {
+  const Ci4 = Ci & ~3;
+  const Co8 = Co & ~7;
+  const xStep = <usize>(sw * Ci) << 2;
+  const dyStep = <usize>Co << 2;
+  for (let n = 0; n < N; n++) {
+    for (let ho = 0; ho < Ho; ho++) {
+      const dyRow = dy + (<usize>((n * Ho + ho) * Wo) * <usize>Co << 2);
+      for (let kh = 0; kh < KH; kh++) {
+        const hi = ho * sh + kh - pt;
+        if (hi < 0 || hi >= H) continue;
+        const xRow = x + (<usize>((n * H + hi) * W) * <usize>Ci << 2);
+        for (let kw = 0; kw < KW; kw++) {
+          const first = kw - pl;
+          let lo = 0;
+          if (first < 0) lo = (-first + sw - 1) / sw;
+          let end = Wo;
+          if (first > W - 1) end = 0;
+          else end = min<i32>(Wo, (W - 1 - first) / sw + 1);
+          if (lo >= end) continue;
+          const xStart = xRow + (<usize>(lo * sw + first) * <usize>Ci << 2);
+          const dyStart = dyRow + (<usize>lo * <usize>Co << 2);
+          const count = end - lo;
+          const dwBlock = dW + (<usize>((kh * KW + kw) * Ci) * <usize>Co << 2);
+          let ci = 0;
+          for (; ci < Ci4; ci += 4) {
+            const dwc = dwBlock + (<usize>ci * <usize>Co << 2);
+            let co = 0;
+            for (; co < Co8; co += 8) tile4x8(xStart + (<usize>ci << 2), dyStart + (<usize>co << 2), dwc + (<usize>co << 2), Co, count, xStep, dyStep);
+            if (co < Co) tile4x4(xStart + (<usize>ci << 2), dyStart + (<usize>co << 2), dwc + (<usize>co << 2), Co, count, xStep, dyStep);
+          }
+          for (; ci < Ci; ci++) {
+            const dwc = dwBlock + (<usize>ci * <usize>Co << 2);
+            let co = 0;
+            for (; co < Co8; co += 8) tile1x8(xStart + (<usize>ci << 2), dyStart + (<usize>co << 2), dwc + (<usize>co << 2), count, xStep, dyStep);
+            if (co < Co) tile1x4(xStart + (<usize>ci << 2), dyStart + (<usize>co << 2), dwc + (<usize>co << 2), count, xStep, dyStep);
+          }
+        }
+      }
+    }
+  }
+}
+
+/** dW rows ci..ci+3 (stride Co floats), columns co..co+7 += Σ_wo x[wo, ci..ci+3] ⊗ dy[wo, co..co+7]. */
+// @ts-ignore: decorator
+@inline
+function tile4x8(xp: usize, dp: usize, dw: usize, Co: i32, count: i32, xStep: usize, dyStep: usize): void {
+  const rs = <usize>Co << 2;
+  let a0 = v128.load(dw), b0 = v128.load(dw + 16);
+  let a1 = v128.load(dw + rs), b1 = v128.load(dw + rs + 16);
+  let a2 = v128.load(dw + 2 * rs), b2 = v128.load(dw + 2 * rs + 16);
+  let a3 = v128.load(dw + 3 * rs), b3 = v128.load(dw + 3 * rs + 16);
+  for (let i = 0; i < count; i++, xp += xStep, dp += dyStep) {
+    const xv = v128.load(xp);
+    const d0 = v128.load(dp);
+    const d1 = v128.load(dp + 16);
+    const x0 = i32x4.shuffle(xv, xv, 0, 0, 0, 0);
+    const x1 = i32x4.shuffle(xv, xv, 1, 1, 1, 1);
+    const x2 = i32x4.shuffle(xv, xv, 2, 2, 2, 2);
+    const x3 = i32x4.shuffle(xv, xv, 3, 3, 3, 3);
+    a0 = f32x4.add(a0, f32x4.mul(x0, d0));
+    b0 = f32x4.add(b0, f32x4.mul(x0, d1));
+    a1 = f32x4.add(a1, f32x4.mul(x1, d0));
+    b1 = f32x4.add(b1, f32x4.mul(x1, d1));
+    a2 = f32x4.add(a2, f32x4.mul(x2, d0));
+    b2 = f32x4.add(b2, f32x4.mul(x2, d1));
+    a3 = f32x4.add(a3, f32x4.mul(x3, d0));
+    b3 = f32x4.add(b3, f32x4.mul(x3, d1));
+  }
+  v128.store(dw, a0);
+  v128.store(dw + 16, b0);
+  v128.store(dw + rs, a1);
+  v128.store(dw + rs + 16, b1);
+  v128.store(dw + 2 * rs, a2);
+  v128.store(dw + 2 * rs + 16, b2);
+  v128.store(dw + 3 * rs, a3);
+  v128.store(dw + 3 * rs + 16, b3);
+}
+
+// @ts-ignore: decorator
+@inline
+function tile4x4(xp: usize, dp: usize, dw: usize, Co: i32, count: i32, xStep: usize, dyStep: usize): void {
+  const rs = <usize>Co << 2;
+  let a0 = v128.load(dw);
+  let a1 = v128.load(dw + rs);
+  let a2 = v128.load(dw + 2 * rs);
+  let a3 = v128.load(dw + 3 * rs);
+  for (let i = 0; i < count; i++, xp += xStep, dp += dyStep) {
+    const xv = v128.load(xp);
+    const d0 = v128.load(dp);
+    a0 = f32x4.add(a0, f32x4.mul(i32x4.shuffle(xv, xv, 0, 0, 0, 0), d0));
+    a1 = f32x4.add(a1, f32x4.mul(i32x4.shuffle(xv, xv, 1, 1, 1, 1), d0));
+    a2 = f32x4.add(a2, f32x4.mul(i32x4.shuffle(xv, xv, 2, 2, 2, 2), d0));
+    a3 = f32x4.add(a3, f32x4.mul(i32x4.shuffle(xv, xv, 3, 3, 3, 3), d0));
+  }
+  v128.store(dw, a0);
+  v128.store(dw + rs, a1);
+  v128.store(dw + 2 * rs, a2);
+  v128.store(dw + 3 * rs, a3);
+}
+
+// @ts-ignore: decorator
+@inline
+function tile1x8(xp: usize, dp: usize, dw: usize, count: i32, xStep: usize, dyStep: usize): void {
+  let a0 = v128.load(dw);
+  let b0 = v128.load(dw + 16);
+  for (let i = 0; i < count; i++, xp += xStep, dp += dyStep) {
+    const xs = v128.load32_splat(xp);
+    a0 = f32x4.add(a0, f32x4.mul(xs, v128.load(dp)));
+    b0 = f32x4.add(b0, f32x4.mul(xs, v128.load(dp + 16)));
+  }
+  v128.store(dw, a0);
+  v128.store(dw + 16, b0);
+}
+
+// @ts-ignore: decorator
+@inline
+function tile1x4(xp: usize, dp: usize, dw: usize, count: i32, xStep: usize, dyStep: usize): void {
+  let a0 = v128.load(dw);
+  for (let i = 0; i < count; i++, xp += xStep, dp += dyStep) a0 = f32x4.add(a0, f32x4.mul(v128.load32_splat(xp), v128.load(dp)));
+  v128.store(dw, a0);
+}
