@@ -1,15 +1,20 @@
 /**
  * `ser record --out file.wav [--seconds N] [--device id] [--json]`: records the microphone to a 48 kHz 16-bit mono WAV.
+ * `ser record --label <emotion> [--speaker name]` saves into the "my recordings" dataset instead
+ * (`<dataDir>/recordings/<emotion>/<timestamp>[_<speaker>].wav`, a folder-per-label dataset).
  * Ctrl-C stops early and still saves; a device that fails mid-way still saves what came before, then exits 1.
  */
-import { access, writeFile } from 'node:fs/promises';
+import { access, mkdir, writeFile } from 'node:fs/promises';
 import { constants } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { SerError } from '../../engine/errors.js';
 import { encodeWav16 } from '../../engine/audio/wav.js';
+import { defaultDataDir } from '../../engine/dataDir.js';
+import { EMOTIONS } from '../../engine/labels.js';
+import { checkSpeaker, isEmotion, recordingPath } from '../../engine/live/recordings.js';
 import { recordAudio, type RecordProgress } from '../../../native/audio/recorder.js';
-import { parseNumber, printJson, round } from '../output.js';
+import { parseNumber, printJson, round, UsageError } from '../output.js';
 
 function dbfs(x: number): string {
   return x > 0 ? `${(20 * Math.log10(x)).toFixed(1)} dBFS` : '-inf dBFS';
@@ -26,17 +31,39 @@ export function registerRecord(program: Command): void {
   program
     .command('record')
     .description('record from an input device to a 48 kHz 16-bit mono WAV (Ctrl-C stops early and still saves)')
-    .requiredOption('--out <file.wav>', 'WAV file to write')
+    .option('--out <file.wav>', 'WAV file to write (or --label)')
+    .option('--label <emotion>', `save into the "my recordings" dataset under this emotion (${EMOTIONS.join(', ')})`)
+    .option('--speaker <name>', 'with --label: speaker name kept in the file name (letters, digits, - and _)')
     .option('--seconds <n>', 'stop after this many seconds (default: until Ctrl-C)')
     .option('--device <id>', 'input device id from `ser devices` (default: the default input device)')
-    .option('--json', 'print one JSON object at the end: {"file","seconds","sampleRate":48000,"rms","peak"}')
-    .action(async (opts: { out: string; seconds?: string; device?: string; json?: boolean }) => {
+    .option('--json', 'print one JSON object at the end: {"file","seconds","sampleRate":48000,"rms","peak"} (+ "label", "speaker")')
+    .action(async (opts: { out?: string; label?: string; speaker?: string; seconds?: string; device?: string; json?: boolean }) => {
+      if (opts.out !== undefined && opts.label !== undefined) throw new UsageError('give either --out <file.wav> or --label <emotion>, not both');
+      if (opts.out === undefined && opts.label === undefined) throw new UsageError('give --out <file.wav>, or --label <emotion> to save into "my recordings"');
+      if (opts.speaker !== undefined && opts.label === undefined) throw new UsageError('--speaker goes with --label');
+      if (opts.label !== undefined && !isEmotion(opts.label)) throw new UsageError(`--label must be one of ${EMOTIONS.join(', ')}; got '${opts.label}'`);
+      let speaker: string | undefined;
+      if (opts.speaker !== undefined) {
+        try {
+          speaker = checkSpeaker(opts.speaker);
+        } catch (err) {
+          throw new UsageError(`--speaker: ${(err as Error).message}`);
+        }
+      }
       const seconds = opts.seconds === undefined ? undefined : parseNumber('--seconds', opts.seconds, { min: 0.05, max: 24 * 3600 });
       const deviceId = opts.device === undefined ? undefined : parseNumber('--device', opts.device, { min: 0, integer: true });
-      const file = resolve(opts.out);
+      const label = opts.label !== undefined && isEmotion(opts.label) ? opts.label : undefined;
+      // The path is fixed now (start time), so the timestamp says when the utterance began.
+      const file = label ? recordingPath(defaultDataDir(), label, speaker ? { speaker } : {}) : resolve(opts.out!);
+      const shown = label ? file : opts.out!;
       // Fail before recording, not after the user has spoken.
+      if (label) {
+        await mkdir(dirname(file), { recursive: true }).catch((err: Error) => {
+          throw new SerError('io', `cannot create the recordings folder ${dirname(file)}: ${err.message}; set SER_DATA_DIR to a writable folder`);
+        });
+      }
       await access(dirname(file), constants.W_OK).catch(() => {
-        throw new SerError('io', `cannot write ${opts.out}: folder ${dirname(file)} does not exist or is not writable`);
+        throw new SerError('io', `cannot write ${shown}: folder ${dirname(file)} does not exist or is not writable`);
       });
 
       const abort = new AbortController();
@@ -71,11 +98,21 @@ export function registerRecord(program: Command): void {
       try {
         await writeFile(file, encodeWav16(rec.samples, rec.sampleRate));
       } catch (err) {
-        throw new SerError('io', `cannot write ${opts.out}: ${err instanceof Error ? err.message : String(err)}`);
+        throw new SerError('io', `cannot write ${shown}: ${err instanceof Error ? err.message : String(err)}`);
       }
-      const summary = { file, seconds: round(rec.seconds, 3), sampleRate: rec.sampleRate, rms: round(rec.rms, 6), peak: round(rec.peak, 6) };
+      const summary = {
+        file,
+        seconds: round(rec.seconds, 3),
+        sampleRate: rec.sampleRate,
+        rms: round(rec.rms, 6),
+        peak: round(rec.peak, 6),
+        ...(label ? { label, speaker: speaker ?? null } : {}),
+      };
       if (opts.json) printJson(summary);
-      else process.stdout.write(`saved ${summary.seconds.toFixed(2)} s to ${opts.out} (48 kHz 16-bit mono, RMS ${dbfs(rec.rms)}, peak ${dbfs(rec.peak)})\n`);
-      if (failed) throw new SerError(failed.code, `${failed.message}; the ${summary.seconds.toFixed(2)} s recorded before were saved to ${opts.out}`);
+      else {
+        process.stdout.write(`saved ${summary.seconds.toFixed(2)} s to ${shown} (48 kHz 16-bit mono, RMS ${dbfs(rec.rms)}, peak ${dbfs(rec.peak)})\n`);
+        if (label) process.stdout.write(`  "${label}" in my recordings (${dirname(dirname(file))}); train on them with: ser train --data ${dirname(dirname(file))}\n`);
+      }
+      if (failed) throw new SerError(failed.code, `${failed.message}; the ${summary.seconds.toFixed(2)} s recorded before were saved to ${shown}`);
     });
 }
