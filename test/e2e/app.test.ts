@@ -1,0 +1,234 @@
+/**
+ * End-to-end: `ser serve` driven in Debian's Chromium through Playwright, the user flows of the desktop app:
+ * refused without the token, scan the dev dataset, start a short run from the form, watch epochs arrive on the
+ * chart, open the results and the confusion matrix, compare two runs, browse the dataset, the live view with the
+ * PulseAudio loop, settings; every view screenshotted to test-results/screenshots/ (and checked at 1024×700).
+ * Training uses a quarter of the dev subset (symlinks) so the whole file stays around a minute.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { repoRoot, serBin, sharedDir, sharedSkipReason } from '../helpers/ser.js';
+import { pulseSkipReason, startPulse, type PulseServer } from '../helpers/pulse.js';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const devData = sharedDir ? join(sharedDir, 'data', 'ravdess-dev') : '';
+const skip =
+  !sharedDir ? sharedSkipReason
+  : !existsSync(CHROMIUM) ? `${CHROMIUM} is missing: apt-get install chromium (.ci/run does) to run the browser tests`
+  : !existsSync(join(repoRoot, 'dist', 'renderer', 'index.html')) ? 'the renderer is not built: npm run build'
+  : undefined;
+
+const shots = join(repoRoot, 'test-results', 'screenshots');
+let dir: string;
+let serve: ChildProcess | undefined;
+let pulse: PulseServer | undefined;
+let browser: Browser;
+let page: Page;
+let url: string;
+let base: string;
+let token: string;
+
+async function shot(name: string): Promise<void> {
+  await page.waitForTimeout(150); // let Chart.js finish its frame
+  await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+}
+
+async function api<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+  const res = await page.request.fetch(`${base}/api${path}`, { method, headers: { Authorization: `Bearer ${token}` }, ...(body ? { data: body } : {}) });
+  expect(res.status(), `${method} ${path}: ${await res.text()}`).toBe(200);
+  return (await res.json()) as T;
+}
+
+async function waitForRun(id: number, timeoutMs = 90_000): Promise<string> {
+  const t0 = Date.now();
+  for (;;) {
+    const d = await api<{ run: { status: string } }>('GET', `/runs/${id}`);
+    if (!['queued', 'running'].includes(d.run.status)) return d.run.status;
+    if (Date.now() - t0 > timeoutMs) throw new Error(`run ${id} still ${d.run.status} after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+/** A link of the side navigation. */
+function nav(name: string) {
+  return page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name, exact: true });
+}
+
+/** No horizontal scrolling of the page at the current viewport. */
+async function fitsWidth(): Promise<boolean> {
+  return page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1);
+}
+
+describe.skipIf(skip)('desktop app in a browser (ser serve + Chromium)', () => {
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'vox-e2e-'));
+    mkdirSync(shots, { recursive: true });
+    // A quarter of the dev subset (every 4th clip of each actor) for the training runs.
+    for (const actor of readdirSync(devData).filter((d) => d.startsWith('Actor_'))) {
+      mkdirSync(join(dir, 'mini', actor), { recursive: true });
+      readdirSync(join(devData, actor)).filter((f) => f.endsWith('.wav')).sort().forEach((f, i) => {
+        if (i % 4 === 0) symlinkSync(join(devData, actor, f), join(dir, 'mini', actor, f));
+      });
+    }
+    if (!pulseSkipReason) pulse = await startPulse();
+    serve = spawn(process.execPath, [serBin, 'serve', '--port', '0', '--json', '--db', join(dir, 'e.db')], {
+      env: { ...process.env, ...(pulse?.env ?? {}), SER_DATA_DIR: join(dir, 'data') },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    serve.stderr!.on('data', () => {});
+    const line = await new Promise<string>((resolve, reject) => {
+      createInterface({ input: serve!.stdout! }).once('line', resolve);
+      serve!.once('exit', (code) => reject(new Error(`ser serve exited with ${code}`)));
+    });
+    ({ url, token } = JSON.parse(line) as { url: string; token: string });
+    base = url.slice(0, url.indexOf('/?'));
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--autoplay-policy=no-user-gesture-required'],
+    });
+    page = await browser.newPage({ viewport: { width: 1280, height: 820 } });
+    page.on('pageerror', (err) => console.error('page error:', err.message));
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    if (serve && serve.exitCode === null) {
+      serve.kill('SIGTERM');
+      await new Promise((r) => serve!.once('exit', r));
+    }
+    await pulse?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('refuses the page and the API without the token', async () => {
+    const res = await page.request.get(`${base}/api/runs`);
+    expect(res.status()).toBe(401);
+    expect(await res.json()).toMatchObject({ code: 'unauthorized' });
+    const nav = await page.goto(`${base}/`);
+    expect(nav?.status()).toBe(401);
+  });
+
+  it('opens with the token, which leaves the address bar', async () => {
+    await page.goto(url);
+    await expect.poll(() => page.getByRole('heading', { name: 'Experiments' }).isVisible()).toBe(true);
+    expect(page.url()).not.toContain('token=');
+    await expect.poll(() => page.getByText('No runs yet').isVisible()).toBe(true);
+    await shot('01-experiments-empty');
+  });
+
+  it('scans the dev dataset from the New run form: progress, class balance, speakers', async () => {
+    await nav('New run').click();
+    await page.getByTestId('dataset-root').fill(devData);
+    await page.getByRole('button', { name: 'Scan' }).click();
+    await expect.poll(() => page.getByTestId('scan-summary').textContent(), { timeout: 60_000 }).toMatch(/240 usable of 240 files · 4 speakers/);
+    await shot('02-new-run-scanned');
+  });
+
+  it('starts a short run and watches its epochs arrive on the chart', async () => {
+    await page.getByTestId('dataset-root').fill(join(dir, 'mini'));
+    await page.getByRole('button', { name: 'Scan' }).click();
+    await expect.poll(() => page.getByTestId('scan-summary').textContent(), { timeout: 30_000 }).toMatch(/mini/);
+    await page.getByTestId('epochs').fill('0');
+    await page.getByRole('button', { name: 'Start training' }).click();
+    await expect.poll(() => page.locator('.field-error').first().textContent()).toMatch(/epochs|>=1/i);
+    await page.getByTestId('epochs').fill('3');
+    await page.getByTestId('batch-size').fill('8');
+    await page.getByTestId('augment').fill('0');
+    await page.getByRole('button', { name: 'Start training' }).click();
+    await page.waitForURL(/#\/runs\/\d+$/, { timeout: 30_000 });
+    const chart = page.getByTestId('loss-chart');
+    await expect.poll(async () => Number(await chart.getAttribute('data-points')), { timeout: 90_000 }).toBeGreaterThanOrEqual(1);
+    await shot('03-monitor-first-epoch');
+    await expect.poll(() => page.getByTestId('run-status').textContent(), { timeout: 90_000 }).toBe('completed');
+    expect(Number(await chart.getAttribute('data-points'))).toBe(3);
+    // The monitor's state comes from the store: a reload shows the same epochs.
+    await page.reload();
+    await expect.poll(() => page.getByRole('table', { name: 'Epochs' }).locator('tbody tr').count()).toBe(3);
+    await shot('04-monitor-completed');
+  });
+
+  it('opens the results: paper table, confusion matrix, per-class table, misclassified clips', async () => {
+    await page.getByRole('button', { name: 'Results' }).click();
+    await expect.poll(() => page.getByTestId('confusion-matrix').isVisible()).toBe(true);
+    expect(await page.getByTestId('test-accuracy').textContent()).toMatch(/\d+\.\d\d %/);
+    expect(await page.getByTestId('confusion-matrix').locator('tbody tr').count()).toBe(8);
+    await expect.poll(() => page.getByRole('table', { name: 'Per-class precision, recall and F1' }).isVisible()).toBe(true);
+    await shot('05-results');
+  });
+
+  it('compares two runs side by side', async () => {
+    const { runId } = await api<{ runId: number }>('POST', '/training', {
+      data: join(dir, 'mini'), name: 'adam lr 1e-3', epochs: 2, batchSize: 8, optimizer: 'adam', learningRate: 0.001, split: { kind: 'speaker' }, augmentCopies: 0, snrLow: 15, snrHigh: 30, seed: 7,
+    });
+    expect(await waitForRun(runId)).toBe('completed');
+    await nav('Experiments').click();
+    const rows = page.getByRole('table', { name: 'Runs' }).locator('tbody tr');
+    await expect.poll(() => rows.count()).toBe(2);
+    for (const box of await page.getByRole('checkbox', { name: /Select run/ }).all()) await box.check();
+    await rows.first().click();
+    await shot('06-experiments');
+    await page.getByRole('button', { name: /Compare selected \(2\)/ }).click();
+    await expect.poll(() => page.getByTestId('compare-table').locator('thead th').count()).toBe(3);
+    await shot('07-compare');
+  });
+
+  it('browses the dataset: a clip, its waveform and mel spectrogram', async () => {
+    await nav('Dataset').click();
+    await page.getByRole('combobox', { name: 'Dataset' }).selectOption({ label: `ravdess-dev — ${devData}` });
+    await page.getByRole('button', { name: 'angry', exact: true }).click();
+    const first = page.getByRole('list', { name: 'Files' }).getByRole('button', { name: /^Play / }).first();
+    await first.click();
+    await expect.poll(() => page.getByTestId('mel').isVisible(), { timeout: 20_000 }).toBe(true);
+    await expect.poll(() => page.getByTestId('player').evaluate((a: HTMLAudioElement) => a.readyState), { timeout: 10_000 }).toBeGreaterThanOrEqual(1);
+    await shot('08-dataset');
+  });
+
+  it('live view: devices, and the level meter moves with audio from the PulseAudio loop', async () => {
+    await nav('Live').click();
+    await expect.poll(() => page.getByRole('heading', { name: 'Record and label' }).isVisible()).toBe(true);
+    if (!pulse) {
+      console.warn(`live audio part skipped: ${pulseSkipReason}`);
+      await shot('09-live');
+      return;
+    }
+    await expect.poll(() => page.getByTestId('device').locator('option').count(), { timeout: 15_000 }).toBeGreaterThan(0);
+    await page.getByRole('button', { name: 'Start listening' }).click();
+    await expect.poll(() => page.getByRole('button', { name: 'Stop' }).isVisible(), { timeout: 15_000 }).toBe(true);
+    const clip = join(devData, 'Actor_01', readdirSync(join(devData, 'Actor_01')).find((f) => f.startsWith('03-01-05'))!);
+    const playing = pulse.play(clip);
+    await expect.poll(async () => Number(await page.getByTestId('level').getAttribute('aria-valuenow')), { timeout: 10_000 }).toBeGreaterThan(-45);
+    await shot('09-live');
+    await playing;
+    await page.getByRole('button', { name: 'Stop' }).click();
+  });
+
+  it('settings: backends with reasons, database location; dark theme', async () => {
+    await nav('Settings').click();
+    await expect.poll(() => page.getByTestId('backends').locator('tbody tr').count(), { timeout: 30_000 }).toBe(4);
+    expect(await page.getByTestId('backends').textContent()).toMatch(/wasm.*available/);
+    expect(await page.getByText(join(dir, 'e.db')).count()).toBe(1);
+    await shot('10-settings');
+    await page.getByRole('button', { name: /Switch to dark theme/ }).click();
+    await nav('Experiments').click();
+    await page.goto(`${base}/#/runs/1/results`);
+    await expect.poll(() => page.getByTestId('confusion-matrix').isVisible()).toBe(true);
+    await shot('11-results-dark');
+  });
+
+  it('lays out every view without horizontal scrolling at 1024×700', async () => {
+    await page.setViewportSize({ width: 1024, height: 700 });
+    for (const hash of ['#/experiments', '#/new', '#/runs/1', '#/runs/1/results', '#/compare?ids=1,2', '#/datasets', '#/live', '#/settings']) {
+      await page.goto(`${base}/${hash}`);
+      await page.waitForTimeout(400);
+      expect(await fitsWidth(), hash).toBe(true);
+    }
+    await page.goto(`${base}/#/runs/1/results`);
+    await page.waitForTimeout(400);
+    await shot('12-results-1024x700');
+  });
+});
