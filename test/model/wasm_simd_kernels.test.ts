@@ -104,6 +104,34 @@ describe('direct Conv2DBackpropFilter (Co % 4 == 0)', () => {
   }
 });
 
+describe('direct FusedConv2D (Co % 4 == 0) and stride-1 Conv2DBackpropInput (Ci % 4 == 0)', () => {
+  // [n, h, w, ci, co, k, stride, pad]: 8- and 4-wide channel tiles, Wo not a multiple of 4, strides 1/2, even kernels (asymmetric 'same').
+  const cases: [number, number, number, number, number, number, number, 'same' | 'valid'][] = [
+    [2, 9, 7, 1, 16, 3, 1, 'same'],
+    [1, 8, 11, 4, 12, 3, 2, 'same'],
+    [3, 11, 6, 8, 4, 3, 1, 'valid'],
+    [1, 7, 9, 3, 20, 3, 2, 'valid'],
+    [2, 10, 13, 16, 32, 3, 1, 'same'],
+    [1, 9, 10, 4, 8, 2, 1, 'same'],
+    [1, 12, 10, 8, 8, 4, 1, 'same'],
+  ];
+  for (const [n, h, w, ci, co, k, st, pad] of cases) {
+    it(`matches cpu for x ${n}×${h}×${w}×${ci}, filter ${k}×${k}×${ci}×${co}, stride ${st}, ${pad}: value and dx`, async () => {
+      const f = () => {
+        const x = pattern([n, h, w, ci], 0.37);
+        const wt = pattern([k, k, ci, co], 0.11, 1);
+        const b = pattern([co], 0.7, 2);
+        const conv = (a: tf.Tensor) => tf.fused.conv2d({ x: a as tf.Tensor4D, filter: wt as tf.Tensor4D, bias: b, strides: st, pad });
+        const y = tf.tidy(() => conv(x)); // the forward kernel alone (no gradient tape)
+        return [y, tf.grad((a: tf.Tensor) => tf.sum(tf.square(tf.conv2d(a as tf.Tensor4D, wt as tf.Tensor4D, st, pad))))(x)];
+      };
+      const a = await onBackend('wasm', f);
+      const c = await onBackend('cpu', f);
+      a.forEach((v, i) => expect(relErr(v, c[i]), `output ${i}`).toBeLessThan(1e-5));
+    });
+  }
+});
+
 describe('chunked Conv2DBackpropFilter (Co % 4 != 0)', () => {
   it('matches cpu when the pixels span several chunks (x 3×40×70×16, filter 3×3×16×6)', async () => {
     const f = () => {

@@ -491,3 +491,140 @@ function tile1x4(xp: usize, dp: usize, dw: usize, count: i32, xStep: usize, dySt
   for (let i = 0; i < count; i++, xp += xStep, dp += dyStep) a0 = f32x4.add(a0, f32x4.mul(v128.load32_splat(xp), v128.load(dp)));
   v128.store(dw, a0);
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// Direct convolution (forward, and the stride-1 input gradient as a convolution with the flipped filter).
+
+/** xp [N, H+pt+pb, W+pl+pr, C] = x zero-padded. */
+export function padInput(x: usize, xp: usize, N: i32, H: i32, W: i32, C: i32, pt: i32, pb: i32, pl: i32, pr: i32): void {
+  const Hp = H + pt + pb;
+  const Wp = W + pl + pr;
+  const rowIn = <usize>W * <usize>C << 2;
+  const rowOut = <usize>Wp * <usize>C << 2;
+  const left = <usize>pl * <usize>C << 2;
+  const right = <usize>pr * <usize>C << 2;
+  for (let n = 0; n < N; n++) {
+    const img = xp + <usize>n * <usize>Hp * rowOut;
+    if (pt > 0) memory.fill(img, 0, <usize>pt * rowOut);
+    for (let h = 0; h < H; h++) {
+      const dst = img + <usize>(h + pt) * rowOut;
+      if (left > 0) memory.fill(dst, 0, left);
+      memory.copy(dst + left, x + (<usize>(n * H + h)) * rowIn, rowIn);
+      if (right > 0) memory.fill(dst + left + rowIn, 0, right);
+    }
+    if (pb > 0) memory.fill(img + <usize>(H + pt) * rowOut, 0, <usize>pb * rowOut);
+  }
+}
+
+/**
+ * out[n,ho,wo,co] = bias[co] + Σ_{kh,kw,ci} xp[n, ho·sh+kh, wo·sw+kw, ci] · w[kh,kw,ci,co] over an already padded
+ * input xp [N, Hp, Wp, Ci]; Co % 4 == 0; bias = 0 for none. Tiles of 4 output pixels × 8 output channels in
+ * registers; (kw, ci) is one contiguous run in both xp's row and w, so the inner loop is a single counter.
+ */
+export function conv2dDirect(xp: usize, w: usize, bias: usize, out: usize, N: i32, Hp: i32, Wp: i32, Ci: i32, Ho: i32, Wo: i32, Co: i32, KH: i32, KW: i32, sh: i32, sw: i32): void {
+  const T = KW * Ci; // inner run length
+  const pxStep = <usize>(sw * Ci) << 2; // bytes between neighbouring output pixels' inputs
+  const xRowBytes = <usize>Wp * <usize>Ci << 2;
+  const wRowBytes = <usize>T * <usize>Co << 2; // one kh of w
+  const coBytes = <usize>Co << 2;
+  const Wo4 = Wo & ~3;
+  const Co8 = Co & ~7;
+  for (let n = 0; n < N; n++) {
+    for (let ho = 0; ho < Ho; ho++) {
+      const xRow0 = xp + (<usize>(n * Hp + ho * sh)) * xRowBytes;
+      const oRow = out + (<usize>((n * Ho + ho) * Wo)) * coBytes;
+      let wo = 0;
+      for (; wo < Wo4; wo += 4) {
+        const xs = xRow0 + <usize>wo * pxStep;
+        const o = oRow + <usize>wo * coBytes;
+        let co = 0;
+        for (; co < Co8; co += 8) conv4x8(xs, w + (<usize>co << 2), bias, co, o + (<usize>co << 2), KH, T, xRowBytes, wRowBytes, pxStep, coBytes);
+        if (co < Co) conv4x4(xs, w + (<usize>co << 2), bias, co, o + (<usize>co << 2), KH, T, xRowBytes, wRowBytes, pxStep, coBytes);
+      }
+      for (; wo < Wo; wo++) {
+        const xs = xRow0 + <usize>wo * pxStep;
+        const o = oRow + <usize>wo * coBytes;
+        for (let co = 0; co < Co; co += 4) conv1x4(xs, w + (<usize>co << 2), bias, co, o + (<usize>co << 2), KH, T, xRowBytes, wRowBytes, coBytes);
+      }
+    }
+  }
+}
+
+// @ts-ignore: decorator
+@inline
+function biasVec(bias: usize, co: i32): v128 {
+  return bias ? v128.load(bias + (<usize>co << 2)) : f32x4.splat(0);
+}
+
+// @ts-ignore: decorator
+@inline
+function conv4x8(xs: usize, w: usize, bias: usize, co: i32, o: usize, KH: i32, T: i32, xRowBytes: usize, wRowBytes: usize, pxStep: usize, coBytes: usize): void {
+  let a0 = biasVec(bias, co), b0 = biasVec(bias, co + 4);
+  let a1 = a0, b1 = b0, a2 = a0, b2 = b0, a3 = a0, b3 = b0;
+  const p2 = pxStep << 1;
+  const p3 = pxStep * 3;
+  for (let kh = 0; kh < KH; kh++) {
+    let xp = xs + <usize>kh * xRowBytes;
+    let wp = w + <usize>kh * wRowBytes;
+    for (let t = 0; t < T; t++, xp += 4, wp += coBytes) {
+      const w0 = v128.load(wp);
+      const w1 = v128.load(wp + 16);
+      const x0 = v128.load32_splat(xp);
+      const x1 = v128.load32_splat(xp + pxStep);
+      const x2 = v128.load32_splat(xp + p2);
+      const x3 = v128.load32_splat(xp + p3);
+      a0 = f32x4.add(a0, f32x4.mul(x0, w0));
+      b0 = f32x4.add(b0, f32x4.mul(x0, w1));
+      a1 = f32x4.add(a1, f32x4.mul(x1, w0));
+      b1 = f32x4.add(b1, f32x4.mul(x1, w1));
+      a2 = f32x4.add(a2, f32x4.mul(x2, w0));
+      b2 = f32x4.add(b2, f32x4.mul(x2, w1));
+      a3 = f32x4.add(a3, f32x4.mul(x3, w0));
+      b3 = f32x4.add(b3, f32x4.mul(x3, w1));
+    }
+  }
+  v128.store(o, a0);
+  v128.store(o + 16, b0);
+  v128.store(o + coBytes, a1);
+  v128.store(o + coBytes + 16, b1);
+  v128.store(o + 2 * coBytes, a2);
+  v128.store(o + 2 * coBytes + 16, b2);
+  v128.store(o + 3 * coBytes, a3);
+  v128.store(o + 3 * coBytes + 16, b3);
+}
+
+// @ts-ignore: decorator
+@inline
+function conv4x4(xs: usize, w: usize, bias: usize, co: i32, o: usize, KH: i32, T: i32, xRowBytes: usize, wRowBytes: usize, pxStep: usize, coBytes: usize): void {
+  let a0 = biasVec(bias, co);
+  let a1 = a0, a2 = a0, a3 = a0;
+  const p2 = pxStep << 1;
+  const p3 = pxStep * 3;
+  for (let kh = 0; kh < KH; kh++) {
+    let xp = xs + <usize>kh * xRowBytes;
+    let wp = w + <usize>kh * wRowBytes;
+    for (let t = 0; t < T; t++, xp += 4, wp += coBytes) {
+      const w0 = v128.load(wp);
+      a0 = f32x4.add(a0, f32x4.mul(v128.load32_splat(xp), w0));
+      a1 = f32x4.add(a1, f32x4.mul(v128.load32_splat(xp + pxStep), w0));
+      a2 = f32x4.add(a2, f32x4.mul(v128.load32_splat(xp + p2), w0));
+      a3 = f32x4.add(a3, f32x4.mul(v128.load32_splat(xp + p3), w0));
+    }
+  }
+  v128.store(o, a0);
+  v128.store(o + coBytes, a1);
+  v128.store(o + 2 * coBytes, a2);
+  v128.store(o + 3 * coBytes, a3);
+}
+
+// @ts-ignore: decorator
+@inline
+function conv1x4(xs: usize, w: usize, bias: usize, co: i32, o: usize, KH: i32, T: i32, xRowBytes: usize, wRowBytes: usize, coBytes: usize): void {
+  let a0 = biasVec(bias, co);
+  for (let kh = 0; kh < KH; kh++) {
+    let xp = xs + <usize>kh * xRowBytes;
+    let wp = w + <usize>kh * wRowBytes;
+    for (let t = 0; t < T; t++, xp += 4, wp += coBytes) a0 = f32x4.add(a0, f32x4.mul(v128.load32_splat(xp), v128.load(wp)));
+  }
+  v128.store(o, a0);
+}
