@@ -188,7 +188,7 @@ describe.skipIf(skip)('desktop app in a browser (ser serve + Chromium)', () => {
     await shot('08-dataset');
   });
 
-  it('live view: devices, and the level meter moves with audio from the PulseAudio loop', async () => {
+  it('live view: devices, level meter and predictions with audio from the PulseAudio loop', async () => {
     await nav('Live').click();
     await expect.poll(() => page.getByRole('heading', { name: 'Record and label' }).isVisible()).toBe(true);
     if (!pulse) {
@@ -202,8 +202,13 @@ describe.skipIf(skip)('desktop app in a browser (ser serve + Chromium)', () => {
     const clip = join(devData, 'Actor_01', readdirSync(join(devData, 'Actor_01')).find((f) => f.startsWith('03-01-05'))!);
     const playing = pulse.play(clip);
     await expect.poll(async () => Number(await page.getByTestId('level').getAttribute('aria-valuenow')), { timeout: 10_000 }).toBeGreaterThan(-45);
-    await shot('09-live');
     await playing;
+    // The streaming classifier (model of run 1) emits a window every 0.5 s once 3 s of audio are in.
+    await expect.poll(async () => Number(await page.getByTestId('timeline').getAttribute('data-count')), { timeout: 20_000 }).toBeGreaterThan(0);
+    const again = pulse.play(clip);
+    await page.waitForTimeout(1500);
+    await shot('09-live');
+    await again;
     await page.getByRole('button', { name: 'Stop' }).click();
   });
 

@@ -55,7 +55,7 @@ export function createServices(opts: ServiceOptions): Services {
     getClipView: ({ id, fileId }) => datasets.clipView(id, fileId),
     listBackends: () => system.backends(),
     listDevices: () => live.listDevices(),
-    startLive: ({ deviceId }) => live.start(deviceId),
+    startLive: ({ deviceId, runId }) => live.start(deviceId, runId),
     stopLive: () => live.stop(),
     record: ({ seconds, label, deviceId }) => live.record(seconds, label, deviceId),
     about: () => system.about(),

@@ -1,9 +1,10 @@
 /**
- * The microphone: device list, a live session (level meter now; classifier predictions once a streaming
- * classifier is available — the `live` event already carries them), and record-and-label into "my recordings"
+ * The microphone: device list, a live session (level meter, and the streaming classifier's predictions with the
+ * exported model of a finished run), and record-and-label into "my recordings"
  * (a folder-per-label dataset under the data folder, browsable and trainable like any other).
  * Capture runs in its own process (native/audio/capture.ts); this service only receives 48 kHz blocks.
  */
+import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SerError } from '../errors.js';
@@ -13,12 +14,14 @@ import { levels, recordAudio } from '../../../native/audio/recorder.js';
 import type { DeviceInfo, LiveStartResult, RecordingResult } from '../../api/types.js';
 import type { Emotion } from '../labels.js';
 import type { ServiceContext } from './context.js';
+import type { StreamingClassifier } from '../live/streamingClassifier.js';
 
 /** Level events per second (the meter does not need more; the sender throttles). */
 const LEVEL_EVERY_MS = 50;
 
 export class LiveService {
   #session: CaptureSession | undefined;
+  #classifier: StreamingClassifier | undefined;
   #recording: AbortController | undefined;
 
   constructor(private readonly ctx: ServiceContext) {}
@@ -27,11 +30,47 @@ export class LiveService {
     return listInputDevices();
   }
 
-  async start(deviceId: number | undefined): Promise<LiveStartResult> {
+  /** The exported model of `runId`, else of the newest run that has one; undefined when no run has. */
+  #modelDir(runId: number | undefined): { dir: string; runId: number } | undefined {
+    const { store } = this.ctx;
+    const ids = runId !== undefined ? [store.runs.require(runId).id] : store.runs.list({ status: 'completed' }).map((r) => r.id);
+    for (const id of ids) {
+      const m = store.models.listForRun(id, 'export').at(-1);
+      if (m && existsSync(join(m.path, 'model.json'))) return { dir: m.path, runId: id };
+    }
+    if (runId !== undefined) throw new SerError('not-found', `run ${runId} has no exported model (it did not finish)`);
+    return undefined;
+  }
+
+  async start(deviceId: number | undefined, runId?: number): Promise<LiveStartResult> {
     if (this.#recording) throw new SerError('device', 'a recording is in progress; wait for it to finish');
     await this.stop();
-    const session = await startCapture(deviceId === undefined ? {} : { deviceId });
+    // Model first (it takes a moment), then the device, so the ring holds only audio the classifier will see.
+    const model = this.#modelDir(runId);
+    let classifier: StreamingClassifier | undefined;
+    if (model) {
+      const { StreamingClassifier } = await import('../live/streamingClassifier.js');
+      classifier = await StreamingClassifier.start({ modelDir: model.dir });
+    }
+    let session: CaptureSession;
+    try {
+      session = await startCapture({ ...(deviceId === undefined ? {} : { deviceId }), stallTimeoutMs: 1200 });
+    } catch (err) {
+      await classifier?.close();
+      throw err;
+    }
     this.#session = session;
+    this.#classifier = classifier;
+    if (classifier) {
+      classifier.onEvent((e) =>
+        this.ctx.bus.emit('live', { kind: 'prediction', t: e.t, probs: e.probs, top: e.top, confidence: e.confidence, rms: e.rms, voiced: e.voiced, latencyMs: e.latencyMs }),
+      );
+      classifier.onError((err) => {
+        this.ctx.bus.emit('live', { kind: 'ended', error: { code: err.code, message: err.message } });
+        void this.stop();
+      });
+      classifier.attach(session);
+    }
     const rate = session.opened.inputRate;
     let acc: Float32Array[] = [];
     let lastEmit = 0;
@@ -55,15 +94,24 @@ export class LiveService {
       if (this.#session === session) this.#session = undefined;
       this.ctx.bus.emit('live', end.error ? { kind: 'ended', error: { code: end.error.code, message: end.error.message } } : { kind: 'ended' });
     });
-    const reason = 'no streaming classifier in this build yet: the level meter runs, predictions will follow';
-    this.ctx.bus.emit('live', { kind: 'started', device: session.opened.device.name, sampleRate: rate, classifier: false, reason });
-    return { device: session.opened.device.name, classifier: false, reason };
+    const device = session.opened.device.name;
+    if (!classifier) {
+      const reason = 'no trained model yet: finish a run to see emotions; the level meter works meanwhile';
+      this.ctx.bus.emit('live', { kind: 'started', device, sampleRate: rate, classifier: false, reason });
+      return { device, classifier: false, reason };
+    }
+    const reason = `model of run #${model!.runId} on ${classifier.backend}, ${classifier.windowFrames / classifier.sampleRate} s windows every ${classifier.hopFrames / classifier.sampleRate} s`;
+    this.ctx.bus.emit('live', { kind: 'started', device, sampleRate: rate, classifier: true, reason });
+    return { device, classifier: true, reason };
   }
 
   async stop(): Promise<{ ok: true }> {
     const s = this.#session;
+    const c = this.#classifier;
     this.#session = undefined;
+    this.#classifier = undefined;
     if (s) await s.stop();
+    if (c) await c.close();
     return { ok: true };
   }
 

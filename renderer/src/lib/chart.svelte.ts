@@ -8,7 +8,7 @@ import {
   type ChartConfiguration,
 } from 'chart.js';
 import type { Attachment } from 'svelte/attachments';
-import type { Series } from './series.js';
+import { PALETTE, type Series } from './series.js';
 import { theme } from './theme.svelte.js';
 
 Chart.register(LineController, LineElement, PointElement, LinearScale, CategoryScale, BarController, BarElement, Legend, Tooltip, Filler);
@@ -39,7 +39,7 @@ export function lineChart(getSeries: () => Series[], o: LineOptions): Attachment
         normalized: true,
         interaction: { mode: 'nearest', intersect: false },
         scales: {
-          x: { type: 'linear', title: { display: true, text: o.xLabel ?? 'epoch' }, ticks: { precision: 0 } },
+          x: { type: 'linear', min: 1, title: { display: true, text: o.xLabel ?? 'epoch' }, ticks: { precision: 0 } },
           y: { title: { display: true, text: o.yLabel }, ...(o.unit ? { min: 0, max: 1 } : { beginAtZero: true }) },
         },
         plugins: { legend: { position: 'bottom', labels: { boxWidth: 12 } }, tooltip: { enabled: true } },
@@ -101,7 +101,7 @@ export function barChart(getData: () => { labels: string[]; values: number[]; co
       chart.data.labels = [...d.labels];
       const ds = chart.data.datasets[0]!;
       ds.data = [...d.values];
-      ds.backgroundColor = d.colors ? [...d.colors] : cssVar('--accent');
+      ds.backgroundColor = d.colors ? [...d.colors] : d.labels.map((_, i) => PALETTE[i % PALETTE.length]!);
       chart.update('none');
     });
     return () => chart.destroy();

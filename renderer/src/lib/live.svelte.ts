@@ -1,5 +1,5 @@
 /** State of the Live view: device, level meter, probabilities, top-emotion timeline, recordings. */
-import type { ApiClient, ApiEvents, DeviceInfo, LiveStartResult, RecordingResult } from '../../../electron/api/contract.js';
+import type { ApiClient, ApiEvents, DeviceInfo, LiveStartResult, RecordingResult, RunRow } from '../../../electron/api/contract.js';
 
 type LiveEvent = ApiEvents['live'];
 type Prediction = Extract<LiveEvent, { kind: 'prediction' }>;
@@ -9,6 +9,9 @@ const TIMELINE_SECONDS = 30;
 export class LiveState {
   devices = $state.raw<DeviceInfo[]>([]);
   deviceId = $state<number | undefined>(undefined);
+  /** Finished runs (their exported models); undefined runId = the newest. */
+  models = $state.raw<RunRow[]>([]);
+  runId = $state<number | undefined>(undefined);
   running = $state(false);
   info = $state.raw<LiveStartResult | null>(null);
   rms = $state(0);
@@ -41,6 +44,8 @@ export class LiveState {
   }
 
   async load(): Promise<void> {
+    this.models = (await this.#api.listRuns({})).filter((r) => r.status === 'completed');
+    this.runId = this.models[0]?.id;
     this.devices = await this.#api.listDevices({});
     const def = this.devices.find((d) => d.default) ?? this.devices[0];
     this.deviceId = def?.id;
@@ -51,7 +56,7 @@ export class LiveState {
     this.ended = null;
     this.timeline = [];
     this.probs = null;
-    this.info = await this.#api.startLive(this.deviceId === undefined ? {} : { deviceId: this.deviceId });
+    this.info = await this.#api.startLive({ ...(this.deviceId === undefined ? {} : { deviceId: this.deviceId }), ...(this.runId === undefined ? {} : { runId: this.runId }) });
     this.running = true;
   }
 

@@ -1,4 +1,4 @@
-/** Turns stored epochs into chart series (pure). */
+/** Turns stored epochs into chart series (pure). Stored epochs count from 0; people count from 1. */
 import type { EpochRecord } from '../../../electron/api/contract.js';
 
 export interface Series {
@@ -14,7 +14,7 @@ export function curves(epochs: readonly EpochRecord[], which: 'loss' | 'accuracy
   const tr = which === 'loss' ? (e: EpochRecord) => e.trainLoss : (e: EpochRecord) => e.trainAccuracy;
   const va = which === 'loss' ? (e: EpochRecord) => e.valLoss : (e: EpochRecord) => e.valAccuracy;
   return [
-    { label: `${prefix}train ${which}`, data: epochs.map((e) => ({ x: e.epoch, y: tr(e) })), color },
-    { label: `${prefix}val ${which}`, data: epochs.map((e) => ({ x: e.epoch, y: va(e) })), color: color2, dashed: true },
+    { label: `${prefix}train ${which}`, data: epochs.map((e) => ({ x: e.epoch + 1, y: tr(e) })), color },
+    { label: `${prefix}val ${which}`, data: epochs.map((e) => ({ x: e.epoch + 1, y: va(e) })), color: color2, dashed: true },
   ];
 }
