@@ -11,6 +11,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '../../native/tf/backends.js';
 import { batchNormTrain } from '../../native/tf/ops/batch_norm.js';
 import { conv2dBias } from '../../native/tf/ops/conv2d_bias.js';
+import { dropout } from '../../native/tf/ops/dropout.js';
 // @ts-expect-error — a plain .mjs build script without type declarations
 import { compileKernels, render } from '../../native/tf/wasm/simd/build.mjs';
 import { onBackend, pattern, relErr } from './helpers.js';
@@ -142,6 +143,41 @@ describe('chunked Conv2DBackpropFilter (Co % 4 != 0)', () => {
     const [a] = await onBackend('wasm', f);
     const [b] = await onBackend('cpu', f);
     expect(relErr(a, b)).toBeLessThan(1e-4);
+  });
+});
+
+describe('hashed dropout', () => {
+  it('gives the same mask on wasm (SIMD) and cpu (JS), keeps 1−rate of the values scaled by 1/(1−rate), and its gradient is the same mask', async () => {
+    const f = () => {
+      const x = tf.add(pattern([7, 13, 11, 5], 0.19), 3); // positive everywhere: 0 in y means dropped
+      const y = dropout(x, 0.4, 12345);
+      const g = tf.grad((a: tf.Tensor) => tf.sum(tf.mul(dropout(a, 0.4, 12345), 2)))(x);
+      return [x, y, g];
+    };
+    const [x, yw, gw] = await onBackend('wasm', f);
+    const [, yc, gc] = await onBackend('cpu', f);
+    expect(Array.from(yw)).toEqual(Array.from(yc));
+    expect(Array.from(gw)).toEqual(Array.from(gc));
+    let kept = 0;
+    for (let i = 0; i < x.length; i++) {
+      if (yw[i] !== 0) {
+        kept++;
+        expect(yw[i]).toBeCloseTo(x[i] / 0.6, 5);
+        expect(gw[i]).toBeCloseTo(2 / 0.6, 5);
+      } else expect(gw[i]).toBe(0);
+    }
+    expect(kept / x.length).toBeGreaterThan(0.57);
+    expect(kept / x.length).toBeLessThan(0.63);
+  });
+
+  it('draws a different mask for another seed', async () => {
+    const [a, b] = await onBackend('wasm', () => {
+      const x = tf.ones([4000]);
+      return [dropout(x, 0.5, 1), dropout(x, 0.5, 2)];
+    });
+    let same = 0;
+    for (let i = 0; i < a.length; i++) if ((a[i] === 0) === (b[i] === 0)) same++;
+    expect(same / a.length).toBeLessThan(0.6);
   });
 });
 

@@ -8,7 +8,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { initializers, layers, model as functionalModel, input, type LayersModel, type SymbolicTensor } from '@tensorflow/tfjs-layers';
 import { resolveModelConfig, type ModelConfig } from './config.js';
-import { BatchNormRelu, FoldTime, UnfoldTime, VoxConv2D } from './layers.js';
+import { BatchNormRelu, FoldTime, UnfoldTime, VoxConv2D, VoxDropout } from './layers.js';
 
 /** Deterministic per-layer seeds derived from the config seed (undefined → tfjs' Math.random). */
 function seeder(seed: number | undefined): () => number | undefined {
@@ -29,7 +29,7 @@ export function buildModel(partial: Partial<ModelConfig> = {}): LayersModel {
     h = new VoxConv2D({ filters, kernelSize: 3, padding: 'same', kernelInitializer: glorot(), name: `conv${n}` }).apply(h) as SymbolicTensor;
     h = new BatchNormRelu({ momentum: cfg.bnMomentum, epsilon: cfg.bnEpsilon, relu: true, name: `bn_relu${n}` }).apply(h) as SymbolicTensor;
     h = layers.maxPooling2d({ poolSize: cfg.pools[i], strides: cfg.pools[i], padding: 'valid', name: `pool${n}` }).apply(h) as SymbolicTensor;
-    if (cfg.convDropout > 0) h = layers.dropout({ rate: cfg.convDropout, name: `drop${n}` }).apply(h) as SymbolicTensor;
+    if (cfg.convDropout > 0) h = new VoxDropout({ rate: cfg.convDropout, name: `drop${n}` }).apply(h) as SymbolicTensor;
   });
   h = new UnfoldTime({ steps: cfg.chunks, name: 'unfold_time' }).apply(h) as SymbolicTensor;
   const lstm = layers.lstm({
@@ -40,7 +40,7 @@ export function buildModel(partial: Partial<ModelConfig> = {}): LayersModel {
     name: 'lstm',
   });
   h = (cfg.bidirectional ? layers.bidirectional({ layer: lstm, mergeMode: 'concat', name: 'bilstm' }) : lstm).apply(h) as SymbolicTensor;
-  if (cfg.lstmDropout > 0) h = layers.dropout({ rate: cfg.lstmDropout, name: 'drop_lstm' }).apply(h) as SymbolicTensor;
+  if (cfg.lstmDropout > 0) h = new VoxDropout({ rate: cfg.lstmDropout, name: 'drop_lstm' }).apply(h) as SymbolicTensor;
   const y = layers.dense({ units: cfg.classes, activation: 'softmax', kernelInitializer: glorot(), name: 'emotion' }).apply(h) as SymbolicTensor;
   return functionalModel({ inputs: x, outputs: y, name: 'vox_cnn_lstm' });
 }

@@ -9,6 +9,7 @@ import { serialization } from '@tensorflow/tfjs-core';
 import { initializers, layers, type LayerVariable } from '@tensorflow/tfjs-layers';
 import { batchNormTrain } from '../../../native/tf/ops/batch_norm.js';
 import { conv2dBias } from '../../../native/tf/ops/conv2d_bias.js';
+import { dropout } from '../../../native/tf/ops/dropout.js';
 
 type Shape = (number | null)[];
 
@@ -122,6 +123,30 @@ export class BatchNormRelu extends layers.Layer {
   }
 }
 
+/**
+ * Keras' Dropout (inverted: kept values scaled by 1/(1−rate); identity at inference) through
+ * native/tf/ops/dropout.ts, whose mask is a hash of a per-call seed and the element index: no random floats drawn
+ * in JS and no mask tensor kept for the gradient.
+ */
+export class VoxDropout extends layers.Layer {
+  static readonly className = 'VoxDropout';
+  readonly rate: number;
+
+  constructor(args: { rate: number; name?: string }) {
+    super(args);
+    this.rate = args.rate;
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: { training?: boolean }): tf.Tensor {
+    const x = one(inputs);
+    return kwargs.training && this.rate > 0 ? dropout(x, this.rate) : x;
+  }
+
+  override getConfig(): serialization.ConfigDict {
+    return { ...super.getConfig(), rate: this.rate };
+  }
+}
+
 type Conv2DLayer = ReturnType<typeof layers.conv2d>;
 type ConvArgs = Parameters<typeof layers.conv2d>[0];
 /** tfjs-layers' Conv2D class (not exported by name: its package entry is a bundle). */
@@ -158,6 +183,7 @@ export class VoxConv2D extends Conv2DBase {
 // The constructor was cast above, losing the static fromConfig it inherits at run time.
 serialization.registerClass(VoxConv2D as unknown as serialization.SerializableConstructor<serialization.Serializable>);
 serialization.registerClass(BatchNormRelu);
+serialization.registerClass(VoxDropout);
 serialization.registerClass(FoldTime);
 serialization.registerClass(UnfoldTime);
 

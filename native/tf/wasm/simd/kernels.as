@@ -628,3 +628,46 @@ function conv1x4(xs: usize, w: usize, bias: usize, co: i32, o: usize, KH: i32, T
   }
   v128.store(o, a0);
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// Dropout without a stored mask.
+
+/**
+ * out[i] = x[i]·scale where hash(seed, i) keeps element i, else 0. keep ⇔ (h >>> 8) ≥ threshold (a 24-bit
+ * threshold = rate·2²⁴), h = lowbias32((i·0x9E3779B9) ^ seed). The mask is a pure function of (seed, i): the
+ * gradient is this same call on dy, so no mask tensor is ever stored. Matches native/tf/ops/dropout.ts' JS version.
+ */
+export function dropout(x: usize, out: usize, n: i32, seed: u32, threshold: u32, scale: f32): void {
+  const n4 = n & ~3;
+  const s = i32x4.splat(seed);
+  const golden = i32x4.splat(0x9e3779b9);
+  const m1 = i32x4.splat(0x7feb352d);
+  const m2 = i32x4.splat(0x846ca68b);
+  const thr = i32x4.splat(threshold);
+  const sc = f32x4.splat(scale);
+  const step = i32x4.splat(4);
+  let idx = i32x4(0, 1, 2, 3);
+  let i = 0;
+  for (; i < n4; i += 4) {
+    let h = v128.xor(i32x4.mul(idx, golden), s);
+    h = v128.xor(h, i32x4.shr_u(h, 16));
+    h = i32x4.mul(h, m1);
+    h = v128.xor(h, i32x4.shr_u(h, 15));
+    h = i32x4.mul(h, m2);
+    h = v128.xor(h, i32x4.shr_u(h, 16));
+    const keep = i32x4.ge_u(i32x4.shr_u(h, 8), thr);
+    const o = <usize>i << 2;
+    v128.store(out + o, v128.and(f32x4.mul(v128.load(x + o), sc), keep));
+    idx = i32x4.add(idx, step);
+  }
+  for (; i < n; i++) {
+    let h: u32 = (<u32>i * 0x9e3779b9) ^ seed;
+    h ^= h >>> 16;
+    h *= 0x7feb352d;
+    h ^= h >>> 15;
+    h *= 0x846ca68b;
+    h ^= h >>> 16;
+    const o = <usize>i << 2;
+    store<f32>(out + o, h >>> 8 >= threshold ? load<f32>(x + o) * scale : 0);
+  }
+}

@@ -15,6 +15,7 @@ export interface SimdKernels {
   maxPoolGradTiled(dy: number, x: number, y: number, dx: number, N: number, H: number, W: number, C: number, Ho: number, Wo: number, ph: number, pw: number): void;
   im2colT(x: number, cols: number, H: number, W: number, Ci: number, KH: number, KW: number, sh: number, sw: number, pt: number, pl: number, Ho: number, Wo: number, r0: number, nRows: number): void;
   accumulate(acc: number, src: number, n: number): void;
+  dropout(x: number, out: number, n: number, seed: number, threshold: number, scale: number): void;
   padInput(x: number, xp: number, N: number, H: number, W: number, C: number, pt: number, pb: number, pl: number, pr: number): void;
   conv2dDirect(xp: number, w: number, bias: number, out: number, N: number, Hp: number, Wp: number, Ci: number, Ho: number, Wo: number, Co: number, KH: number, KW: number, sh: number, sw: number): void;
   convFilterGrad(x: number, dy: number, dW: number, N: number, H: number, W: number, Ci: number, Ho: number, Wo: number, Co: number, KH: number, KW: number, sh: number, sw: number, pt: number, pl: number): void;
