@@ -73,9 +73,9 @@ describe('results helpers', () => {
     expect(accuracyOf([[3, 1], [1, 5]])).toBe(0.8);
   });
 
-  it('turns epochs into train/val series', () => {
+  it('turns epochs into train/val series, counting epochs from 1', () => {
     const s = curves([{ runId: 1, epoch: 0, trainLoss: 2, trainAccuracy: 0.1, valLoss: 1.9, valAccuracy: null, learningRate: 0.01, durationMs: 1, samplesPerSec: 1, createdAt: '' }], 'accuracy');
     expect(s.map((x) => x.label)).toEqual(['train accuracy', 'val accuracy']);
-    expect(s[1]!.data).toEqual([{ x: 0, y: null }]);
+    expect(s[1]!.data).toEqual([{ x: 1, y: null }]); // stored epoch 0 is shown as epoch 1
   });
 });
