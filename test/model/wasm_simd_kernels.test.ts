@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '../../native/tf/backends.js';
-import { batchNormTrain } from '../../native/tf/ops/batch_norm.js';
+import { batchNormInfer, batchNormTrain } from '../../native/tf/ops/batch_norm.js';
 import { conv2dBias } from '../../native/tf/ops/conv2d_bias.js';
 import { dropout } from '../../native/tf/ops/dropout.js';
 // @ts-expect-error — a plain .mjs build script without type declarations
@@ -45,6 +45,24 @@ describe('BatchNorm+ReLU (SIMD on wasm vs JS on cpu)', () => {
         const a = await onBackend('wasm', f);
         const b = await onBackend('cpu', f);
         a.forEach((v, i) => expect(relErr(v, b[i]), `output ${i}`).toBeLessThan(1e-4));
+      });
+    }
+  }
+});
+
+describe('BatchNorm+ReLU inference (SIMD on wasm vs tf ops on cpu)', () => {
+  for (const shape of [[2, 9, 7, 16], [3, 5, 4, 6]]) {
+    for (const relu of [true, false]) {
+      it(`matches for ${shape.join('×')}, relu ${relu}`, async () => {
+        const f = () => {
+          const C = shape[3];
+          const x = pattern(shape, 0.31);
+          const v = tf.add(tf.abs(pattern([C], 0.3, 4)), 0.2) as tf.Tensor1D;
+          return [batchNormInfer(x, pattern([C], 0.9, 1) as tf.Tensor1D, pattern([C], 0.4, 2) as tf.Tensor1D, pattern([C], 0.6, 3) as tf.Tensor1D, v, { epsilon: 1e-5, relu })];
+        };
+        const [a] = await onBackend('wasm', f);
+        const [b] = await onBackend('cpu', f);
+        expect(relErr(a, b)).toBeLessThan(1e-5);
       });
     }
   }

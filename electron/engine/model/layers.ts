@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { serialization } from '@tensorflow/tfjs-core';
 import { initializers, layers, type LayerVariable } from '@tensorflow/tfjs-layers';
-import { batchNormTrain } from '../../../native/tf/ops/batch_norm.js';
+import { batchNormInfer, batchNormTrain } from '../../../native/tf/ops/batch_norm.js';
 import { conv2dBias } from '../../../native/tf/ops/conv2d_bias.js';
 import { dropout } from '../../../native/tf/ops/dropout.js';
 
@@ -102,10 +102,7 @@ export class BatchNormRelu extends layers.Layer {
     const gamma = this.gamma.read() as tf.Tensor1D;
     const beta = this.beta.read() as tf.Tensor1D;
     if (!kwargs.training) {
-      return tf.tidy(() => {
-        const y = tf.batchNorm(x, this.movingMean.read(), this.movingVariance.read(), beta, gamma, this.epsilon);
-        return this.relu ? tf.relu(y) : y;
-      });
+      return batchNormInfer(x, gamma, beta, this.movingMean.read() as tf.Tensor1D, this.movingVariance.read() as tf.Tensor1D, { epsilon: this.epsilon, relu: this.relu });
     }
     const { y, mean, variance } = batchNormTrain(x, gamma, beta, { epsilon: this.epsilon, relu: this.relu });
     const n = x.size / x.shape[x.shape.length - 1];

@@ -88,6 +88,14 @@ export function bnForward(x: usize, y: usize, rows: i32, C: i32, gamma: usize, b
   affine(x, y, rows, C, relu, scale, off);
 }
 
+/** Inference: y = [relu]((x − mean)·γ/√(var+ε) + β) with given statistics, one pass. scratch: ≥ 2·C floats. */
+export function bnAffine(x: usize, y: usize, rows: i32, C: i32, gamma: usize, beta: usize, mean: usize, variance: usize, eps: f32, relu: i32, scratch: usize): void {
+  const scale = scratch;
+  const off = scratch + (<usize>C << 2);
+  coefficients(C, gamma, beta, eps, mean, variance, scale, off);
+  affine(x, y, rows, C, relu, scale, off);
+}
+
 /** scale = γ/√(var+ε), off = β − mean·scale, in float32 (shared by forward and backward: see bnForward). */
 function coefficients(C: i32, gamma: usize, beta: usize, eps: f32, mean: usize, variance: usize, scale: usize, off: usize): void {
   for (let c = 0; c < C; c++) {
