@@ -1,7 +1,8 @@
 /** `ser bench train`: times training steps of the paper's model on random input (see engine/model/train_benchmark.ts). */
 import type { Command } from 'commander';
-import { backendNames, isBackendName, selectBackend } from '../../../native/tf/backends.js';
-import { benchmarkTraining } from '../../engine/model/train_benchmark.js';
+// TensorFlow.js loads inside the action only, so this module costs nothing to every other verb's start.
+const backendNames = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
+const isBackendName = (s: string): s is (typeof backendNames)[number] => (backendNames as readonly string[]).includes(s);
 import { parseNumber, printJson, UsageError } from '../output.js';
 
 export function registerBench(program: Command): void {
@@ -21,6 +22,8 @@ export function registerBench(program: Command): void {
       const batchSize = parseNumber('--batch-size', opts.batchSize, { min: 1, integer: true });
       const microBatch = parseNumber('--micro-batch', opts.microBatch, { min: 1, integer: true });
       const steps = parseNumber('--steps', opts.steps, { min: 1, integer: true });
+      const { selectBackend } = await import('../../../native/tf/backends.js');
+      const { benchmarkTraining } = await import('../../engine/model/train_benchmark.js');
       const { name } = await selectBackend(opts.backend ? { backend: opts.backend } : {});
       const r = benchmarkTraining({ batchSize, microBatch, steps });
       const out = { backend: name, batchSize: r.batchSize, msPerSample: r.msPerSample, samplesPerSec: r.samplesPerSec, msPerStepMedian: r.msPerStepMedian, microBatch: r.microBatch, steps: r.steps, stepsMs: r.stepsMs };
