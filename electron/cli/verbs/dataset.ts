@@ -8,9 +8,9 @@ import type { Command } from 'commander';
 import { defaultDataDir } from '../../engine/dataDir.js';
 import { EMOTIONS } from '../../engine/labels.js';
 import type { ScanResult } from '../../engine/dataset/scan.js';
-import type { SplitSpec } from '../../engine/dataset/splits.js';
 import { defaultDbPath } from '../../engine/store/db-path.js';
-import { parseNumber, printJson, UsageError } from '../output.js';
+import { parseNumber, printJson } from '../output.js';
+import { addSplitOptions, splitSpecFrom, type SplitFlags } from '../splitOptions.js';
 import { formatMs, progressBar } from '../progress.js';
 
 interface ScanOpts {
@@ -57,13 +57,6 @@ function printScanHuman(scan: ScanResult): void {
     if (s.problems.length > 50) lines.push(`    … and ${s.problems.length - 50} more (--json lists all)`);
   }
   process.stdout.write(lines.join('\n') + '\n');
-}
-
-function parseSpeakers(raw: string | undefined): string[] | undefined {
-  if (raw === undefined) return undefined;
-  const list = raw.split(',').map((s) => s.trim()).filter(Boolean);
-  if (list.length === 0) throw new UsageError('speaker lists look like 21,22,23');
-  return list;
 }
 
 export function registerDataset(program: Command): void {
@@ -136,31 +129,18 @@ export function registerDataset(program: Command): void {
       if (out.failed.length && out.computed === 0 && out.cached === 0) process.exitCode = 1;
     });
 
-  ds.command('split')
-    .description('preview the train / validation / test split a run would use')
-    .argument('<dir>', 'dataset folder')
-    .option('--split <kind>', 'random (stratified 80/10/10, the paper) or speaker (speaker-independent)', 'random')
+  addSplitOptions(
+    ds
+      .command('split')
+      .description('preview the train / validation / test split a run would use')
+      .argument('<dir>', 'dataset folder'),
+  )
     .option('--seed <n>', 'random seed', '42')
-    .option('--test-speakers <list>', 'speaker split: test speakers, e.g. 21,22,23,24')
-    .option('--val-speakers <list>', 'speaker split: validation speakers, e.g. 19,20')
-    .option('--folds <k>', 'speaker split: k-fold by speaker')
-    .option('--fold <i>', 'speaker split: which fold (0-based) is the test part')
     .option('--include-song', 'keep RAVDESS song clips')
     .option('--json', 'print one JSON object')
-    .action(async (dir: string, opts: { split: string; seed: string; testSpeakers?: string; valSpeakers?: string; folds?: string; fold?: string; json?: boolean; includeSong?: boolean }) => {
-      if (opts.split !== 'random' && opts.split !== 'speaker') throw new UsageError(`--split must be random or speaker, got '${opts.split}'`);
+    .action(async (dir: string, opts: SplitFlags & { seed: string; json?: boolean; includeSong?: boolean }) => {
       const seed = parseNumber('--seed', opts.seed, { integer: true, min: 0 });
-      const spec: SplitSpec =
-        opts.split === 'random'
-          ? { kind: 'random', seed }
-          : {
-              kind: 'speaker',
-              seed,
-              ...(opts.testSpeakers ? { testSpeakers: parseSpeakers(opts.testSpeakers)! } : {}),
-              ...(opts.valSpeakers ? { valSpeakers: parseSpeakers(opts.valSpeakers)! } : {}),
-              ...(opts.folds ? { folds: parseNumber('--folds', opts.folds, { integer: true, min: 2 }) } : {}),
-              ...(opts.fold ? { fold: parseNumber('--fold', opts.fold, { integer: true, min: 0 }) } : {}),
-            };
+      const spec = splitSpecFrom(opts, seed);
       const { usableFiles } = await import('../../engine/dataset/scan.js');
       const { makeSplit } = await import('../../engine/dataset/splits.js');
       const scan = await runScan(dir, { json: true, includeSong: Boolean(opts.includeSong) });

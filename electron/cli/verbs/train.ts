@@ -6,12 +6,12 @@ import type { Command } from 'commander';
 import { defaultDataDir } from '../../engine/dataDir.js';
 import { EMOTIONS } from '../../engine/labels.js';
 import { defaultDbPath } from '../../engine/store/db-path.js';
-import type { SplitSpec } from '../../engine/dataset/splits.js';
 import type { Metrics, TrainEvent, TrainOptions } from '../../engine/training/types.js';
 import { parseNumber, printJson, UsageError } from '../output.js';
 import { formatMs, progressBar, type Bar } from '../progress.js';
+import { addSplitOptions, splitSpecFrom, type SplitFlags } from '../splitOptions.js';
 
-interface TrainFlags {
+interface TrainFlags extends SplitFlags {
   data?: string;
   epochs: string;
   batchSize: string;
@@ -23,11 +23,6 @@ interface TrainFlags {
   schedule: string;
   earlyStop?: string;
   earlyStopMetric: string;
-  split: string;
-  testSpeakers?: string;
-  valSpeakers?: string;
-  folds?: string;
-  fold?: string;
   augmentCopies: string;
   snr: string;
   seed: string;
@@ -42,34 +37,16 @@ interface TrainFlags {
 
 const pct = (x: number | null | undefined) => (x === null || x === undefined ? '—' : `${(100 * x).toFixed(1)}%`);
 
-function speakers(raw: string | undefined): string[] | undefined {
-  if (!raw) return undefined;
-  const l = raw.split(',').map((s) => s.trim()).filter(Boolean);
-  if (!l.length) throw new UsageError('speaker lists look like 21,22,23');
-  return l;
-}
-
 async function buildOptions(f: TrainFlags): Promise<TrainOptions> {
   if (!f.data) throw new UsageError('--data <dir> is required (or --resume <run id>)');
   const { parseSchedule } = await import('../../engine/training/schedule.js');
   const { isBackendName } = await import('../../../native/tf/backends.js');
   if (f.optimizer !== 'sgd' && f.optimizer !== 'adam') throw new UsageError(`--optimizer must be sgd or adam, got '${f.optimizer}'`);
-  if (f.split !== 'random' && f.split !== 'speaker') throw new UsageError(`--split must be random or speaker, got '${f.split}'`);
   if (f.backend && !isBackendName(f.backend)) throw new UsageError(`--backend must be one of tensorflow-gpu, tensorflow, wasm, cpu; got '${f.backend}'`);
   const snr = /^(\d+(?:\.\d+)?):(\d+(?:\.\d+)?)$/.exec(f.snr);
   if (!snr) throw new UsageError(`--snr expects low:high in dB, e.g. 15:30; got '${f.snr}'`);
   const seed = parseNumber('--seed', f.seed, { integer: true, min: 0 });
-  const split: SplitSpec =
-    f.split === 'random'
-      ? { kind: 'random', seed }
-      : {
-          kind: 'speaker',
-          seed,
-          ...(speakers(f.testSpeakers) ? { testSpeakers: speakers(f.testSpeakers)! } : {}),
-          ...(speakers(f.valSpeakers) ? { valSpeakers: speakers(f.valSpeakers)! } : {}),
-          ...(f.folds ? { folds: parseNumber('--folds', f.folds, { integer: true, min: 2 }) } : {}),
-          ...(f.fold ? { fold: parseNumber('--fold', f.fold, { integer: true, min: 0 }) } : {}),
-        };
+  const split = splitSpecFrom(f, seed);
   let schedule;
   try {
     schedule = parseSchedule(f.schedule);
@@ -117,9 +94,9 @@ function printMetricsTable(m: Pick<Metrics, 'perClass' | 'confusion' | 'accuracy
 }
 
 export function registerTrain(program: Command): void {
-  program
-    .command('train')
-    .description('train the CNN-LSTM on a dataset (progress per epoch; Ctrl-C cancels, keeping the checkpoint)')
+  addSplitOptions(
+    program.command('train').description('train the CNN-LSTM on a dataset (progress per epoch; Ctrl-C cancels, keeping the checkpoint)'),
+  )
     .option('--data <dir>', 'dataset folder (RAVDESS, CREMA-D, TESS, SAVEE or folder-per-label)')
     .option('--epochs <n>', 'epochs', '50')
     .option('--batch-size <n>', 'effective batch size (the reference: 32)', '32')
@@ -131,11 +108,6 @@ export function registerTrain(program: Command): void {
     .option('--schedule <spec>', 'lr schedule: constant | step:N:gamma | cosine[:minLr] | plateau[:factor:patience[:minLr]]', 'constant')
     .option('--early-stop <patience>', 'stop after this many epochs without improvement, restoring the best weights')
     .option('--early-stop-metric <m>', 'valAccuracy or valLoss', 'valAccuracy')
-    .option('--split <kind>', 'random (stratified 80/10/10, the paper) or speaker (speaker-independent)', 'random')
-    .option('--test-speakers <list>', 'speaker split: test speakers, e.g. 21,22,23,24')
-    .option('--val-speakers <list>', 'speaker split: validation speakers, e.g. 19,20')
-    .option('--folds <k>', 'speaker split: k-fold by speaker')
-    .option('--fold <i>', 'speaker split: test fold (0-based)')
     .option('--augment-copies <n>', 'noisy (AWGN) copies per training clip', '2')
     .option('--snr <low:high>', 'AWGN SNR range in dB, integer drawn from [low, high)', '15:30')
     .option('--seed <n>', 'random seed (split, augmentation, initialisation, data order, dropout)', '42')

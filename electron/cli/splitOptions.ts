@@ -1,0 +1,43 @@
+/** The split flags shared by `ser dataset split` and `ser train`, and their parsing into a SplitSpec. */
+import type { Command } from 'commander';
+import type { SplitSpec } from '../engine/dataset/splits.js';
+import { parseNumber, UsageError } from './output.js';
+
+export interface SplitFlags {
+  split: string;
+  testSpeakers?: string;
+  valSpeakers?: string;
+  folds?: string;
+  fold?: string;
+}
+
+export function addSplitOptions(cmd: Command): Command {
+  return cmd
+    .option('--split <kind>', 'random (stratified 80/10/10, the paper) or speaker (speaker-independent)', 'random')
+    .option('--test-speakers <list>', 'speaker split: test speakers, e.g. 21,22,23,24')
+    .option('--val-speakers <list>', 'speaker split: validation speakers, e.g. 19,20')
+    .option('--folds <k>', 'speaker split: k-fold by speaker')
+    .option('--fold <i>', 'speaker split: which fold (0-based) is the test part');
+}
+
+function speakers(raw: string | undefined): string[] | undefined {
+  if (raw === undefined) return undefined;
+  const list = raw.split(',').map((s) => s.trim()).filter(Boolean);
+  if (list.length === 0) throw new UsageError('speaker lists look like 21,22,23');
+  return list;
+}
+
+export function splitSpecFrom(f: SplitFlags, seed: number): SplitSpec {
+  if (f.split === 'random') return { kind: 'random', seed };
+  if (f.split !== 'speaker') throw new UsageError(`--split must be random or speaker, got '${f.split}'`);
+  const test = speakers(f.testSpeakers);
+  const val = speakers(f.valSpeakers);
+  return {
+    kind: 'speaker',
+    seed,
+    ...(test ? { testSpeakers: test } : {}),
+    ...(val ? { valSpeakers: val } : {}),
+    ...(f.folds ? { folds: parseNumber('--folds', f.folds, { integer: true, min: 2 }) } : {}),
+    ...(f.fold ? { fold: parseNumber('--fold', f.fold, { integer: true, min: 0 }) } : {}),
+  };
+}
