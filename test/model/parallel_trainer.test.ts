@@ -30,13 +30,16 @@ describe('createParallelTrainer', () => {
     const parallel = await createParallelTrainer(b, { learningRate: 0.05 }, { workers: 2 });
     try {
       expect(parallel.workers).toBe(2);
+      let tensors = 0;
       for (let s = 0; s < 3; s++) {
         // 2 workers × micro-batches of 4 = the single trainer's micro-batches of 4.
         const r1 = single.step(xs, ys, { microBatch: 4 });
         const r2 = await parallel.step(xs, ys, { microBatch: 4 });
         expect(r2.loss).toBeCloseTo(r1.loss, 4);
         expect(r2.correct).toBe(r1.correct);
+        if (s === 1) tensors = tf.memory().numTensors;
       }
+      expect(tf.memory().numTensors, 'tensors leaked by a step').toBe(tensors);
       a.trainableWeights.forEach((w, i) => {
         const wa = w.read().dataSync();
         const wb = b.trainableWeights[i].read().dataSync();

@@ -149,7 +149,11 @@ export async function createParallelTrainer(model: LayersModel, partial: Partial
       grads[v.name] = tf.tensor(mix((r) => r.grads, k), v.shape, 'float32');
     });
     applyUpdate(optimizer, model, grads, config.weightDecay);
-    model.nonTrainableWeights.forEach((w, k) => w.write(tf.tensor(mix((r) => r.state, k), w.shape as number[], 'float32')));
+    model.nonTrainableWeights.forEach((w, k) => {
+      const t = tf.tensor(mix((r) => r.state, k), w.shape as number[], 'float32');
+      w.write(t); // the variable takes a reference to t's data
+      t.dispose();
+    });
     return { loss: results.reduce((l, r, i) => l + share[i] * r.loss, 0), correct: results.reduce((c, r) => c + r.correct, 0) };
   }
 
