@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '../../native/tf/backends.js';
-import { batchNormInfer, batchNormTrain } from '../../native/tf/ops/batch_norm.js';
+import { batchNormInfer, batchNormReluPool, batchNormTrain } from '../../native/tf/ops/batch_norm.js';
 import { conv2dBias } from '../../native/tf/ops/conv2d_bias.js';
 import { dropout } from '../../native/tf/ops/dropout.js';
 // @ts-expect-error — a plain .mjs build script without type declarations
@@ -47,6 +47,30 @@ describe('BatchNorm+ReLU (SIMD on wasm vs JS on cpu)', () => {
         a.forEach((v, i) => expect(relErr(v, b[i]), `output ${i}`).toBeLessThan(1e-4));
       });
     }
+  }
+});
+
+describe('BatchNorm+ReLU+MaxPool (one SIMD kernel each way on wasm vs BatchNorm+ReLU then MaxPool on cpu)', () => {
+  // C 16 / 8: vector path; 6 / 3: scalar tails; sizes not divisible by the pool leave rows/columns outside windows.
+  for (const [shape, p, round] of [[[3, 16, 12, 16], 2, false], [[2, 9, 11, 8], 2, true], [[2, 17, 13, 6], 4, false], [[1, 8, 9, 3], 4, true]] as const) {
+    it(`matches for ${shape.join('×')}, pool ${p}${round ? ', with ties' : ''}: output, statistics, dx, dγ, dβ`, async () => {
+      const f = () => {
+        const raw = tf.add(tf.mul(pattern([...shape], 0.29), 2), 0.5);
+        const x = (round ? tf.round(raw) : raw) as tf.Tensor4D; // rounding: windows hold their maximum twice
+        const gamma = pattern([shape[3]], 0.9, 1) as tf.Tensor1D;
+        const beta = pattern([shape[3]], 0.4, 2) as tf.Tensor1D;
+        const ho = Math.floor(shape[1] / p);
+        const wo = Math.floor(shape[2] / p);
+        const w = pattern([shape[0], ho, wo, shape[3]], 0.047, 3);
+        const r = batchNormReluPool(x, gamma, beta, { epsilon: 1e-5, pool: p });
+        const g = tf.grads((a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => tf.sum(tf.mul(batchNormReluPool(a as tf.Tensor4D, b as tf.Tensor1D, c as tf.Tensor1D, { epsilon: 1e-5, pool: p }).y, w)));
+        return [r.y, r.mean, r.variance, ...g([x, gamma, beta])];
+      };
+      const a = await onBackend('wasm', f);
+      const b = await onBackend('cpu', f);
+      expect(a[0].length).toBe(shape[0] * Math.floor(shape[1] / p) * Math.floor(shape[2] / p) * shape[3]);
+      a.forEach((v, i) => expect(relErr(v, b[i]), `output ${i}`).toBeLessThan(1e-4));
+    });
   }
 });
 

@@ -2,7 +2,7 @@
  * The paper's CNN-LSTM, built with tfjs-layers from a ModelConfig. Input: float32 [B, chunks, melBands, frames, 1]
  * (NHWC per chunk). Output: softmax probabilities [B, classes].
  *
- *   fold time into batch → 4 × (Conv 3×3 'same' → BatchNorm+ReLU (one fused layer) → MaxPool p×p → Dropout)
+ *   fold time into batch → 4 × (Conv 3×3 'same' → BatchNorm+ReLU+MaxPool p×p (one fused layer) → Dropout)
  *   → unfold to [B, chunks, features] → LSTM (→ optional bidirectional) → Dropout → Dense softmax
  */
 import * as tf from '@tensorflow/tfjs-core';
@@ -27,8 +27,8 @@ export function buildModel(partial: Partial<ModelConfig> = {}): LayersModel {
   cfg.filters.forEach((filters, i) => {
     const n = i + 1;
     h = new VoxConv2D({ filters, kernelSize: 3, padding: 'same', kernelInitializer: glorot(), name: `conv${n}` }).apply(h) as SymbolicTensor;
-    h = new BatchNormRelu({ momentum: cfg.bnMomentum, epsilon: cfg.bnEpsilon, relu: true, name: `bn_relu${n}` }).apply(h) as SymbolicTensor;
-    h = layers.maxPooling2d({ poolSize: cfg.pools[i], strides: cfg.pools[i], padding: 'valid', name: `pool${n}` }).apply(h) as SymbolicTensor;
+    // BatchNorm + ReLU + MaxPool as one layer: one fused kernel each way on wasm (the full-size activation is never stored).
+    h = new BatchNormRelu({ momentum: cfg.bnMomentum, epsilon: cfg.bnEpsilon, relu: true, pool: cfg.pools[i], name: `bn_relu${n}` }).apply(h) as SymbolicTensor;
     if (cfg.convDropout > 0) h = new VoxDropout({ rate: cfg.convDropout, name: `drop${n}` }).apply(h) as SymbolicTensor;
   });
   h = new UnfoldTime({ steps: cfg.chunks, name: 'unfold_time' }).apply(h) as SymbolicTensor;

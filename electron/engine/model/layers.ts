@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { serialization } from '@tensorflow/tfjs-core';
 import { initializers, layers, type LayerVariable } from '@tensorflow/tfjs-layers';
-import { batchNormInfer, batchNormTrain } from '../../../native/tf/ops/batch_norm.js';
+import { batchNormInfer, batchNormReluPool, batchNormTrain } from '../../../native/tf/ops/batch_norm.js';
 import { conv2dBias } from '../../../native/tf/ops/conv2d_bias.js';
 import { dropout } from '../../../native/tf/ops/dropout.js';
 
@@ -65,8 +65,9 @@ export class UnfoldTime extends layers.Layer {
 }
 
 /**
- * BatchNorm over the channel axis followed by ReLU, as one layer so training runs one fused kernel each way
- * (native/tf/ops/batch_norm.ts) instead of tfjs' generic BatchNorm gradient. Same weights and semantics as
+ * BatchNorm over the channel axis followed by ReLU (and, with `pool`, MaxPool pool×pool stride pool 'valid'), as
+ * one layer so training runs one fused kernel each way (native/tf/ops/batch_norm.ts) instead of tfjs' generic
+ * BatchNorm gradient; with the pool fused too, the full-size activation is never stored. Same weights and semantics as
  * Keras' BatchNormalization (+ ReLU): gamma, beta, moving_mean, moving_variance; moving = m·moving + (1−m)·batch,
  * except that, like PyTorch, the moving variance takes the unbiased batch variance.
  */
@@ -75,16 +76,27 @@ export class BatchNormRelu extends layers.Layer {
   readonly momentum: number;
   readonly epsilon: number;
   readonly relu: boolean;
+  /** Max-pool window (= stride, 'valid') applied after the ReLU, or undefined for none. */
+  readonly pool: number | undefined;
   private gamma!: LayerVariable;
   private beta!: LayerVariable;
   private movingMean!: LayerVariable;
   private movingVariance!: LayerVariable;
 
-  constructor(args: { momentum: number; epsilon: number; relu?: boolean; name?: string }) {
+  constructor(args: { momentum: number; epsilon: number; relu?: boolean; pool?: number; name?: string }) {
     super(args);
     this.momentum = args.momentum;
     this.epsilon = args.epsilon;
     this.relu = args.relu ?? true;
+    this.pool = args.pool && args.pool > 1 ? args.pool : undefined;
+  }
+
+  override computeOutputShape(inputShape: Shape | Shape[]): Shape {
+    const s = single(inputShape);
+    const p = this.pool;
+    if (!p) return s;
+    const [b, h, w, c] = s;
+    return [b, h === null ? null : Math.floor(h / p), w === null ? null : Math.floor(w / p), c];
   }
 
   override build(inputShape: Shape | Shape[]): void {
@@ -101,10 +113,23 @@ export class BatchNormRelu extends layers.Layer {
     const x = one(inputs);
     const gamma = this.gamma.read() as tf.Tensor1D;
     const beta = this.beta.read() as tf.Tensor1D;
+    const p = this.pool;
     if (!kwargs.training) {
-      return batchNormInfer(x, gamma, beta, this.movingMean.read() as tf.Tensor1D, this.movingVariance.read() as tf.Tensor1D, { epsilon: this.epsilon, relu: this.relu });
+      const y = batchNormInfer(x, gamma, beta, this.movingMean.read() as tf.Tensor1D, this.movingVariance.read() as tf.Tensor1D, { epsilon: this.epsilon, relu: this.relu });
+      if (!p) return y;
+      const pooled = tf.maxPool(y as tf.Tensor4D, p, p, 'valid');
+      y.dispose();
+      return pooled;
     }
-    const { y, mean, variance } = batchNormTrain(x, gamma, beta, { epsilon: this.epsilon, relu: this.relu });
+    let y: tf.Tensor;
+    let mean: tf.Tensor1D;
+    let variance: tf.Tensor1D;
+    if (p && this.relu) {
+      ({ y, mean, variance } = batchNormReluPool(x as tf.Tensor4D, gamma, beta, { epsilon: this.epsilon, pool: p }));
+    } else {
+      ({ y, mean, variance } = batchNormTrain(x, gamma, beta, { epsilon: this.epsilon, relu: this.relu }));
+      if (p) y = tf.maxPool(y as tf.Tensor4D, p, p, 'valid');
+    }
     const n = x.size / x.shape[x.shape.length - 1];
     tf.tidy(() => {
       const m = this.momentum;
@@ -116,7 +141,7 @@ export class BatchNormRelu extends layers.Layer {
   }
 
   override getConfig(): serialization.ConfigDict {
-    return { ...super.getConfig(), momentum: this.momentum, epsilon: this.epsilon, relu: this.relu };
+    return { ...super.getConfig(), momentum: this.momentum, epsilon: this.epsilon, relu: this.relu, ...(this.pool ? { pool: this.pool } : {}) };
   }
 }
 

@@ -13,6 +13,14 @@ import { ptr, simdKernels, withScratch } from '../wasm/simd/kernels.js';
 export const BatchNormTrain = 'VoxBatchNormTrain';
 export const BatchNormTrainGrad = 'VoxBatchNormTrainGrad';
 export const BatchNormInfer = 'VoxBatchNormInfer';
+export const BatchNormReluPool = 'VoxBatchNormReluPool';
+export const BatchNormReluPoolGrad = 'VoxBatchNormReluPoolGrad';
+
+export interface BatchNormPoolAttrs {
+  epsilon: number;
+  /** Max-pool window = stride, 'valid' padding. */
+  pool: number;
+}
 
 export interface BatchNormAttrs {
   epsilon: number;
@@ -121,6 +129,62 @@ const inferKernel: tf.KernelConfig = {
   },
 };
 
+/**
+ * wasm, training: BatchNorm + ReLU + MaxPool (window = stride = pool, 'valid') as one kernel each way
+ * (kernels.as bnReluPoolForward/Backward): the full-size BatchNorm output is never written, pooled, or routed back.
+ */
+const poolKernels: tf.KernelConfig[] = [
+  {
+    kernelName: BatchNormReluPool,
+    backendName: 'wasm',
+    kernelFunc: ({ inputs, backend: b, attrs }) => {
+      const backend = b as unknown as WasmBackendLike;
+      const { x, gamma, beta } = inputs as Record<string, tf.TensorInfo>;
+      const { epsilon, pool } = attrs as unknown as BatchNormPoolAttrs;
+      const [N, H, W, C] = x.shape;
+      const out = backend.makeOutput([N, Math.floor(H / pool), Math.floor(W / pool), C], 'float32');
+      const mean = backend.makeOutput([C], 'float32');
+      const variance = backend.makeOutput([C], 'float32');
+      const p = (t: tf.TensorInfo) => ptr(backend, t);
+      withScratch(backend, 12 * C, (s) => simdKernels(backend).bnReluPoolForward(p(x), p(out), N, H, W, C, pool, p(gamma), p(beta), epsilon, p(mean), p(variance), s));
+      return [out, mean, variance];
+    },
+  },
+  {
+    kernelName: BatchNormReluPoolGrad,
+    backendName: 'wasm',
+    kernelFunc: ({ inputs, backend: b, attrs }) => {
+      const backend = b as unknown as WasmBackendLike;
+      const { dy, y, x, gamma, beta, mean, variance } = inputs as Record<string, tf.TensorInfo>;
+      const { epsilon, pool } = attrs as unknown as BatchNormPoolAttrs;
+      const [N, H, W, C] = x.shape;
+      const dx = backend.makeOutput(x.shape, 'float32');
+      const dgamma = backend.makeOutput([C], 'float32');
+      const dbeta = backend.makeOutput([C], 'float32');
+      const p = (t: tf.TensorInfo) => ptr(backend, t);
+      withScratch(backend, 16 * C, (s) =>
+        simdKernels(backend).bnReluPoolBackward(p(dy), p(y), p(x), N, H, W, C, pool, p(gamma), p(beta), p(mean), p(variance), epsilon, p(dx), p(dgamma), p(dbeta), s),
+      );
+      return [dx, dgamma, dbeta];
+    },
+  },
+];
+
+/**
+ * Training-mode BatchNorm + ReLU + MaxPool(pool, stride pool, 'valid') on NHWC x: pooled output and the batch
+ * statistics. One kernel each way on wasm; batchNormTrain then tf.maxPool elsewhere (same values and gradients).
+ */
+export function batchNormReluPool(x: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tensor1D, { epsilon, pool }: BatchNormPoolAttrs): { y: tf.Tensor4D; mean: tf.Tensor1D; variance: tf.Tensor1D } {
+  if (x.dtype === 'float32' && tf.getKernel(BatchNormReluPool, tf.getBackend())) {
+    const [y, mean, variance] = tf.engine().runKernel(BatchNormReluPool, { x, gamma, beta }, { epsilon, pool } as unknown as tf.NamedAttrMap) as tf.Tensor[];
+    return { y: y as tf.Tensor4D, mean: mean as tf.Tensor1D, variance: variance as tf.Tensor1D };
+  }
+  const r = batchNormTrain(x, gamma, beta, { epsilon, relu: true });
+  const y = tf.maxPool(r.y as tf.Tensor4D, pool, pool, 'valid');
+  r.y.dispose();
+  return { y, mean: r.mean, variance: r.variance };
+}
+
 /** Inference-mode batch normalisation (+ ReLU) with given statistics: one kernel on wasm, tf ops elsewhere. */
 export function batchNormInfer(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor1D, mean: tf.Tensor1D, variance: tf.Tensor1D, { epsilon, relu }: BatchNormAttrs): tf.Tensor {
   if (x.dtype === 'float32' && tf.getKernel(BatchNormInfer, tf.getBackend())) {
@@ -142,7 +206,18 @@ let registered = false;
 export function registerBatchNormKernels(): void {
   if (registered) return;
   registered = true;
-  for (const k of [...cpuKernels(), ...wasmKernels(), inferKernel]) tf.registerKernel(k);
+  for (const k of [...cpuKernels(), ...wasmKernels(), inferKernel, ...poolKernels]) tf.registerKernel(k);
+  tf.registerGradient({
+    kernelName: BatchNormReluPool,
+    inputsToSave: ['x', 'gamma', 'beta'],
+    outputsToSave: [true, true, true],
+    gradFunc: (dy, saved, attrs) => {
+      const [x, gamma, beta, y, mean, variance] = saved;
+      const dyY = Array.isArray(dy) ? dy[0] : dy;
+      const [dx, dgamma, dbeta] = tf.engine().runKernel(BatchNormReluPoolGrad, { dy: dyY, y, x, gamma, beta, mean, variance }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
+      return { x: () => dx, gamma: () => dgamma, beta: () => dbeta };
+    },
+  });
   tf.registerGradient({
     kernelName: BatchNormTrain,
     inputsToSave: ['x', 'gamma', 'beta'],

@@ -679,3 +679,271 @@ export function dropout(x: usize, out: usize, n: i32, seed: u32, threshold: u32,
     store<f32>(out + o, h >>> 8 >= threshold ? load<f32>(x + o) * scale : 0);
   }
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// BatchNorm + ReLU + MaxPool (p×p windows, stride p, 'valid') in one layer: the full-size activation y is never
+// written, read back by the pool, or routed back by a separate MaxPool gradient.
+
+/**
+ * Forward: batch statistics of x as bnForward (over every row, including rows past the last whole window), then
+ * out[n,ho,wo,c] = max(0, max over the window of x·scale + off). scratch: ≥ 12·C floats.
+ */
+export function bnReluPoolForward(x: usize, out: usize, N: i32, H: i32, W: i32, C: i32, p: i32, gamma: usize, beta: usize, eps: f32, mean: usize, variance: usize, scratch: usize): void {
+  const rows = N * H * W;
+  statistics(x, rows, C, mean, variance, scratch);
+  const scale = scratch;
+  const off = scratch + (<usize>C << 2);
+  coefficients(C, gamma, beta, eps, mean, variance, scale, off);
+  const Ho = H / p;
+  const Wo = W / p;
+  const cb = <usize>C << 2;
+  const rowb = <usize>W * cb;
+  const C4 = C & ~3;
+  const zero = f32x4.splat(0);
+  for (let n = 0; n < N; n++) {
+    for (let ho = 0; ho < Ho; ho++) {
+      const inBase = x + <usize>(n * H + ho * p) * rowb;
+      const outRow = out + <usize>((n * Ho + ho) * Wo) * cb;
+      for (let wo = 0; wo < Wo; wo++) {
+        const win = inBase + <usize>(wo * p) * cb;
+        const o = outRow + <usize>wo * cb;
+        let c = 0;
+        for (; c < C4; c += 4) {
+          const co = <usize>c << 2;
+          const s = v128.load(scale + co);
+          const b = v128.load(off + co);
+          let m = f32x4.splat(-Infinity);
+          for (let kh = 0; kh < p; kh++) {
+            let q = win + <usize>kh * rowb + co;
+            for (let kw = 0; kw < p; kw++, q += cb) m = f32x4.pmax(m, f32x4.add(f32x4.mul(v128.load(q), s), b));
+          }
+          v128.store(o + co, f32x4.pmax(zero, m));
+        }
+        for (; c < C; c++) {
+          const co = <usize>c << 2;
+          const s = load<f32>(scale + co);
+          const b = load<f32>(off + co);
+          let m: f32 = -Infinity;
+          for (let kh = 0; kh < p; kh++) {
+            let q = win + <usize>kh * rowb + co;
+            for (let kw = 0; kw < p; kw++, q += cb) {
+              const v = load<f32>(q) * s + b;
+              if (v > m) m = v;
+            }
+          }
+          store<f32>(o + co, m > 0 ? m : 0);
+        }
+      }
+    }
+  }
+}
+
+/** bnForward's statistics pass on its own: mean/variance (float32) of x [rows, C]. scratch: ≥ 12·C floats. */
+function statistics(x: usize, rows: i32, C: i32, mean: usize, variance: usize, scratch: usize): void {
+  const cb = <usize>C << 2;
+  const ts = scratch;
+  const tss = ts + (<usize>C << 3);
+  const shift = tss + (<usize>C << 3);
+  const bs = shift + cb;
+  const bss = bs + cb;
+  const C4 = C & ~3;
+  memory.copy(shift, x, cb);
+  zero64(ts, C);
+  zero64(tss, C);
+  memory.fill(bs, 0, cb << 1);
+  const rb = blockRows(C);
+  for (let r0 = 0; r0 < rows; r0 += rb) {
+    const r1 = min<i32>(rows, r0 + rb);
+    for (let r = r0; r < r1; r++) {
+      const row = x + <usize>r * cb;
+      let c = 0;
+      for (; c < C4; c += 4) {
+        const o = <usize>c << 2;
+        const d = f32x4.sub(v128.load(row + o), v128.load(shift + o));
+        v128.store(bs + o, f32x4.add(v128.load(bs + o), d));
+        v128.store(bss + o, f32x4.add(v128.load(bss + o), f32x4.mul(d, d)));
+      }
+      for (; c < C; c++) {
+        const o = <usize>c << 2;
+        const d = load<f32>(row + o) - load<f32>(shift + o);
+        store<f32>(bs + o, load<f32>(bs + o) + d);
+        store<f32>(bss + o, load<f32>(bss + o) + d * d);
+      }
+    }
+    flush(bs, ts, C);
+    flush(bss, tss, C);
+  }
+  const n = <f64>rows;
+  for (let c = 0; c < C; c++) {
+    const m = load<f64>(ts + (<usize>c << 3)) / n;
+    const v = max<f64>(0, load<f64>(tss + (<usize>c << 3)) / n - m * m);
+    store<f32>(mean + (<usize>c << 2), <f32>(m + <f64>load<f32>(shift + (<usize>c << 2))));
+    store<f32>(variance + (<usize>c << 2), <f32>v);
+  }
+}
+
+/**
+ * Backward of bnReluPoolForward, from dyPool [N, Ho, Wo, C]. Each window's gradient goes to the first position
+ * whose x·scale + off equals the window's maximum, when that maximum is > 0 (the same choice as MaxPoolGrad after
+ * BatchNorm+ReLU); every other element has dz = 0. Pass 1 sums dz and dz·(x−μ) per channel over the windows;
+ * pass 2 writes dx = a·dz + b·x + k everywhere (rows/columns outside whole windows included). scratch: ≥ 16·C floats.
+ */
+export function bnReluPoolBackward(dyPool: usize, yPool: usize, x: usize, N: i32, H: i32, W: i32, C: i32, p: i32, gamma: usize, beta: usize, mean: usize, variance: usize, eps: f32, dx: usize, dgamma: usize, dbeta: usize, scratch: usize): void {
+  const cb = <usize>C << 2;
+  const tz = scratch; // f64[C]
+  const tzx = tz + (<usize>C << 3); // f64[C]
+  const bz = tzx + (<usize>C << 3);
+  const bzx = bz + cb;
+  const scale = bzx + cb;
+  const off = scale + cb;
+  const a = off + cb;
+  const b = a + cb;
+  const k = b + cb;
+  coefficients(C, gamma, beta, eps, mean, variance, scale, off);
+  zero64(tz, C);
+  zero64(tzx, C);
+  memory.fill(bz, 0, cb << 1);
+  const Ho = H / p;
+  const Wo = W / p;
+  const rowb = <usize>W * cb;
+  const C4 = C & ~3;
+  const zero = f32x4.splat(0);
+  // pass 1: sums (float32 per window row of the output, float64 across)
+  for (let n = 0; n < N; n++) {
+    for (let ho = 0; ho < Ho; ho++) {
+      const inBase = x + <usize>(n * H + ho * p) * rowb;
+      const gRow = dyPool + <usize>((n * Ho + ho) * Wo) * cb;
+      for (let wo = 0; wo < Wo; wo++) {
+        const win = inBase + <usize>(wo * p) * cb;
+        const go = gRow + <usize>wo * cb;
+        let c = 0;
+        for (; c < C4; c += 4) {
+          const co = <usize>c << 2;
+          const s = v128.load(scale + co);
+          const o = v128.load(off + co);
+          const m = v128.load(yPool + (go - dyPool) + co); // the window's maximum of x·scale+off when > 0 (the forward's output)
+          // x at the (first) maximum: Σ over positions of x·[v == m & not taken]
+          let taken = i32x4.splat(0);
+          let xm = f32x4.splat(0);
+          for (let kh = 0; kh < p; kh++) {
+            let q = win + <usize>kh * rowb + co;
+            for (let kw = 0; kw < p; kw++, q += cb) {
+              const xv = v128.load(q);
+              const eq = f32x4.eq(f32x4.add(f32x4.mul(xv, s), o), m);
+              xm = v128.or(xm, v128.and(xv, v128.andnot(eq, taken)));
+              taken = v128.or(taken, eq);
+            }
+          }
+          const g = v128.and(v128.load(go + co), f32x4.gt(m, zero));
+          v128.store(bz + co, f32x4.add(v128.load(bz + co), g));
+          v128.store(bzx + co, f32x4.add(v128.load(bzx + co), f32x4.mul(g, f32x4.sub(xm, v128.load(mean + co)))));
+        }
+        for (; c < C; c++) {
+          const co = <usize>c << 2;
+          const s = load<f32>(scale + co);
+          const o = load<f32>(off + co);
+          const m = load<f32>(yPool + (go - dyPool) + co);
+          let xm: f32 = 0;
+          for (let kh = 0; kh < p; kh++) {
+            let q = win + <usize>kh * rowb + co;
+            let found = false;
+            for (let kw = 0; kw < p; kw++, q += cb) {
+              const xv = load<f32>(q);
+              if (xv * s + o == m) {
+                xm = xv;
+                found = true;
+                break;
+              }
+            }
+            if (found) break;
+          }
+          if (m > 0) {
+            const g = load<f32>(go + co);
+            store<f32>(bz + co, load<f32>(bz + co) + g);
+            store<f32>(bzx + co, load<f32>(bzx + co) + g * (xm - load<f32>(mean + co)));
+          }
+        }
+      }
+      flush(bz, tz, C);
+      flush(bzx, tzx, C);
+    }
+  }
+  const cnt = <f64>(N * H * W);
+  for (let c = 0; c < C; c++) {
+    const o = <usize>c << 2;
+    const inv = 1 / Math.sqrt(<f64>load<f32>(variance + o) + <f64>eps);
+    const db = load<f64>(tz + (<usize>c << 3));
+    const dg = load<f64>(tzx + (<usize>c << 3)) * inv;
+    store<f32>(dbeta + o, <f32>db);
+    store<f32>(dgamma + o, <f32>dg);
+    const ac = <f64>load<f32>(gamma + o) * inv;
+    const bc = (-ac * dg * inv) / cnt;
+    store<f32>(a + o, <f32>ac);
+    store<f32>(b + o, <f32>bc);
+    store<f32>(k + o, <f32>((-ac * db) / cnt - bc * <f64>load<f32>(mean + o)));
+  }
+  // pass 2: per window, dx = b·x + k at every position, + a·g at the first maximum (window data stays in L1)
+  for (let n = 0; n < N; n++) {
+    for (let ho = 0; ho < Ho; ho++) {
+      const inBase = <usize>(n * H + ho * p) * rowb;
+      const gRow = dyPool + <usize>((n * Ho + ho) * Wo) * cb;
+      for (let wo = 0; wo < Wo; wo++) {
+        const win = inBase + <usize>(wo * p) * cb;
+        const go = gRow + <usize>wo * cb;
+        let c = 0;
+        for (; c < C4; c += 4) {
+          const co = <usize>c << 2;
+          const s = v128.load(scale + co);
+          const o = v128.load(off + co);
+          const av = v128.load(a + co);
+          const bv = v128.load(b + co);
+          const kv = v128.load(k + co);
+          const m = v128.load(yPool + (go - dyPool) + co);
+          const ag = f32x4.mul(av, v128.and(v128.load(go + co), f32x4.gt(m, zero)));
+          let taken = i32x4.splat(0);
+          for (let kh = 0; kh < p; kh++) {
+            let q = win + <usize>kh * rowb + co;
+            for (let kw = 0; kw < p; kw++, q += cb) {
+              const xv = v128.load(x + q);
+              const eq = f32x4.eq(f32x4.add(f32x4.mul(xv, s), o), m);
+              const here = v128.andnot(eq, taken);
+              taken = v128.or(taken, eq);
+              v128.store(dx + q, f32x4.add(f32x4.add(v128.and(ag, here), f32x4.mul(bv, xv)), kv));
+            }
+          }
+        }
+        for (; c < C; c++) {
+          const co = <usize>c << 2;
+          const s = load<f32>(scale + co);
+          const o = load<f32>(off + co);
+          const m = load<f32>(yPool + (go - dyPool) + co);
+          let first = -1;
+          for (let i = 0; i < p * p; i++) {
+            if (load<f32>(x + win + <usize>(i / p) * rowb + <usize>(i % p) * cb + co) * s + o == m) {
+              first = i;
+              break;
+            }
+          }
+          const ag: f32 = m > 0 ? load<f32>(a + co) * load<f32>(go + co) : 0;
+          for (let i = 0; i < p * p; i++) {
+            const q = win + <usize>(i / p) * rowb + <usize>(i % p) * cb + co;
+            store<f32>(dx + q, (i == first ? ag : 0) + load<f32>(b + co) * load<f32>(x + q) + load<f32>(k + co));
+          }
+        }
+      }
+    }
+  }
+  // rows and columns outside every whole window: dz = 0
+  for (let n = 0; n < N; n++) {
+    for (let h = 0; h < H; h++) {
+      const w0 = h < Ho * p ? Wo * p : 0;
+      for (let w = w0; w < W; w++) {
+        const e = <usize>((n * H + h) * W + w) * cb;
+        for (let c = 0; c < C; c++) {
+          const co = <usize>c << 2;
+          store<f32>(dx + e + co, load<f32>(b + co) * load<f32>(x + e + co) + load<f32>(k + co));
+        }
+      }
+    }
+  }
+}

@@ -12,6 +12,8 @@ export interface SimdKernels {
   bnForward(x: number, y: number, rows: number, C: number, gamma: number, beta: number, eps: number, relu: number, mean: number, variance: number, scratch: number): void;
   bnBackward(dy: number, x: number, rows: number, C: number, gamma: number, beta: number, mean: number, variance: number, eps: number, relu: number, dx: number, dgamma: number, dbeta: number, scratch: number): void;
   bnAffine(x: number, y: number, rows: number, C: number, gamma: number, beta: number, mean: number, variance: number, eps: number, relu: number, scratch: number): void;
+  bnReluPoolForward(x: number, out: number, N: number, H: number, W: number, C: number, p: number, gamma: number, beta: number, eps: number, mean: number, variance: number, scratch: number): void;
+  bnReluPoolBackward(dyPool: number, yPool: number, x: number, N: number, H: number, W: number, C: number, p: number, gamma: number, beta: number, mean: number, variance: number, eps: number, dx: number, dgamma: number, dbeta: number, scratch: number): void;
   sumRows(x: number, rows: number, C: number, out: number, scratch: number): void;
   maxPoolGradTiled(dy: number, x: number, y: number, dx: number, N: number, H: number, W: number, C: number, Ho: number, Wo: number, ph: number, pw: number): void;
   im2colT(x: number, cols: number, H: number, W: number, Ci: number, KH: number, KW: number, sh: number, sw: number, pt: number, pl: number, Ho: number, Wo: number, r0: number, nRows: number): void;
