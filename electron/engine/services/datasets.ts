@@ -6,9 +6,12 @@
 import { existsSync } from 'node:fs';
 import { extname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { EMOTIONS, type Emotion } from '../labels.js';
-import { SerError } from '../errors.js';
+import { SerError, type ErrorCode } from '../errors.js';
 import { recordScan } from '../dataset/record.js';
-import { scanDataset, statCachePath } from '../dataset/scan.js';
+import { statCachePath, type ScanResult } from '../dataset/scan.js';
+import { startWorker } from '../workers/spawn.js';
+import type { ScanWorkerInput, ScanWorkerMessage } from './scanWorker.js';
+import type { Worker } from 'node:worker_threads';
 import { FeatureExtractor } from '../audio/features.js';
 import { loadClip } from '../audio/load.js';
 import type { ClipView, DatasetOverview, ScanResultDto } from '../../api/types.js';
@@ -28,26 +31,43 @@ const ENVELOPE_COLUMNS = 600;
 
 export class DatasetsService {
   #extractor: FeatureExtractor | undefined;
+  readonly #scans = new Set<Worker>();
   constructor(private readonly ctx: ServiceContext) {}
 
   async scan(root: string, includeSong = false): Promise<ScanResultDto> {
     const t0 = Date.now();
     const abs = resolve(root);
-    let last = 0;
-    const result = await scanDataset(abs, {
-      includeSong,
-      statCacheFile: statCachePath(this.ctx.dataDir, abs),
-      // Throttled by the sender: at most ~10 events a second, plus the last one.
-      onProgress: (done, total, file) => {
-        const now = Date.now();
-        if (done === total || now - last >= 100) {
-          last = now;
-          this.ctx.bus.emit('scan', { root: abs, done, total, file });
-        }
-      },
-    });
+    const result = await this.#scanOffThread({ root: abs, includeSong, statCacheFile: statCachePath(this.ctx.dataDir, abs) });
     const record = recordScan(this.ctx.store, result);
     return { ...this.overview(record.id), durationMs: Date.now() - t0 };
+  }
+
+  /** Runs the scan on a worker thread (see scanWorker.ts), relaying its progress as `scan` events. */
+  #scanOffThread(input: ScanWorkerInput): Promise<ScanResult> {
+    return new Promise<ScanResult>((resolvePromise, reject) => {
+      const worker = startWorker(import.meta.url, 'scanWorker', { workerData: input });
+      this.#scans.add(worker);
+      let settled = false;
+      const settle = (fn: () => void) => {
+        if (settled) return;
+        settled = true;
+        this.#scans.delete(worker);
+        fn();
+      };
+      worker.on('message', (m: ScanWorkerMessage) => {
+        if (m.type === 'progress') this.ctx.bus.emit('scan', { root: input.root, done: m.done, total: m.total, file: m.file });
+        else if (m.type === 'done') settle(() => resolvePromise(m.result));
+        else settle(() => reject(new SerError(m.error.code as ErrorCode, m.error.message)));
+      });
+      worker.once('error', (err) => settle(() => reject(new SerError('internal', `scanning ${input.root} failed: ${err.message}`))));
+      worker.once('exit', (code) => settle(() => reject(new SerError('cancelled', `scanning ${input.root} stopped (worker exit code ${code})`))));
+    });
+  }
+
+  /** Stops scans still running (the app is closing). */
+  async close(): Promise<void> {
+    await Promise.all([...this.#scans].map((w) => w.terminate()));
+    this.#scans.clear();
   }
 
   list(): DatasetRecord[] {

@@ -72,6 +72,7 @@ export function createServices(opts: ServiceOptions): Services {
       if (closed) return;
       closed = true;
       await training.interruptAll();
+      await datasets.close();
       await live.close();
       ctx.store.close();
     },
