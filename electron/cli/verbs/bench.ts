@@ -12,15 +12,15 @@ export function registerBench(program: Command): void {
     .description("time forward+backward+update steps of the paper's model on random input, after warm-up")
     .option('--backend <name>', `force a TensorFlow.js backend (${backendNames.join(', ')}); default: the fastest that loads`)
     .option('--batch-size <n>', 'samples per step (effective batch)', '32')
-    .option('--micro-batch <n>', 'samples per forward/backward pass (gradients are accumulated)', '8')
+    .option('--micro-batch <n>', 'samples per forward/backward pass (gradients are accumulated); default: the whole batch up to 32')
     .option('--steps <n>', 'timed steps', '3')
     .option('--json', 'print one JSON object: {"backend","batchSize","msPerSample","samplesPerSec","msPerStepMedian",…}')
-    .action(async (opts: { backend?: string; batchSize: string; microBatch: string; steps: string; json?: boolean }) => {
+    .action(async (opts: { backend?: string; batchSize: string; microBatch?: string; steps: string; json?: boolean }) => {
       if (opts.backend !== undefined && !isBackendName(opts.backend)) {
         throw new UsageError(`option --backend must be one of ${backendNames.join(', ')}, got '${opts.backend}'`);
       }
       const batchSize = parseNumber('--batch-size', opts.batchSize, { min: 1, integer: true });
-      const microBatch = parseNumber('--micro-batch', opts.microBatch, { min: 1, integer: true });
+      const microBatch = opts.microBatch === undefined ? Math.min(32, batchSize) : parseNumber('--micro-batch', opts.microBatch, { min: 1, integer: true });
       const steps = parseNumber('--steps', opts.steps, { min: 1, integer: true });
       const { selectBackend } = await import('../../../native/tf/backends.js');
       const { benchmarkTraining } = await import('../../engine/model/train_benchmark.js');

@@ -28,7 +28,7 @@ export interface TrainOptions {
   epochs: number;
   /** Effective batch size (reference: 32); split into micro-batches where memory requires. */
   batchSize: number;
-  /** Samples per forward/backward pass; default min(batchSize, 8) on wasm, batchSize elsewhere. */
+  /** Samples per forward/backward pass; default min(batchSize, 32) on wasm/cpu, batchSize elsewhere. */
   microBatch?: number;
   optimizer: 'sgd' | 'adam';
   learningRate: number;
