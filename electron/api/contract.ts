@@ -40,6 +40,10 @@ export const routes: Record<MethodName, { verb: HttpVerb; path: string }> = {
   startLive: { verb: 'POST', path: '/live/start' },
   stopLive: { verb: 'POST', path: '/live/stop' },
   record: { verb: 'POST', path: '/recordings' },
+  keepLiveSession: { verb: 'PUT', path: '/live/keep' },
+  listLiveSessions: { verb: 'GET', path: '/live/sessions' },
+  getLiveSession: { verb: 'GET', path: '/live/sessions/:id' },
+  deleteLiveSession: { verb: 'DELETE', path: '/live/sessions/:id' },
   about: { verb: 'GET', path: '/about' },
 };
 

@@ -28,6 +28,10 @@ export const METHOD_NAMES = [
   'startLive',
   'stopLive',
   'record',
+  'keepLiveSession',
+  'listLiveSessions',
+  'getLiveSession',
+  'deleteLiveSession',
   'about',
 ] as const;
 export type MethodName = (typeof METHOD_NAMES)[number];

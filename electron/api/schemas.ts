@@ -73,11 +73,15 @@ export const inputSchemas = {
   getClipView: z.object({ id: Id, fileId: Id }).strict(),
   listBackends: Empty,
   listDevices: Empty,
-  startLive: z.object({ deviceId: N(z.number().int().min(0)).optional(), runId: Id.optional() }).strict(),
+  startLive: z.object({ deviceId: N(z.number().int().min(0)).optional(), runId: Id.optional(), keep: z.boolean().optional() }).strict(),
   stopLive: Empty,
   record: z
     .object({ seconds: N(z.number().gt(0).max(30)), label: EmotionSchema, deviceId: N(z.number().int().min(0)).optional() })
     .strict(),
+  keepLiveSession: z.object({ keep: z.boolean() }).strict(),
+  listLiveSessions: Empty,
+  getLiveSession: z.object({ id: Id }).strict(),
+  deleteLiveSession: z.object({ id: Id }).strict(),
   about: Empty,
 } as const;
 

@@ -131,6 +131,38 @@ export interface LiveStartResult {
   reason?: string;
 }
 
+/** The live session "Keep this session" applies to (the current one, or the last one after it stopped). */
+export interface LiveKeepResult {
+  kept: boolean;
+  /** Its id in the store while kept, else null. */
+  sessionId: number | null;
+  /** Predictions stored (kept) or held so far (not kept). */
+  predictions: number;
+}
+
+/** A saved live session as the "Saved sessions" list shows it. */
+export interface LiveSessionRow {
+  id: number;
+  runId: number | null;
+  runName: string | null;
+  device: string | null;
+  startedAt: string;
+  endedAt: string | null;
+  /** Span of its predictions (first to last window), s. */
+  durationSec: number | null;
+  predictionCount: number;
+  /** The most frequent top emotion over voiced windows, or null when nothing was voiced. */
+  dominant: Emotion | null;
+  /** True for the session listening now. */
+  current: boolean;
+}
+
+export interface LiveSessionDetail {
+  session: LiveSessionRow;
+  /** By time; `top` is 'silence' for windows the gate found unvoiced. */
+  predictions: Array<{ t: number; top: Emotion | 'silence'; confidence: number; probs: number[] }>;
+}
+
 export interface RecordingResult {
   path: string;
   label: Emotion;
@@ -179,6 +211,10 @@ export interface MethodOutputs {
   startLive: LiveStartResult;
   stopLive: { ok: true };
   record: RecordingResult;
+  keepLiveSession: LiveKeepResult;
+  listLiveSessions: LiveSessionRow[];
+  getLiveSession: LiveSessionDetail;
+  deleteLiveSession: { deleted: boolean };
   about: AboutInfo;
 }
 

@@ -55,9 +55,13 @@ export function createServices(opts: ServiceOptions): Services {
     getClipView: ({ id, fileId }) => datasets.clipView(id, fileId),
     listBackends: () => system.backends(),
     listDevices: () => live.listDevices(),
-    startLive: ({ deviceId, runId }) => live.start(deviceId, runId),
+    startLive: ({ deviceId, runId, keep }) => live.start(deviceId, runId, keep ?? false),
     stopLive: () => live.stop(),
     record: ({ seconds, label, deviceId }) => live.record(seconds, label, deviceId),
+    keepLiveSession: ({ keep }) => live.keep(keep),
+    listLiveSessions: () => live.sessions(),
+    getLiveSession: ({ id }) => live.session(id),
+    deleteLiveSession: ({ id }) => live.deleteSession(id),
     about: () => system.about(),
   };
 

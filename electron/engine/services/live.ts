@@ -3,6 +3,7 @@
  * exported model of a finished run), and record-and-label into "my recordings"
  * (a folder-per-label dataset under the data folder, browsable and trainable like any other).
  * Capture runs in its own process (native/audio/capture.ts); this service only receives 48 kHz blocks.
+ * A session with a model can be kept in the store ("Keep this session", see liveKeeper.ts) and listed later.
  */
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -11,8 +12,9 @@ import { SerError } from '../errors.js';
 import { encodeWav16 } from '../audio/wav.js';
 import { listInputDevices, startCapture, type CaptureSession } from '../../../native/audio/capture.js';
 import { levels, recordAudio } from '../../../native/audio/recorder.js';
-import type { DeviceInfo, LiveStartResult, RecordingResult } from '../../api/types.js';
-import type { Emotion } from '../labels.js';
+import type { DeviceInfo, LiveKeepResult, LiveSessionDetail, LiveSessionRow, LiveStartResult, RecordingResult } from '../../api/types.js';
+import { EMOTIONS, type Emotion } from '../labels.js';
+import { SessionKeeper, sessionDetail, sessionRow } from './liveKeeper.js';
 import type { ServiceContext } from './context.js';
 import type { StreamingClassifier } from '../live/streamingClassifier.js';
 
@@ -23,6 +25,8 @@ export class LiveService {
   #session: CaptureSession | undefined;
   #classifier: StreamingClassifier | undefined;
   #recording: AbortController | undefined;
+  /** Predictions of the current session, or of the last one after it stopped (so it can still be kept). */
+  #keeper: SessionKeeper | undefined;
 
   constructor(private readonly ctx: ServiceContext) {}
 
@@ -31,18 +35,18 @@ export class LiveService {
   }
 
   /** The exported model of `runId`, else of the newest run that has one; undefined when no run has. */
-  #modelDir(runId: number | undefined): { dir: string; runId: number } | undefined {
+  #modelDir(runId: number | undefined): { dir: string; runId: number; modelId: number } | undefined {
     const { store } = this.ctx;
     const ids = runId !== undefined ? [store.runs.require(runId).id] : store.runs.list({ status: 'completed' }).map((r) => r.id);
     for (const id of ids) {
       const m = store.models.listForRun(id, 'export').at(-1);
-      if (m && existsSync(join(m.path, 'model.json'))) return { dir: m.path, runId: id };
+      if (m && existsSync(join(m.path, 'model.json'))) return { dir: m.path, runId: id, modelId: m.id };
     }
     if (runId !== undefined) throw new SerError('not-found', `run ${runId} has no exported model (it did not finish)`);
     return undefined;
   }
 
-  async start(deviceId: number | undefined, runId?: number): Promise<LiveStartResult> {
+  async start(deviceId: number | undefined, runId?: number, keep = false): Promise<LiveStartResult> {
     if (this.#recording) throw new SerError('device', 'a recording is in progress; wait for it to finish');
     await this.stop();
     // Model first (it takes a moment), then the device, so the ring holds only audio the classifier will see.
@@ -61,10 +65,28 @@ export class LiveService {
     }
     this.#session = session;
     this.#classifier = classifier;
+    this.#keeper = undefined;
     if (classifier) {
-      classifier.onEvent((e) =>
-        this.ctx.bus.emit('live', { kind: 'prediction', t: e.t, probs: e.probs, top: e.top, confidence: e.confidence, rms: e.rms, voiced: e.voiced, latencyMs: e.latencyMs }),
+      const keeper = new SessionKeeper(
+        this.ctx.store,
+        {
+          runId: model!.runId,
+          modelId: model!.modelId,
+          device: session.opened.device.name,
+          config: { modelDir: model!.dir, backend: classifier.backend, windowSeconds: classifier.windowFrames / classifier.sampleRate, hopSeconds: classifier.hopFrames / classifier.sampleRate },
+        },
+        keep,
       );
+      this.#keeper = keeper;
+      classifier.onEvent((e) => {
+        this.ctx.bus.emit('live', { kind: 'prediction', t: e.t, probs: e.probs, top: e.top, confidence: e.confidence, rms: e.rms, voiced: e.voiced, latencyMs: e.latencyMs });
+        const top = e.voiced ? EMOTIONS.indexOf(e.top as Emotion) : 0;
+        try {
+          keeper.add({ t: e.t, probs: e.probs, top: top < 0 ? 0 : top, confidence: e.confidence, rms: e.rms, voiced: e.voiced, latencyMs: e.latencyMs });
+        } catch (err) {
+          console.error(`keeping the live session failed: ${err instanceof Error ? err.message : String(err)}`);
+        }
+      });
       classifier.onError((err) => {
         this.ctx.bus.emit('live', { kind: 'ended', error: { code: err.code, message: err.message } });
         void this.stop();
@@ -92,6 +114,7 @@ export class LiveService {
     });
     void session.ended.then((end) => {
       if (this.#session === session) this.#session = undefined;
+      this.#endKeeper();
       this.ctx.bus.emit('live', end.error ? { kind: 'ended', error: { code: end.error.code, message: end.error.message } } : { kind: 'ended' });
     });
     const device = session.opened.device.name;
@@ -112,7 +135,45 @@ export class LiveService {
     this.#classifier = undefined;
     if (s) await s.stop();
     if (c) await c.close();
+    this.#endKeeper();
     return { ok: true };
+  }
+
+  #endKeeper(): void {
+    try {
+      this.#keeper?.end();
+    } catch (err) {
+      console.error(`ending the kept live session failed: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+
+  /** Keeps (or stops keeping) the current session, or the last one after it stopped. */
+  keep(keep: boolean): LiveKeepResult {
+    if (!this.#keeper) {
+      throw new SerError('bad-input', 'there is no live session with a model to keep: start listening with a finished run\'s model first');
+    }
+    return this.#keeper.keep(keep);
+  }
+
+  /** Kept sessions (also those saved by `ser live --save`), newest first; ones without predictions are left out. */
+  sessions(): LiveSessionRow[] {
+    const current = this.#keeper && !this.#keeper.ended ? this.#keeper.rowId : null;
+    return this.ctx.store.live
+      .listSessions({ limit: 200 })
+      .filter((s) => s.predictionCount > 0 || s.id === current)
+      .map((s) => sessionRow(this.ctx.store, s, current));
+  }
+
+  session(id: number): LiveSessionDetail {
+    const s = this.ctx.store.live.getSession(id);
+    if (!s) throw new SerError('not-found', `no saved live session with id ${id}`);
+    return sessionDetail(this.ctx.store, s, this.#keeper && !this.#keeper.ended ? this.#keeper.rowId : null);
+  }
+
+  deleteSession(id: number): { deleted: boolean } {
+    if (this.#keeper?.rowId === id) return { deleted: this.#keeper.keep(false).kept === false };
+    if (!this.ctx.store.live.getSession(id)) throw new SerError('not-found', `no saved live session with id ${id}`);
+    return { deleted: this.ctx.store.live.deleteSession(id) };
   }
 
   /** Records `seconds` from the device and saves a 48 kHz 16-bit WAV under recordings/<label>/. */
