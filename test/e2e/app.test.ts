@@ -205,11 +205,18 @@ describe.skipIf(skip)('desktop app in a browser (ser serve + Chromium)', () => {
     await playing;
     // The streaming classifier (model of run 1) emits a window every 0.5 s once 3 s of audio are in.
     await expect.poll(async () => Number(await page.getByTestId('timeline').getAttribute('data-count')), { timeout: 20_000 }).toBeGreaterThan(0);
+    // Keep the session while it runs: everything heard so far is stored, and it shows under Saved sessions.
+    await page.getByRole('checkbox', { name: 'Keep this session' }).check();
+    await expect.poll(() => page.getByTestId('saved-sessions').locator('tbody tr').count(), { timeout: 10_000 }).toBe(1);
     const again = pulse.play(clip);
     await page.waitForTimeout(1500);
     await shot('09-live');
     await again;
     await page.getByRole('button', { name: 'Stop' }).click();
+    await expect.poll(() => page.getByTestId('saved-sessions').getByText('listening').count()).toBe(0);
+    await page.getByTestId('saved-sessions').getByRole('button', { name: 'Show' }).click();
+    await expect.poll(() => page.getByTestId('saved-timeline').locator('span').count()).toBeGreaterThan(0);
+    await shot('09b-live-saved');
   });
 
   it('settings: backends with reasons, database location; dark theme', async () => {

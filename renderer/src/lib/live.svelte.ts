@@ -1,5 +1,5 @@
 /** State of the Live view: device, level meter, probabilities, top-emotion timeline, recordings. */
-import type { ApiClient, ApiEvents, DeviceInfo, LiveStartResult, RecordingResult, RunRow } from '../../../electron/api/contract.js';
+import type { ApiClient, ApiEvents, DeviceInfo, LiveSessionDetail, LiveSessionRow, LiveStartResult, RecordingResult, RunRow } from '../../../electron/api/contract.js';
 
 type LiveEvent = ApiEvents['live'];
 type Prediction = Extract<LiveEvent, { kind: 'prediction' }>;
@@ -25,6 +25,13 @@ export class LiveState {
   recordSeconds = $state(0);
   recordings = $state.raw<RecordingResult[]>([]);
   ended = $state<string | null>(null);
+  /** "Keep this session": applies to the session listening now, or the last one after it stopped. */
+  keep = $state(false);
+  /** True once a session with a model ran (there is something to keep). */
+  keepable = $state(false);
+  saved = $state.raw<LiveSessionRow[]>([]);
+  /** The saved session whose timeline is open. */
+  shown = $state.raw<LiveSessionDetail | null>(null);
 
   readonly #api: ApiClient;
   #stop: (() => void) | undefined;
@@ -50,19 +57,56 @@ export class LiveState {
     const def = this.devices.find((d) => d.default) ?? this.devices[0];
     this.deviceId = def?.id;
     this.#stop ??= this.#api.on('live', (e) => this.#onEvent(e));
+    await this.loadSaved();
+  }
+
+  async loadSaved(): Promise<void> {
+    this.saved = await this.#api.listLiveSessions({});
+  }
+
+  /** Flips "Keep this session"; before any session it only sets what the next start asks for. */
+  async setKeep(keep: boolean): Promise<void> {
+    this.keep = keep;
+    if (!this.keepable) return;
+    try {
+      const r = await this.#api.keepLiveSession({ keep });
+      this.keep = r.kept;
+    } catch (err) {
+      this.keep = !keep;
+      throw err;
+    }
+    await this.loadSaved();
+  }
+
+  async show(id: number): Promise<void> {
+    this.shown = this.shown?.session.id === id ? null : await this.#api.getLiveSession({ id });
+  }
+
+  async deleteSaved(id: number): Promise<void> {
+    await this.#api.deleteLiveSession({ id });
+    if (this.shown?.session.id === id) this.shown = null;
+    if (this.saved.find((s) => s.id === id)?.current) this.keep = false;
+    await this.loadSaved();
   }
 
   async start(): Promise<void> {
     this.ended = null;
     this.timeline = [];
     this.probs = null;
-    this.info = await this.#api.startLive({ ...(this.deviceId === undefined ? {} : { deviceId: this.deviceId }), ...(this.runId === undefined ? {} : { runId: this.runId }) });
+    this.info = await this.#api.startLive({
+      ...(this.deviceId === undefined ? {} : { deviceId: this.deviceId }),
+      ...(this.runId === undefined ? {} : { runId: this.runId }),
+      keep: this.keep,
+    });
+    this.keepable = this.info.classifier;
     this.running = true;
+    if (this.keep) await this.loadSaved();
   }
 
   async stopLive(): Promise<void> {
     await this.#api.stopLive({});
     this.running = false;
+    await this.loadSaved();
   }
 
   async record(seconds: number, label: string): Promise<RecordingResult> {
