@@ -113,13 +113,21 @@ async function serveAppUrl(services: Services, rawUrl: string): Promise<Response
   return new Response(body, { headers: { ...SECURITY_HEADERS, 'Content-Security-Policy': CSP, 'Content-Type': mime } });
 }
 
-/** Before `ready`: single-instance lock, user-data folder, privileged scheme, web-contents guards. */
-function beforeReady(electron: ElectronMain): void {
+/** What the started app holds (the main-process tests inspect it; nothing else uses it). */
+export interface AppHandle {
+  services: Services;
+}
+
+/**
+ * Before `ready`: single-instance lock, user-data folder, privileged scheme, web-contents guards. Resolves once
+ * the app is ready and the window is created (undefined when another instance holds the lock).
+ */
+function beforeReady(electron: ElectronMain): Promise<AppHandle | undefined> {
   const { app, protocol } = electron;
 
   if (!app.requestSingleInstanceLock()) {
     app.quit();
-    return;
+    return Promise.resolve(undefined);
   }
   // The packaged app keeps its database and data under the OS user-data folder (README: The database).
   if (app.isPackaged) setUserDataDir(app.getPath('userData'));
@@ -137,14 +145,15 @@ function beforeReady(electron: ElectronMain): void {
     contents.setWindowOpenHandler(() => ({ action: 'deny' }));
   });
 
-  void app.whenReady().then(() => onReady(electron)).catch((err: unknown) => {
+  return app.whenReady().then(() => onReady(electron)).catch((err: unknown) => {
     console.error(err);
     app.exit(1);
+    return undefined;
   });
 }
 
 /** Everything that needs a ready app: the protocol handler, IPC, the window. */
-function onReady(electron: ElectronMain): void {
+function onReady(electron: ElectronMain): AppHandle {
   const { app, BrowserWindow, ipcMain, protocol, session, dialog } = electron;
   session.defaultSession.setPermissionRequestHandler((_wc, _permission, cb) => cb(false));
 
@@ -167,6 +176,7 @@ function onReady(electron: ElectronMain): void {
         contextIsolation: true,
         sandbox: true,
         nodeIntegration: false,
+        webviewTag: false,
         webSecurity: true,
         spellcheck: false,
       },
@@ -224,8 +234,9 @@ function onReady(electron: ElectronMain): void {
   });
 
   createWindow();
+  return { services };
 }
 
 // Top-level await: Electron defers `ready` until an ESM entry point has evaluated, so the scheme registration
-// in beforeReady happens in time.
-beforeReady(await loadElectron());
+// in beforeReady happens in time. Not awaited itself, for the same reason.
+export const ready: Promise<AppHandle | undefined> = beforeReady(await loadElectron());
