@@ -4,7 +4,7 @@ import type { RunRow } from '../../electron/api/contract.js';
 import { filterRuns, nextSort, sortRuns } from '../../renderer/src/lib/runsTable.js';
 import { duration, parseList, pct } from '../../renderer/src/lib/format.js';
 import { parseRoute } from '../../renderer/src/lib/route.js';
-import { accuracyOf, rowNormalise } from '../../renderer/src/lib/confusion.js';
+import { accuracyOf, cellStyle, rowNormalise } from '../../renderer/src/lib/confusion.js';
 import { curves } from '../../renderer/src/lib/series.js';
 import { fillPath } from '../../renderer/src/lib/api/http.js';
 
@@ -67,6 +67,13 @@ describe('formatting and routes', () => {
 });
 
 describe('results helpers', () => {
+  it('tints confusion cells by row share; an empty off-diagonal cell stays plain, the diagonal never does', () => {
+    expect(cellStyle(0, false)).toEqual({ background: 'transparent', color: 'var(--fg-muted)' });
+    expect(cellStyle(0, true).background).toBe('rgb(var(--good-rgb) / 0.080)');
+    expect(cellStyle(0.5, false)).toEqual({ background: 'rgb(var(--bad-rgb) / 0.505)', color: 'inherit' });
+    expect(cellStyle(1, true)).toEqual({ background: 'rgb(var(--good-rgb) / 0.930)', color: '#fff' });
+  });
+
   it('normalises confusion rows and computes accuracy', () => {
     const m = [[3, 1], [0, 0]];
     expect(rowNormalise(m)).toEqual([[0.75, 0.25], [0, 0]]);

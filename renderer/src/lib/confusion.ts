@@ -8,9 +8,14 @@ export function rowNormalise(m: readonly (readonly number[])[]): number[][] {
   });
 }
 
-/** Background for a cell: the accent hue with alpha = share of the row; text turns light on dark cells. */
+/**
+ * Background for a cell: the accent hue with alpha = share of the row; text turns light on dark cells. An empty
+ * off-diagonal cell (no confusion) stays untinted, so the eye goes to the mistakes that happened; the diagonal
+ * keeps a faint tint even at 0 to show where the correct answers belong.
+ */
 export function cellStyle(share: number, diagonal: boolean): { background: string; color: string } {
   const a = Math.max(0, Math.min(1, share));
+  if (a === 0 && !diagonal) return { background: 'transparent', color: 'var(--fg-muted)' };
   const hue = diagonal ? 'var(--good-rgb)' : 'var(--bad-rgb)';
   return { background: `rgb(${hue} / ${(0.08 + a * 0.85).toFixed(3)})`, color: a > 0.55 ? '#fff' : 'inherit' };
 }
