@@ -157,7 +157,12 @@ function onReady(electron: ElectronMain): AppHandle {
   const { app, BrowserWindow, ipcMain, protocol, session, dialog } = electron;
   session.defaultSession.setPermissionRequestHandler((_wc, _permission, cb) => cb(false));
 
-  const services = createServices({ transport: 'ipc', versions: { electron: process.versions.electron ?? '?', chrome: process.versions.chrome ?? '?' } });
+  const services = createServices({
+    transport: 'ipc',
+    versions: { electron: process.versions.electron ?? '?', chrome: process.versions.chrome ?? '?' },
+    // `ser` for the packaged app: this binary run as Node on the bundled bin/ser.js (Settings → Install).
+    cliLauncher: { execPath: process.execPath, serScript: join(appRoot, 'bin', 'ser.js') },
+  });
   const router = createRouter(services.handlers);
   protocol.handle('app', (req) => serveAppUrl(services, req.url));
 

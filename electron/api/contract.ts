@@ -45,6 +45,7 @@ export const routes: Record<MethodName, { verb: HttpVerb; path: string }> = {
   getLiveSession: { verb: 'GET', path: '/live/sessions/:id' },
   deleteLiveSession: { verb: 'DELETE', path: '/live/sessions/:id' },
   about: { verb: 'GET', path: '/about' },
+  installCli: { verb: 'POST', path: '/cli/install' },
 };
 
 /** Audio of a dataset file, served by both front doors at the same relative URL (path resolved on the server). */

@@ -33,6 +33,7 @@ export const METHOD_NAMES = [
   'getLiveSession',
   'deleteLiveSession',
   'about',
+  'installCli',
 ] as const;
 export type MethodName = (typeof METHOD_NAMES)[number];
 

@@ -83,6 +83,7 @@ export const inputSchemas = {
   getLiveSession: z.object({ id: Id }).strict(),
   deleteLiveSession: z.object({ id: Id }).strict(),
   about: Empty,
+  installCli: Empty,
 } as const;
 
 const num = z.number();

@@ -183,6 +183,15 @@ export interface AboutInfo {
   platform: string;
   versions: Record<string, string>;
   transport: 'ipc' | 'http';
+  /** True when this app can install the `ser` command (the desktop app; not a browser tab). */
+  canInstallCli: boolean;
+}
+
+/** Where the `ser` launcher was written, and what the user must still do for it to be on PATH. */
+export interface CliInstallResult {
+  path: string;
+  onPath: boolean;
+  hint?: string;
 }
 
 /** What each method resolves with. */
@@ -216,6 +225,7 @@ export interface MethodOutputs {
   getLiveSession: LiveSessionDetail;
   deleteLiveSession: { deleted: boolean };
   about: AboutInfo;
+  installCli: CliInstallResult;
 }
 
 export type ApiEvents = { [K in keyof typeof eventSchemas]: z.infer<(typeof eventSchemas)[K]> };

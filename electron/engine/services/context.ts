@@ -14,6 +14,11 @@ export interface ServiceOptions {
   transport: 'ipc' | 'http';
   /** Extra version strings for `about` (electron, chrome). */
   versions?: Record<string, string>;
+  /**
+   * The desktop app's executable and its bundled bin/ser.js: lets `installCli` write a `ser` launcher
+   * (ELECTRON_RUN_AS_NODE). Absent in headless mode, where `npx ser` / the checkout's bin is the command.
+   */
+  cliLauncher?: { execPath: string; serScript: string; targetDir?: string };
 }
 
 export interface ServiceContext {
@@ -24,6 +29,7 @@ export interface ServiceContext {
   readonly bus: EventBus;
   readonly transport: 'ipc' | 'http';
   readonly versions: Record<string, string>;
+  readonly cliLauncher: ServiceOptions['cliLauncher'];
 }
 
 export function createContext(opts: ServiceOptions): ServiceContext {
@@ -39,5 +45,6 @@ export function createContext(opts: ServiceOptions): ServiceContext {
     bus: new EventBus(),
     transport: opts.transport,
     versions: opts.versions ?? {},
+    cliLauncher: opts.cliLauncher,
   };
 }

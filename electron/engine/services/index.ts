@@ -63,6 +63,7 @@ export function createServices(opts: ServiceOptions): Services {
     getLiveSession: ({ id }) => live.session(id),
     deleteLiveSession: ({ id }) => live.deleteSession(id),
     about: () => system.about(),
+    installCli: () => system.installCli(),
   };
 
   let closed = false;

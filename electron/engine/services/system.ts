@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { SerError } from '../errors.js';
 import { appVersion } from '../version.js';
 import { startWorker } from '../workers/spawn.js';
-import type { AboutInfo, BackendInfo } from '../../api/types.js';
+import type { AboutInfo, BackendInfo, CliInstallResult } from '../../api/types.js';
+import { installCliLauncher } from '../cliInstall.js';
 import type { ServiceContext } from './context.js';
 
 export class SystemService {
@@ -41,6 +42,18 @@ export class SystemService {
       platform: `${process.platform} ${process.arch}`,
       versions: { node: process.versions.node, ...this.ctx.versions },
       transport: this.ctx.transport,
+      canInstallCli: this.ctx.cliLauncher !== undefined,
     };
+  }
+
+  /** Writes the `ser` launcher (desktop app only: a browser tab has no app binary to point it at). */
+  installCli(): CliInstallResult {
+    const l = this.ctx.cliLauncher;
+    if (!l) throw new SerError('unsupported', 'installing the ser command is done from the desktop app; in a checkout use `npx ser` (or `npm link`)');
+    try {
+      return installCliLauncher(l);
+    } catch (err) {
+      throw new SerError('io', `cannot write the ser command: ${(err as Error).message}`);
+    }
   }
 }
