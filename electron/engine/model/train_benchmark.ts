@@ -56,21 +56,26 @@ export function benchmarkTraining(opts: TrainBenchOptions = {}): TrainBenchResul
       trainer.step(xs, ys, { microBatch }); // returns the loss as a number: the step has finished on the backend
       stepsMs.push(performance.now() - t0);
     }
-    const med = median(stepsMs);
-    return {
-      batchSize,
-      microBatch,
-      msPerStepMedian: Math.round(med * 10) / 10,
-      msPerSample: Math.round((med / batchSize) * 100) / 100,
-      samplesPerSec: Math.round((batchSize / med) * 1000 * 100) / 100,
-      steps,
-      stepsMs: stepsMs.map((t) => Math.round(t)),
-    };
+    return summarizeSteps(stepsMs, batchSize, microBatch);
   } finally {
     tf.dispose([xs, ys]);
     trainer.dispose();
     model.dispose();
   }
+}
+
+/** Median step time turned into the figures `ser bench train` reports. */
+function summarizeSteps(stepsMs: number[], batchSize: number, microBatch: number): TrainBenchResult {
+  const med = median(stepsMs);
+  return {
+    batchSize,
+    microBatch,
+    msPerStepMedian: Math.round(med * 10) / 10,
+    msPerSample: Math.round((med / batchSize) * 100) / 100,
+    samplesPerSec: Math.round((batchSize / med) * 1000 * 100) / 100,
+    steps: stepsMs.length,
+    stepsMs: stepsMs.map((t) => Math.round(t)),
+  };
 }
 
 /**
@@ -96,17 +101,7 @@ export async function benchmarkParallelTraining(opts: TrainBenchOptions & { work
       await trainer.step(xs, ys, { microBatch });
       stepsMs.push(performance.now() - t0);
     }
-    const med = median(stepsMs);
-    return {
-      batchSize,
-      microBatch,
-      workers: trainer.workers,
-      msPerStepMedian: Math.round(med * 10) / 10,
-      msPerSample: Math.round((med / batchSize) * 100) / 100,
-      samplesPerSec: Math.round((batchSize / med) * 1000 * 100) / 100,
-      steps,
-      stepsMs: stepsMs.map((t) => Math.round(t)),
-    };
+    return { ...summarizeSteps(stepsMs, batchSize, microBatch), workers: trainer.workers };
   } finally {
     tf.dispose([xs, ys]);
     await trainer.dispose();
