@@ -16,8 +16,41 @@ function seeder(seed: number | undefined): () => number | undefined {
   return () => (seed === undefined ? undefined : (seed * 7919 + 104729 * ++i) % 2147483647);
 }
 
+/**
+ * Runs `fn` without tfjs-layers' "Orthogonal initializer is being called on a matrix with more than 2000
+ * elements: Slowness may result" warning: the LSTM's 64×256 recurrent kernel is initialised once per model
+ * (and again when one is loaded), so for users of `ser train` / `ser classify` it is only noise on stderr.
+ * Only that message is dropped; the filter is removed when `fn` (or its promise) settles.
+ */
+export function withoutOrthogonalWarning<T>(fn: () => T): T {
+  const warn = console.warn;
+  console.warn = (...args: unknown[]) => {
+    if (typeof args[0] === 'string' && args[0].startsWith('Orthogonal initializer is being called')) return;
+    warn(...args);
+  };
+  const restore = () => {
+    console.warn = warn;
+  };
+  try {
+    const out = fn();
+    if (out instanceof Promise) {
+      out.then(restore, restore);
+      return out;
+    }
+    restore();
+    return out;
+  } catch (err) {
+    restore();
+    throw err;
+  }
+}
+
 /** Builds the (uncompiled) model; training goes through ./trainer.ts, not `model.fit`. */
 export function buildModel(partial: Partial<ModelConfig> = {}): LayersModel {
+  return withoutOrthogonalWarning(() => buildModelQuietly(partial));
+}
+
+function buildModelQuietly(partial: Partial<ModelConfig>): LayersModel {
   const cfg = resolveModelConfig(partial);
   const nextSeed = seeder(cfg.seed);
   const glorot = () => initializers.glorotUniform({ seed: nextSeed() });

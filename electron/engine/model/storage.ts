@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { loadLayersModel, type LayersModel } from '@tensorflow/tfjs-layers';
 import { SerError } from '../errors.js';
+import { withoutOrthogonalWarning } from './build.js';
 import './layers.js'; // registers the custom layer classes the JSON refers to
 
 const MODEL_JSON = 'model.json';
@@ -97,6 +98,6 @@ export async function saveModel(model: LayersModel, dir: string, metadata?: Reco
 export async function loadModel(dir: string): Promise<{ model: LayersModel; metadata: Record<string, unknown> }> {
   const io = folderIO(dir);
   const artifacts = await io.load!();
-  const model = await loadLayersModel(tf.io.fromMemory(artifacts));
+  const model = await withoutOrthogonalWarning(() => loadLayersModel(tf.io.fromMemory(artifacts)));
   return { model, metadata: (artifacts.userDefinedMetadata as Record<string, unknown> | undefined) ?? {} };
 }
