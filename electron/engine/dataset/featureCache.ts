@@ -167,7 +167,8 @@ export class FeatureCache {
       summary.ms = performance.now() - t0;
       return summary;
     }
-    await new Promise<void>((resolve, reject) => {
+    // Never rejects: per-file failures (and a crashed worker's jobs) are collected in summary.failed.
+    await new Promise<void>((resolve) => {
       let next = 0;
       let live = nWorkers;
       const workerData: ExtractWorkerData = { dataDirRoot: this.root, config: this.config };
@@ -207,7 +208,6 @@ export class FeatureCache {
         });
         worker.once('online', feed);
       }
-      void reject;
     });
     summary.ms = performance.now() - t0;
     return summary;
