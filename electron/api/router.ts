@@ -8,21 +8,9 @@ import { isMethodName, type MethodName } from './names.js';
 import { inputSchemas } from './schemas.js';
 import type { ApiHandlers } from './contract.js';
 import type { ApiErrorCode, ApiErrorInfo } from './types.js';
+import { ApiError } from './apiError.js';
 
-/** An error that already has the API's shape (thrown by the router, by the server, or rebuilt by a client). */
-export class ApiError extends Error {
-  readonly code: ApiErrorCode;
-  readonly details?: Record<string, unknown>;
-  constructor(info: ApiErrorInfo) {
-    super(info.message);
-    this.name = 'ApiError';
-    this.code = info.code;
-    if (info.details) this.details = info.details;
-  }
-  toJSON(): ApiErrorInfo {
-    return this.details ? { code: this.code, message: this.message, details: this.details } : { code: this.code, message: this.message };
-  }
-}
+export { ApiError };
 
 const KNOWN_CODES = new Set<string>([
   'bad-input', 'not-found', 'unreadable', 'corrupt', 'unsupported', 'io', 'db-newer', 'db-locked', 'backend', 'device', 'cancelled', 'internal',

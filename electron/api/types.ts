@@ -3,6 +3,7 @@
  * views the services assemble for a screen. Type-only imports: nothing here exists at run time.
  */
 import type { Emotion } from '../engine/labels.js';
+import type { InputDevice } from '../../native/audio/protocol.js';
 import type {
   DatasetFileRecord,
   DatasetRecord,
@@ -115,14 +116,8 @@ export interface BackendInfo {
   selected?: boolean;
 }
 
-export interface DeviceInfo {
-  id: number;
-  name: string;
-  hostAPI: string;
-  channels: number;
-  defaultSampleRate: number;
-  default: boolean;
-}
+/** An input device as capture lists it (`ser devices`). */
+export type DeviceInfo = InputDevice;
 
 export interface LiveStartResult {
   device: string;
