@@ -40,6 +40,7 @@ export const TrainRequestSchema = z
     snrHigh: N(z.number().int().min(-9).max(61)),
     seed: N(z.number().int().min(0).max(2 ** 31 - 1)),
     backend: z.enum(BACKEND_CHOICES).optional(),
+    workers: N(z.number().int().min(1).max(256)).optional(),
     includeSong: z.boolean().optional(),
   })
   .strict()
@@ -92,7 +93,7 @@ const numOrNull = z.number().nullable();
 /** Training progress: the training engine's TrainEvent, checked field by field. */
 export const TrainEventSchema = z.discriminatedUnion('event', [
   z.object({ event: z.literal('preparing'), runId: numOrNull, stage: z.enum(['scan', 'features']), done: num, total: num, etaMs: num }),
-  z.object({ event: z.literal('started'), runId: num, name: z.string(), backend: z.string(), epochs: num, startEpoch: num, trainSize: num, valSize: num, testSize: num, batchesPerEpoch: num, resumed: z.boolean() }),
+  z.object({ event: z.literal('started'), runId: num, name: z.string(), backend: z.string(), epochs: num, startEpoch: num, trainSize: num, valSize: num, testSize: num, batchesPerEpoch: num, resumed: z.boolean(), workers: num }),
   z.object({ event: z.literal('batch'), runId: num, epoch: num, batch: num, batches: num, loss: num, accuracy: num, samplesPerSec: num, etaMs: num }),
   z.object({
     event: z.literal('epoch'), runId: num, epoch: num, epochs: num, trainLoss: num, trainAccuracy: num, valLoss: numOrNull, valAccuracy: numOrNull,

@@ -56,6 +56,47 @@ describe('createParallelTrainer', () => {
     }
   });
 
+  it('seeded steps are reproducible with dropout on (same seed → same weights; another seed → different)', async () => {
+    const cfg = { ...small, convDropout: 0.3, lstmDropout: 0.3 };
+    const { xs, ys } = batch(8);
+    const run = async (seeds: number[]) => {
+      const m = buildModel(cfg);
+      const p = await createParallelTrainer(m, { learningRate: 0.05 }, { workers: 2 });
+      for (const seed of seeds) await p.step(xs, ys, { seed });
+      const w = m.trainableWeights.map((v) => v.read().dataSync().slice());
+      await p.dispose();
+      m.dispose();
+      return w;
+    };
+    try {
+      const a = await run([1, 2]);
+      const b = await run([1, 2]);
+      const c = await run([1, 3]);
+      a.forEach((w, i) => expect(excess(b[i], w, 0), `weight ${i}`).toBe(0));
+      expect(Math.max(...a.map((w, i) => excess(c[i], w, 0)))).toBeGreaterThan(0);
+    } finally {
+      tf.dispose([xs, ys]);
+    }
+  });
+
+  it('predict spreads windows over the workers and equals inference on this thread', async () => {
+    const m = buildModel(small);
+    const p = await createParallelTrainer(m, {}, { workers: 2 });
+    const { xs, ys } = batch(11);
+    try {
+      await p.step(xs, ys); // weights (and BatchNorm moving statistics) moved: the workers must use the new ones
+      const host = { data: xs.dataSync() as Float32Array, shape: xs.shape };
+      const got = await p.predict(host, 4); // 3 batches (4, 4, 3) over 2 workers
+      const want = tf.tidy(() => (m.apply(xs, { training: false }) as tf.Tensor).dataSync());
+      expect(got.length).toBe(11 * 3);
+      expect(excess(got, want, 1e-5)).toBeLessThan(1e-6);
+    } finally {
+      await p.dispose();
+      tf.dispose([xs, ys]);
+      m.dispose();
+    }
+  });
+
   it('rejects a step whose labels do not match, and a step after dispose', async () => {
     const m = buildModel(small);
     const parallel = await createParallelTrainer(m, {}, { workers: 1 });

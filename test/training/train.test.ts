@@ -98,9 +98,9 @@ describe('ser train on a separable generated set', () => {
   });
 });
 
-describe('crash and resume', () => {
+describe.each([1, 2])('crash and resume with %i training worker(s)', (workers) => {
   it('a SIGKILLed run is interrupted with its epochs intact, and --resume finishes with the same weights as an uninterrupted run', async () => {
-    const args = ['train', ...common, '--epochs', '3', '--seed', '7'];
+    const args = ['train', ...common, '--epochs', '3', '--seed', '7', '--workers', String(workers)];
     // 1. Uninterrupted reference run.
     const ref = await runSer([...args, '--name', 'reference'], { env, timeoutMs: 300_000 });
     expect(ref.code, ref.stderr).toBe(0);
@@ -126,6 +126,7 @@ describe('crash and resume', () => {
     const list = await runSer(['runs', '--json', '--db', db]);
     const killed = (JSON.parse(list.stdout) as Array<{ id: number; status: string; epochsDone: number }>).find((r) => r.id === killedRun)!;
     expect(killed.status).toBe('interrupted');
+    expect(JSON.parse((await runSer(['runs', 'show', String(killedRun), '--json', '--db', db])).stdout).workers).toBe(workers);
     expect(killed.epochsDone).toBe(1);
     const { openStore } = await import('../../electron/engine/store/index.js');
     const store = openStore(db);
@@ -136,7 +137,7 @@ describe('crash and resume', () => {
     const res = await runSer(['train', '--resume', String(killedRun), '--db', db, '--json'], { env, timeoutMs: 300_000 });
     expect(res.code, res.stderr).toBe(0);
     const resEvents = events(res.stdout);
-    expect(resEvents.find((e) => e.event === 'started')).toMatchObject({ resumed: true, startEpoch: 1 });
+    expect(resEvents.find((e) => e.event === 'started')).toMatchObject({ resumed: true, startEpoch: 1, workers });
     expect(resEvents.filter((e) => e.event === 'epoch').map((e) => e.epoch)).toEqual([1, 2]);
     const resDir = resEvents.at(-1)!.modelDir as string;
     const show = JSON.parse((await runSer(['runs', 'show', String(killedRun), '--json', '--db', db])).stdout);

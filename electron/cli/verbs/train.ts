@@ -27,6 +27,7 @@ interface TrainFlags extends SplitFlags {
   snr: string;
   seed: string;
   backend?: string;
+  workers?: string;
   name?: string;
   db?: string;
   resume?: string;
@@ -78,6 +79,7 @@ async function buildOptions(f: TrainFlags): Promise<TrainOptions> {
     augment: { copies: parseNumber('--augment-copies', f.augmentCopies, { integer: true, min: 0, max: 20 }), snrLow: Number(snr[1]), snrHigh: Number(snr[2]) },
     seed,
     ...(f.backend ? { backend: f.backend as NonNullable<TrainOptions['backend']> } : {}),
+    ...(f.workers ? { workers: parseNumber('--workers', f.workers, { integer: true, min: 1, max: 256 }) } : {}),
     ...(model ? { model } : {}),
     ...(f.includeSong ? { includeSong: true } : {}),
   };
@@ -112,6 +114,7 @@ export function registerTrain(program: Command): void {
     .option('--snr <low:high>', 'AWGN SNR range in dB, integer drawn from [low, high)', '15:30')
     .option('--seed <n>', 'random seed (split, augmentation, initialisation, data order, dropout)', '42')
     .option('--backend <name>', 'tensorflow-gpu | tensorflow | wasm | cpu (default: first that loads)')
+    .option('--workers <n>', 'training threads on wasm/cpu, each taking a slice of every batch (default: one per core; 1 = single thread)')
     .option('--model <json>', 'model config overrides, e.g. \'{"filters":[8,16,16,32],"lstmUnits":32}\'')
     .option('--include-song', 'keep RAVDESS song clips')
     .option('--name <name>', 'run name')
@@ -156,7 +159,7 @@ export function registerTrain(program: Command): void {
           case 'started':
             bar?.stop();
             bar = undefined;
-            process.stdout.write(`run ${e.runId} "${e.name}" on ${e.backend}: ${e.trainSize} training samples, ${e.valSize} validation, ${e.testSize} test; ${e.batchesPerEpoch} batches per epoch${e.resumed ? `; resuming at epoch ${e.startEpoch + 1}` : ''}\n`);
+            process.stdout.write(`run ${e.runId} "${e.name}" on ${e.backend}${e.workers > 1 ? ` × ${e.workers} workers` : ''}: ${e.trainSize} training samples, ${e.valSize} validation, ${e.testSize} test; ${e.batchesPerEpoch} batches per epoch${e.resumed ? `; resuming at epoch ${e.startEpoch + 1}` : ''}\n`);
             break;
           case 'batch':
             if (e.epoch !== barEpoch) {

@@ -46,6 +46,7 @@ export function toTrainOptions(req: TrainRequest): TrainOptions {
     augment: { copies: req.augmentCopies, snrLow: req.snrLow, snrHigh: req.snrHigh },
     seed: req.seed,
     ...(req.backend ? { backend: req.backend } : {}),
+    ...(req.workers ? { workers: req.workers } : {}),
     ...(req.includeSong ? { includeSong: true } : {}),
   };
 }

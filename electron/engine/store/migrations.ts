@@ -174,6 +174,13 @@ export const migrations: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 4,
+    name: 'runs record how many data-parallel training workers they used',
+    up(db) {
+      db.exec(`ALTER TABLE runs ADD COLUMN workers INTEGER;`);
+    },
+  },
 ];
 
 /** The schema version this code writes and understands. */

@@ -31,6 +31,8 @@ export interface RunRecord {
   datasetId: number | null;
   datasetFingerprint: string | null;
   backend: string | null;
+  /** Data-parallel training workers the run used (null: recorded before workers were stored, or not started). */
+  workers: number | null;
   appVersion: string;
   createdAt: string;
   startedAt: string | null;
@@ -77,6 +79,8 @@ export interface RunPatch {
   datasetId?: number | null;
   datasetFingerprint?: string | null;
   backend?: string | null;
+  /** Data-parallel training workers (threads computing gradients); 1 = the single-thread path. */
+  workers?: number | null;
   notes?: string | null;
 }
 

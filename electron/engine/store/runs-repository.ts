@@ -31,6 +31,7 @@ interface RunRow {
   dataset_id: number | null;
   dataset_fingerprint: string | null;
   backend: string | null;
+  workers: number | null;
   app_version: string;
   created_at: number;
   started_at: number | null;
@@ -88,6 +89,7 @@ function toRun(row: RunRow): RunRecord {
     datasetId: row.dataset_id,
     datasetFingerprint: row.dataset_fingerprint,
     backend: row.backend,
+    workers: row.workers ?? null,
     appVersion: row.app_version,
     createdAt: isoRequired(row.created_at),
     startedAt: iso(row.started_at),
@@ -243,6 +245,7 @@ export class RunsRepository {
     if (patch.datasetId !== undefined) put('dataset_id', patch.datasetId);
     if (patch.datasetFingerprint !== undefined) put('dataset_fingerprint', patch.datasetFingerprint);
     if (patch.backend !== undefined) put('backend', patch.backend);
+    if (patch.workers !== undefined) put('workers', patch.workers);
     if (patch.notes !== undefined) put('notes', patch.notes === null || patch.notes.trim() === '' ? null : patch.notes);
     if (sets.length > 0) {
       const changed = this.ctx.write(() => this.db.prepare(`UPDATE runs SET ${sets.join(', ')} WHERE id = @id`).run(params).changes);

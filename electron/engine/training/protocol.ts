@@ -29,7 +29,7 @@ export interface Prediction {
 }
 
 export type WorkerMessage =
-  | { type: 'backend'; name: string; skipped: Array<{ name: string; reason: string }> }
+  | { type: 'backend'; name: string; skipped: Array<{ name: string; reason: string }>; workers: number }
   | { type: 'ready'; startEpoch: number; batchesPerEpoch: number; trainSize: number; valSize: number; testSize: number; resumed: boolean; scaler: ScalerJson | null }
   | { type: 'batch'; epoch: number; batch: number; batches: number; loss: number; accuracy: number; samplesPerSec: number; etaMs: number }
   | {

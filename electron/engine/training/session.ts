@@ -3,6 +3,7 @@
  * runs the loop on a worker thread and persists what it reports — every epoch is committed as it ends, so a
  * killed process loses at most the epoch in flight. The store has one writer: this session, not the worker.
  */
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import { PAPER_FEATURES } from '../audio/features.js';
@@ -29,6 +30,11 @@ export interface StartOptions extends TrainingEnv {
 
 function toStoredPerClass(m: Metrics): StoredClassMetrics[] {
   return EMOTIONS.map((e) => ({ label: e, ...m.perClass[e] }));
+}
+
+/** One training thread per core the process may use. */
+export function defaultTrainingWorkers(): number {
+  return Math.max(1, availableParallelism());
 }
 
 export function runDirOf(dataDir: string, runId: number): string {
@@ -92,7 +98,8 @@ export function startTraining(options: TrainOptions | undefined, env: StartOptio
         resume = true;
       } else {
         if (!options) throw new SerError('bad-input', 'training options are required');
-        opts = options;
+        // Stored resolved, so a resume uses the same worker count (and so the same BatchNorm slices and dropout).
+        opts = { ...options, workers: options.workers ?? defaultTrainingWorkers() };
       }
 
       // 1. Dataset: scan (stat-cached), split, plan.
@@ -177,6 +184,7 @@ export function startTraining(options: TrainOptions | undefined, env: StartOptio
         let checkpointRecorded = false;
         let epochs = 0;
         let backend = '';
+        let workers = 1;
         const finish = (e: TrainEvent) => {
           if (settled) return;
           settled = true;
@@ -191,11 +199,12 @@ export function startTraining(options: TrainOptions | undefined, env: StartOptio
             switch (m.type) {
               case 'backend':
                 backend = m.name;
-                s.runs.update(id, { backend: m.name });
+                workers = m.workers;
+                s.runs.update(id, { backend: m.name, workers: m.workers });
                 break;
               case 'ready':
                 epochs = m.startEpoch;
-                emit({ event: 'started', runId: id, name: s.runs.require(id).name, backend, epochs: opts.epochs, startEpoch: m.startEpoch, trainSize: m.trainSize, valSize: m.valSize, testSize: m.testSize, batchesPerEpoch: m.batchesPerEpoch, resumed: m.resumed });
+                emit({ event: 'started', runId: id, name: s.runs.require(id).name, backend, epochs: opts.epochs, startEpoch: m.startEpoch, trainSize: m.trainSize, valSize: m.valSize, testSize: m.testSize, batchesPerEpoch: m.batchesPerEpoch, resumed: m.resumed, workers });
                 break;
               case 'batch':
                 emit({ event: 'batch', runId: id, epoch: m.epoch, batch: m.batch, batches: m.batches, loss: m.loss, accuracy: m.accuracy, samplesPerSec: m.samplesPerSec, etaMs: m.etaMs });

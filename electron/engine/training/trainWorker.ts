@@ -13,12 +13,13 @@ import { Rng } from '../audio/rng.js';
 import { StandardScaler } from '../audio/scaler.js';
 import { FeatureCache } from '../dataset/featureCache.js';
 import { EMOTIONS } from '../labels.js';
-import { buildModel, createTrainer, predict, saveModel, type Trainer } from '../model/index.js';
+import { buildModel, saveModel } from '../model/index.js';
 import { hasCheckpoint, loadCheckpoint, loadWeightsInto, saveCheckpoint, type TrainState } from './checkpoint.js';
 import { computeMetrics } from './metrics.js';
 import type { PlannedSample } from './plan.js';
 import type { ControlMessage, Prediction, WorkerInit, WorkerMessage } from './protocol.js';
 import { initialPlateau, learningRateAt, updatePlateau } from './schedule.js';
+import { createLoopTrainer, type LoopTrainer } from './loopTrainer.js';
 
 const port = parentPort!;
 const init = workerData as WorkerInit;
@@ -38,6 +39,9 @@ port.on('message', (m: ControlMessage) => {
 /** Lets control messages in between batches (the step itself is synchronous). */
 const yieldToEvents = () => new Promise<void>((r) => setImmediate(r));
 
+/** Windows per evaluation round (the workers split it into batches of 16). */
+const EVAL_CHUNK = 64;
+
 async function waitWhilePaused(epoch: number): Promise<void> {
   if (!paused || stopRequest) return;
   send({ type: 'paused', epoch });
@@ -48,7 +52,9 @@ async function waitWhilePaused(epoch: number): Promise<void> {
 
 async function main(): Promise<void> {
   const sel = await selectBackend(opts.backend ? { backend: opts.backend } : {});
-  send({ type: 'backend', name: sel.name, skipped: sel.skipped });
+  // Data-parallel worker threads only pay on the portable backends; tfjs-node already uses every core.
+  const workers = sel.name === 'wasm' || sel.name === 'cpu' ? Math.max(1, opts.workers ?? 1) : 1;
+  send({ type: 'backend', name: sel.name, skipped: sel.skipped, workers });
 
   const { chunks: chunkCfg, mel } = init.featureConfig;
   const nFrames = 1 + Math.floor(Math.floor(init.featureConfig.duration * mel.sampleRate) / mel.hopLength);
@@ -71,10 +77,15 @@ async function main(): Promise<void> {
 
   const modelCfg = { ...opts.model, seed: opts.model?.seed ?? opts.seed, chunks: chunkCfg.count, melBands: mel.nMels, frames: chunkCfg.width, classes: EMOTIONS.length };
   const model: LayersModel = buildModel(modelCfg);
-  const trainer: Trainer = createTrainer(model, { optimizer: opts.optimizer, learningRate: opts.learningRate, momentum: opts.momentum, weightDecay: opts.weightDecay });
   // A whole batch of 32 fits wasm32's 4 GB since the fused kernels (≈1.1 GB peak) and is what makes BatchNorm
-  // statistics match the reference; bigger batches are split so memory stays bounded.
+  // statistics match the reference; bigger batches are split so memory stays bounded. With several workers each
+  // takes its slice of the batch (per-worker BatchNorm statistics, see model/parallel_trainer.ts).
   const microBatch = opts.microBatch ?? (sel.name === 'wasm' || sel.name === 'cpu' ? Math.min(32, opts.batchSize) : opts.batchSize);
+  const trainer: LoopTrainer = await createLoopTrainer(
+    model,
+    { optimizer: opts.optimizer, learningRate: opts.learningRate, momentum: opts.momentum, weightDecay: opts.weightDecay },
+    { workers, backend: sel.name === 'cpu' ? 'cpu' : 'wasm', microBatch, evalBatch: Math.max(1, Math.min(16, opts.batchSize)) },
+  );
 
   const checkpointDir = join(init.runDir, 'checkpoint');
   const bestDir = join(init.runDir, 'best');
@@ -95,33 +106,37 @@ async function main(): Promise<void> {
     resumed = true;
   }
   const dataRng = new Rng(state.dataRng);
-  // tfjs draws dropout masks from Math.random; a seeded, checkpointed generator makes runs (and resumes) repeatable.
+  // tfjs draws dropout masks from Math.random; a seeded, checkpointed generator makes runs (and resumes) repeatable
+  // (with several workers it draws one seed per step for the workers' own generators).
   const mathRng = new Rng(state.mathRng);
   Math.random = () => mathRng.next();
 
   const batches = Math.ceil(trainMel.length / opts.batchSize);
   send({ type: 'ready', startEpoch: state.nextEpoch, batchesPerEpoch: batches, trainSize: trainMel.length, valSize: valMel.length, testSize: testMel.length, resumed, scaler: scaler.toJSON() });
 
-  const xsBuf = new Float32Array(opts.batchSize * nFeatures);
-  const makeBatch = (mels: Float32Array[], idx: number[]): tf.Tensor => {
+  // One buffer for inputs: a step copies what it needs before returning, so the next batch is assembled while it runs.
+  const xsBuf = new Float32Array(Math.max(opts.batchSize, EVAL_CHUNK) * nFeatures);
+  const ysBuf = new Float32Array(opts.batchSize * EMOTIONS.length);
+  const fillX = (mels: Float32Array[], idx: number[]): Float32Array => {
     const x = xsBuf.subarray(0, idx.length * nFeatures);
     idx.forEach((i, b) => splitChunks(mels[i]!, mel.nMels, nFrames, chunkCfg, x.subarray(b * nFeatures, (b + 1) * nFeatures)));
     scaler.transform(x, x);
-    return tf.tensor(x, [idx.length, chunkCfg.count, mel.nMels, chunkCfg.width, 1]);
+    return x;
+  };
+  const shapeOf = (n: number) => [n, chunkCfg.count, mel.nMels, chunkCfg.width, 1];
+  const trainBatch = (idx: number[]) => {
+    const y = ysBuf.subarray(0, idx.length * EMOTIONS.length).fill(0);
+    idx.forEach((i, b) => (y[b * EMOTIONS.length + trainY[i]!] = 1));
+    return { xs: { data: fillX(trainMel, idx), shape: shapeOf(idx.length) }, ys: { data: y, shape: [idx.length, EMOTIONS.length] } };
   };
 
-  const evaluate = (mels: Float32Array[], samples: PlannedSample[]) => {
+  const evaluate = async (mels: Float32Array[], samples: PlannedSample[]) => {
     const preds: number[] = [];
     const probs: number[][] = [];
     let lossSum = 0;
-    const evalBatch = Math.max(1, Math.min(16, opts.batchSize));
-    for (let s = 0; s < mels.length; s += evalBatch) {
-      const idx = Array.from({ length: Math.min(evalBatch, mels.length - s) }, (_, k) => s + k);
-      const xs = makeBatch(mels, idx);
-      const p = predict(model, xs);
-      const data = p.dataSync();
-      xs.dispose();
-      p.dispose();
+    for (let s = 0; s < mels.length; s += EVAL_CHUNK) {
+      const idx = Array.from({ length: Math.min(EVAL_CHUNK, mels.length - s) }, (_, k) => s + k);
+      const data = await trainer.predict({ data: fillX(mels, idx), shape: shapeOf(idx.length) });
       idx.forEach((i, b) => {
         const row = Array.from(data.subarray(b * EMOTIONS.length, (b + 1) * EMOTIONS.length));
         let best = 0;
@@ -151,13 +166,13 @@ async function main(): Promise<void> {
     let correct = 0;
     let seen = 0;
     let lastReport = 0;
+    const batchIdx = (b: number) => order.slice(b * opts.batchSize, (b + 1) * opts.batchSize);
+    let next = trainBatch(batchIdx(0));
     for (let b = 0; b < batches; b++) {
-      const idx = order.slice(b * opts.batchSize, (b + 1) * opts.batchSize);
-      const xs = makeBatch(trainMel, idx);
-      const ys = tf.tidy(() => tf.oneHot(tf.tensor1d(idx.map((i) => trainY[i]!), 'int32'), EMOTIONS.length));
-      const res = trainer.step(xs, ys, { microBatch });
-      xs.dispose();
-      ys.dispose();
+      const idx = batchIdx(b);
+      const pending = trainer.step(next.xs, next.ys, () => mathRng.nextUint32());
+      if (b + 1 < batches) next = trainBatch(batchIdx(b + 1)); // overlaps the step when it runs on workers
+      const res = await pending;
       lossSum += res.loss * idx.length;
       correct += res.correct;
       seen += idx.length;
@@ -175,7 +190,7 @@ async function main(): Promise<void> {
     }
     if (stopRequest) break; // the partial epoch is dropped: resume redoes it from the last checkpoint
 
-    const val = valMel.length ? evaluate(valMel, init.samples.val) : undefined;
+    const val = valMel.length ? await evaluate(valMel, init.samples.val) : undefined;
     const valMetrics = val ? computeMetrics(init.samples.val.map((s) => s.label), val.preds) : null;
     if (opts.schedule.kind === 'plateau' && state.plateau) state.plateau = updatePlateau(opts.schedule, state.plateau, val ? val.loss : lossSum / seen);
     const durationMs = performance.now() - te;
@@ -218,13 +233,14 @@ async function main(): Promise<void> {
   }
 
   if (stopRequest) {
+    await trainer.dispose();
     send({ type: 'stopped', reason: stopRequest, epoch });
     return;
   }
 
   // Test with the best weights (early stopping's restore), then export them.
   if (hasCheckpoint(bestDir) || state.bestEpoch !== null) await loadWeightsInto(model, bestDir);
-  const test = evaluate(testMel, init.samples.test);
+  const test = await evaluate(testMel, init.samples.test);
   const labels = init.samples.test.map((s) => s.label);
   const testMetrics = computeMetrics(labels, test.preds);
   const predictions: Prediction[] = init.samples.test.map((s, i) => ({ path: s.path, label: s.label, predicted: test.preds[i]!, probs: test.probs[i]! }));
@@ -238,6 +254,7 @@ async function main(): Promise<void> {
     runId: init.runId,
     appVersion: init.appVersion,
     backend: sel.name,
+    workers,
     datasetFingerprint: init.datasetFingerprint,
     bestEpoch: state.bestEpoch,
     test: { accuracy: testMetrics.accuracy, uar: testMetrics.uar, macroF1: testMetrics.macroF1 },
@@ -245,6 +262,7 @@ async function main(): Promise<void> {
   };
   writeFileSync(join(init.modelDir, 'metadata.json'), JSON.stringify(metadata, null, 1));
   writeFileSync(join(init.modelDir, 'test_predictions.json'), JSON.stringify(predictions));
+  await trainer.dispose();
   send({ type: 'finished', test: testMetrics, testLoss: test.loss, predictions, epochs: epoch, bestEpoch: state.bestEpoch, durationMs: state.elapsedMs, modelDir: init.modelDir });
 }
 

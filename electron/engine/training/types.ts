@@ -42,6 +42,11 @@ export interface TrainOptions {
   seed: number;
   /** Force a backend; default: the fastest that loads. */
   backend?: BackendName;
+  /**
+   * Data-parallel training threads on the wasm/cpu backends (one slice of every batch each; BatchNorm statistics
+   * per worker). New runs default to one per core; a run stored without it (older versions) used 1.
+   */
+  workers?: number;
   model?: Partial<ModelConfig>;
   /** Keep RAVDESS song clips. */
   includeSong?: boolean;
@@ -73,7 +78,7 @@ export interface Metrics {
 export type TrainEvent =
   /** Before the first epoch: scanning the dataset and computing (or finding cached) features. */
   | { event: 'preparing'; runId: number | null; stage: 'scan' | 'features'; done: number; total: number; etaMs: number }
-  | { event: 'started'; runId: number; name: string; backend: string; epochs: number; startEpoch: number; trainSize: number; valSize: number; testSize: number; batchesPerEpoch: number; resumed: boolean }
+  | { event: 'started'; runId: number; name: string; backend: string; epochs: number; startEpoch: number; trainSize: number; valSize: number; testSize: number; batchesPerEpoch: number; resumed: boolean; workers: number }
   | { event: 'batch'; runId: number; epoch: number; batch: number; batches: number; loss: number; accuracy: number; samplesPerSec: number; etaMs: number }
   | { event: 'epoch'; runId: number; epoch: number; epochs: number; trainLoss: number; trainAccuracy: number; valLoss: number | null; valAccuracy: number | null; valUar: number | null; lr: number; durationMs: number; samplesPerSec: number; etaMs: number; tensors?: number }
   | { event: 'checkpoint'; runId: number; epoch: number; path: string; best: boolean }
