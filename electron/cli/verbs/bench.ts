@@ -14,22 +14,31 @@ export function registerBench(program: Command): void {
     .option('--batch-size <n>', 'samples per step (effective batch)', '32')
     .option('--micro-batch <n>', 'samples per forward/backward pass (gradients are accumulated); default: the whole batch up to 32')
     .option('--steps <n>', 'timed steps', '3')
-    .option('--json', 'print one JSON object: {"backend","batchSize","msPerSample","samplesPerSec","msPerStepMedian",…}')
-    .action(async (opts: { backend?: string; batchSize: string; microBatch?: string; steps: string; json?: boolean }) => {
+    .option('--workers <n>', 'data-parallel training threads on wasm/cpu, as `ser train --workers` (default: one per core; 1 = single thread)')
+    .option('--json', 'print one JSON object: {"backend","batchSize","workers","msPerSample","samplesPerSec","msPerStepMedian",…}')
+    .action(async (opts: { backend?: string; batchSize: string; microBatch?: string; steps: string; workers?: string; json?: boolean }) => {
       if (opts.backend !== undefined && !isBackendName(opts.backend)) {
         throw new UsageError(`option --backend must be one of ${backendNames.join(', ')}, got '${opts.backend}'`);
       }
       const batchSize = parseNumber('--batch-size', opts.batchSize, { min: 1, integer: true });
-      const microBatch = opts.microBatch === undefined ? Math.min(32, batchSize) : parseNumber('--micro-batch', opts.microBatch, { min: 1, integer: true });
       const steps = parseNumber('--steps', opts.steps, { min: 1, integer: true });
+      const asked = opts.workers === undefined ? undefined : parseNumber('--workers', opts.workers, { min: 1, max: 256, integer: true });
       const { selectBackend } = await import('../../../native/tf/backends.js');
-      const { benchmarkTraining } = await import('../../engine/model/train_benchmark.js');
+      const { benchmarkTraining, benchmarkParallelTraining } = await import('../../engine/model/train_benchmark.js');
+      const { defaultTrainingWorkers } = await import('../../engine/training/session.js');
       const { name } = await selectBackend(opts.backend ? { backend: opts.backend } : {});
-      const r = benchmarkTraining({ batchSize, microBatch, steps });
-      const out = { backend: name, batchSize: r.batchSize, msPerSample: r.msPerSample, samplesPerSec: r.samplesPerSec, msPerStepMedian: r.msPerStepMedian, microBatch: r.microBatch, steps: r.steps, stepsMs: r.stepsMs };
+      // The same rule as `ser train`: worker threads only on the portable backends.
+      const workers = name === 'wasm' || name === 'cpu' ? Math.min(asked ?? defaultTrainingWorkers(), batchSize) : 1;
+      const slice = Math.ceil(batchSize / workers);
+      const microBatch = opts.microBatch === undefined ? Math.min(32, slice) : parseNumber('--micro-batch', opts.microBatch, { min: 1, integer: true });
+      const r =
+        workers > 1
+          ? await benchmarkParallelTraining({ batchSize, microBatch, steps, workers, backend: name === 'cpu' ? 'cpu' : 'wasm' })
+          : { ...benchmarkTraining({ batchSize, microBatch, steps }), workers: 1 };
+      const out = { backend: name, batchSize: r.batchSize, workers: r.workers, msPerSample: r.msPerSample, samplesPerSec: r.samplesPerSec, msPerStepMedian: r.msPerStepMedian, microBatch: r.microBatch, steps: r.steps, stepsMs: r.stepsMs };
       if (opts.json) printJson(out);
       else {
-        process.stdout.write(`backend ${name}, batch ${r.batchSize} (micro-batches of ${r.microBatch}), ${r.steps} steps\n`);
+        process.stdout.write(`backend ${name}${r.workers > 1 ? ` × ${r.workers} workers` : ''}, batch ${r.batchSize} (micro-batches of ${r.microBatch}${r.workers > 1 ? ' per worker' : ''}), ${r.steps} steps\n`);
         process.stdout.write(`${r.msPerSample} ms per sample, ${r.samplesPerSec} samples/s, median step ${r.msPerStepMedian} ms\n`);
       }
     });

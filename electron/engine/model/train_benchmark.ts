@@ -82,23 +82,24 @@ function summarizeSteps(stepsMs: number[], batchSize: number, microBatch: number
  * The same measurement with data-parallel training (./parallel_trainer.ts) over `workers` threads (default 2);
  * the input tensors live on this thread's backend and are shipped to the workers every step, as in real training.
  */
-export async function benchmarkParallelTraining(opts: TrainBenchOptions & { workers?: number } = {}): Promise<TrainBenchResult & { workers: number }> {
+export async function benchmarkParallelTraining(opts: TrainBenchOptions & { workers?: number; backend?: 'wasm' | 'cpu' } = {}): Promise<TrainBenchResult & { workers: number }> {
   const batchSize = opts.batchSize ?? 32;
   const microBatch = Math.min(opts.microBatch ?? 8, batchSize);
   const steps = opts.steps ?? 5;
   const warmup = opts.warmup ?? 1;
   const model = buildModel({ seed: 1, ...opts.model });
-  const trainer = await createParallelTrainer(model, {}, { workers: opts.workers ?? 2 });
+  const trainer = await createParallelTrainer(model, {}, { workers: opts.workers ?? 2, backend: opts.backend ?? 'wasm' });
   const [T, H, W] = [model.inputs[0].shape[1] as number, model.inputs[0].shape[2] as number, model.inputs[0].shape[3] as number];
   const classes = model.outputs[0].shape[1] as number;
   const xs = tf.randomNormal([batchSize, T, H, W, 1], 0, 1, 'float32', 7);
   const ys = tf.tidy(() => tf.oneHot(tf.tensor1d(Array.from({ length: batchSize }, (_, i) => i % classes), 'int32'), classes));
   try {
-    for (let i = 0; i < warmup; i++) await trainer.step(xs, ys, { microBatch });
+    // Seeded steps, as in `ser train` (dropout masks drawn from a per-step seed).
+    for (let i = 0; i < warmup; i++) await trainer.step(xs, ys, { microBatch, seed: i });
     const stepsMs: number[] = [];
     for (let i = 0; i < steps; i++) {
       const t0 = performance.now();
-      await trainer.step(xs, ys, { microBatch });
+      await trainer.step(xs, ys, { microBatch, seed: warmup + i });
       stepsMs.push(performance.now() - t0);
     }
     return { ...summarizeSteps(stepsMs, batchSize, microBatch), workers: trainer.workers };
