@@ -169,7 +169,7 @@ function showText(run: RunRecord, epochs: EpochRecord[], evaluations: Evaluation
   field('started', localTime(run.startedAt));
   field('ended', localTime(run.endedAt));
   if (run.startedAt && run.endedAt) field('duration', formatDuration(Date.parse(run.endedAt) - Date.parse(run.startedAt)));
-  field('backend', run.backend ?? '–');
+  field('backend', run.backend ? `${run.backend}${run.workers !== null ? ` × ${run.workers} worker${run.workers === 1 ? '' : 's'}` : ''}` : '–');
   field('seed', run.seed === null ? '–' : String(run.seed));
   field('dataset', run.datasetId === null ? '–' : `#${run.datasetId}${run.datasetFingerprint ? `  fingerprint ${run.datasetFingerprint}` : ''}`);
   field('app', run.appVersion);
