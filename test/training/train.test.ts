@@ -149,6 +149,41 @@ describe.each([1, 2])('crash and resume with %i training worker(s)', (workers) =
   }, 600_000);
 });
 
+describe('resume with a new epoch budget', () => {
+  it('an interrupted run resumed with --epochs equal to the epochs it has done ends at once: tested and exported with its best weights', async () => {
+    const child = spawn(process.execPath, [serBin, 'train', ...common, '--epochs', '6', '--seed', '3', '--name', 'cut short'], { cwd: repoRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    const runId = await new Promise<number>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('no checkpoint event in time')), 240_000);
+      child.stdout.setEncoding('utf8').on('data', (d: string) => {
+        out += d;
+        const ev = out.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Ev).find((e) => e.event === 'checkpoint' && e.best === false);
+        if (ev) {
+          clearTimeout(timer);
+          child.kill('SIGTERM'); // the app quitting: the run becomes interrupted
+          resolve(ev.runId as number);
+        }
+      });
+    });
+    await new Promise((r) => child.on('close', r));
+    const before = JSON.parse((await runSer(['runs', 'show', String(runId), '--json', '--db', db])).stdout);
+    expect(before.status).toBe('interrupted');
+    const done = before.epochs.length as number;
+    expect(done).toBeGreaterThanOrEqual(1);
+
+    const res = await runSer(['train', '--resume', String(runId), '--epochs', String(done), '--db', db, '--json'], { env, timeoutMs: 300_000 });
+    expect(res.code, res.stderr).toBe(0);
+    const evs = events(res.stdout);
+    expect(evs.filter((e) => e.event === 'epoch')).toHaveLength(0);
+    const fin = evs.at(-1)!;
+    expect(fin).toMatchObject({ event: 'finished', runId, epochs: done });
+    expect(readFileSync(join(fin.modelDir as string, 'metadata.json'), 'utf8')).toContain('"scaler"');
+    const after = JSON.parse((await runSer(['runs', 'show', String(runId), '--json', '--db', db])).stdout);
+    expect(after.status).toBe('completed');
+    expect(after.config.epochs).toBe(done);
+  }, 600_000);
+});
+
 (sharedDir ? describe : describe.skip)('on the RAVDESS dev subset', () => {
   it('trains a short speaker-independent run, recorded and loadable', async () => {
     const r = await runSer(['train', '--data', join(sharedDir!, 'data', 'ravdess-dev'), '--split', 'speaker', '--test-speakers', '4', '--val-speakers', '3', '--epochs', '2', '--batch-size', '16', '--augment-copies', '1', '--model', MODEL, '--db', db, '--json'], { env, timeoutMs: 600_000 });

@@ -119,13 +119,19 @@ export function registerTrain(program: Command): void {
     .option('--include-song', 'keep RAVDESS song clips')
     .option('--name <name>', 'run name')
     .option('--db <path>', 'experiment database (default: SER_DB or experiments.db)')
-    .option('--resume <run id>', 'continue an interrupted run from its last checkpoint')
+    .option('--resume <run id>', 'continue an interrupted run from its last checkpoint (with --epochs: a new epoch budget — at most the epochs done ends it now with its best weights; --workers: another worker count)')
     .option('--json', 'one JSON event per line')
-    .action(async (flags: TrainFlags) => {
+    .action(async (flags: TrainFlags, cmd: Command) => {
       const { startTraining } = await import('../../engine/training/session.js');
       const resumeRunId = flags.resume !== undefined ? parseNumber('--resume', flags.resume, { integer: true, min: 1 }) : undefined;
       const options = resumeRunId === undefined ? await buildOptions(flags) : undefined;
-      const handle = startTraining(options, { dbPath: flags.db ?? defaultDbPath(), dataDir: defaultDataDir(), ...(resumeRunId !== undefined ? { resumeRunId } : {}) });
+      // On resume only the epoch budget and the worker count may change; the rest is the run's stored config.
+      const overrides: { epochs?: number; workers?: number } = {};
+      if (resumeRunId !== undefined) {
+        if (cmd.getOptionValueSource('epochs') === 'cli') overrides.epochs = parseNumber('--epochs', flags.epochs, { integer: true, min: 1, max: 100000 });
+        if (flags.workers !== undefined) overrides.workers = parseNumber('--workers', flags.workers, { integer: true, min: 1, max: 256 });
+      }
+      const handle = startTraining(options, { dbPath: flags.db ?? defaultDbPath(), dataDir: defaultDataDir(), ...(resumeRunId !== undefined ? { resumeRunId, resumeOverrides: overrides } : {}) });
       let interrupted = 0;
       const onSigint = () => {
         interrupted++;

@@ -24,6 +24,12 @@ import type { Metrics, TrainEvent, TrainingEnv, TrainingHandle, TrainOptions } f
 export interface StartOptions extends TrainingEnv {
   /** Continue an interrupted run from its last checkpoint (its stored options are used). */
   resumeRunId?: number;
+  /**
+   * On resume: a new epoch budget (more to extend the run; no more than it has done to stop it here, then test and
+   * export its best weights) and/or another worker count (the run stays valid but is no longer bit-identical to an
+   * uninterrupted one). Stored in the run's config.
+   */
+  resumeOverrides?: { epochs?: number; workers?: number };
   /** Feature-extraction workers (default: one per core). */
   extractWorkers?: number;
 }
@@ -93,9 +99,10 @@ export function startTraining(options: TrainOptions | undefined, env: StartOptio
         if (run.status !== 'interrupted') {
           throw new SerError('bad-input', `run ${run.id} is ${run.status}; only interrupted runs can be resumed`);
         }
-        opts = run.config as TrainOptions;
+        opts = { ...(run.config as TrainOptions), ...env.resumeOverrides };
         runIdValue = run.id;
         resume = true;
+        if (env.resumeOverrides && Object.keys(env.resumeOverrides).length) store.runs.update(run.id, { config: opts });
       } else {
         if (!options) throw new SerError('bad-input', 'training options are required');
         // Stored resolved, so a resume uses the same worker count (and so the same BatchNorm slices and dropout).
