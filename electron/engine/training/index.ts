@@ -1,5 +1,5 @@
 export { startTraining, runDirOf, modelDirOf, type StartOptions } from './session.js';
-export { computeMetrics, confusionMatrix } from './metrics.js';
+export { computeMetrics, confusionMatrix, type MetricsOptions } from './metrics.js';
 export { learningRateAt, parseSchedule } from './schedule.js';
 export { planSamples, type PlannedSample, type SamplePlan } from './plan.js';
 export { loadExportedModel, classifyFiles, type ExportedModel, type Classification } from './exported.js';
