@@ -34,7 +34,8 @@ interface EvalJson {
   absentClasses: string[];
   labelMap: Record<string, string>;
   skipped: Array<{ file: string; reason: string }>;
-  features: { cached: number; computed: number; ms: number };
+  features: { cached: number; computed: number };
+  timing: Record<string, number>;
 }
 
 const tmp = mkdtempSync(join(tmpdir(), 'ser-eval-data-'));
@@ -114,6 +115,7 @@ async function evalJson(args: string[], extraEnv: Record<string, string> = {}): 
     expect(o.accuracy).toBeCloseTo(o.confusion.reduce((a, row, i) => a + row[i]!, 0) / 240, 12);
     // The training run cached these features: nothing to compute.
     expect(o.features).toMatchObject({ cached: 240, computed: 0 });
+    expect(Object.keys(o.timing).sort()).toEqual(['featuresMs', 'loadMs', 'predictMs', 'scanMs']);
     expect(o.runId).toBe(runId);
   });
 
@@ -155,7 +157,7 @@ async function evalJson(args: string[], extraEnv: Record<string, string> = {}): 
     const want = fromConfusion(o.confusion, o.presentClasses);
     expect(o.uar).toBeCloseTo(want.uar, 12);
     expect(o.macroF1).toBeCloseTo(want.macroF1, 12);
-    // A prediction of calm is an error: accuracy counts every file.
+    // Accuracy counts every file, calm predictions included (as errors).
     expect(o.accuracy).toBeCloseTo(o.confusion.reduce((a, row, i) => a + row[i]!, 0) / 14, 12);
     expect(o.perClass.calm!.support).toBe(0);
   });

@@ -73,9 +73,12 @@ export interface DatasetEvaluation {
   /** The corpus' label → the app's emotion, for the labels found (e.g. TESS `ps` → surprised). */
   labelMap: Record<string, Emotion>;
   skipped: SkippedFile[];
-  features: { cached: number; computed: number; ms: number };
+  /** Feature files found in the cache / computed now. */
+  features: { cached: number; computed: number };
   backend: string;
   durationMs: number;
+  /** Where the time went (ms): model load, scan, features, predictions. */
+  timing: { loadMs: number; scanMs: number; featuresMs: number; predictMs: number };
 }
 
 /** `21` matches `21`, `1` matches `01`, `oaf` matches `OAF`. */
@@ -109,6 +112,7 @@ export async function evaluateDataset(opts: DatasetEvalOptions): Promise<Dataset
   // The model first: a bad folder fails in a second, not after a long feature extraction.
   const sel = await selectBackend(opts.backend ? { backend: opts.backend } : {});
   const m = await loadExportedModel(opts.modelDir);
+  const t1 = performance.now();
   try {
     const fc = m.metadata.featureConfig;
     const scan = await scanDataset(opts.data, {
@@ -117,6 +121,7 @@ export async function evaluateDataset(opts: DatasetEvalOptions): Promise<Dataset
       statCacheFile: statCachePath(opts.dataDir, opts.data),
       onProgress: (done, total) => opts.onProgress?.({ stage: 'scan', done, total }),
     });
+    const t2 = performance.now();
     const asked = opts.speakers?.length ? opts.speakers : undefined;
     const usable = asked ? filterSpeakers(usableFiles(scan.files), asked, opts.data) : usableFiles(scan.files);
     // With --speakers, problems of other speakers (or of files naming none) are not this evaluation's business.
@@ -141,6 +146,7 @@ export async function evaluateDataset(opts: DatasetEvalOptions): Promise<Dataset
     });
     if (scored.length === 0) throw new SerError('corrupt', `${opts.data}: features could not be computed for any file (${ext.failed[0]?.reason ?? 'unknown reason'})`);
 
+    const t3 = performance.now();
     const { count, width } = fc.chunks;
     const nMels = fc.mel.nMels;
     const nFeatures = count * nMels * width;
@@ -172,6 +178,7 @@ export async function evaluateDataset(opts: DatasetEvalOptions): Promise<Dataset
       await new Promise<void>((r) => setImmediate(r));
     }
 
+    const t4 = performance.now();
     const mapping = labelMapping(scan.summary.format, scored);
     const metrics = computeMetrics(yTrue, yPred, EMOTIONS, { averageOver: mapping.present.map((e) => EMOTIONS.indexOf(e)) });
     skipped.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
@@ -193,9 +200,10 @@ export async function evaluateDataset(opts: DatasetEvalOptions): Promise<Dataset
       absentClasses: mapping.absent,
       labelMap: mapping.map,
       skipped: skipped,
-      features: { cached: ext.cached, computed: ext.computed, ms: Math.round(ext.ms) },
+      features: { cached: ext.cached, computed: ext.computed },
       backend: sel.name,
       durationMs: Math.round(performance.now() - t0),
+      timing: { loadMs: Math.round(t1 - t0), scanMs: Math.round(t2 - t1), featuresMs: Math.round(t3 - t2), predictMs: Math.round(t4 - t3) },
     };
   } finally {
     m.dispose();
