@@ -37,6 +37,31 @@ describe('metrics (hand-computed)', () => {
   });
 });
 
+describe('metrics averaged over the classes a corpus has', () => {
+  it('changes nothing when every class is present and averaged over', () => {
+    // All 8 classes in the truth, a few confusions.
+    const yTrue = [0, 1, 2, 3, 4, 5, 6, 7, 0, 1, 2, 3, 4, 5, 6, 7];
+    const yPred = [0, 1, 2, 3, 4, 5, 6, 7, 1, 1, 3, 3, 4, 6, 6, 0];
+    expect(computeMetrics(yTrue, yPred, undefined, { averageOver: [0, 1, 2, 3, 4, 5, 6, 7] })).toEqual(computeMetrics(yTrue, yPred));
+  });
+
+  it('leaves an absent class out of UAR and macro F1, while predicting it stays an error', () => {
+    // Truth has no calm (1); one angry clip (4) is predicted calm.
+    const yTrue = [0, 0, 4, 4];
+    const yPred = [0, 0, 4, 1];
+    const all = computeMetrics(yTrue, yPred);
+    const present = computeMetrics(yTrue, yPred, undefined, { averageOver: [0, 4] });
+    expect(present.accuracy).toBeCloseTo(3 / 4, 12);
+    expect(present.uar).toBeCloseTo((1 + 1 / 2) / 2, 12);
+    // angry: P = 1, R = 1/2, F1 = 2/3 ; neutral F1 = 1 ; calm (F1 0) is out of the mean, unlike sklearn's default.
+    expect(present.macroF1).toBeCloseTo((1 + 2 / 3) / 2, 12);
+    expect(all.macroF1).toBeCloseTo((1 + 2 / 3 + 0) / 3, 12);
+    expect(present.confusion).toEqual(all.confusion);
+    expect(present.perClass.calm).toEqual({ precision: 0, recall: 0, f1: 0, support: 0 });
+    expect(() => computeMetrics(yTrue, yPred, undefined, { averageOver: [8] })).toThrow(/out of range/);
+  });
+});
+
 describe('learning-rate schedules', () => {
   it('step, cosine and constant', () => {
     const step = parseSchedule('step:10:0.5');

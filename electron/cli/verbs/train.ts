@@ -6,9 +6,11 @@ import type { Command } from 'commander';
 import { defaultDataDir } from '../../engine/dataDir.js';
 import { EMOTIONS } from '../../engine/labels.js';
 import { defaultDbPath } from '../../engine/store/db-path.js';
-import type { Metrics, TrainEvent, TrainOptions } from '../../engine/training/types.js';
+import type { TrainEvent, TrainOptions } from '../../engine/training/types.js';
+import { metricsTable, pct } from '../metricsTable.js';
 import { parseNumber, printJson, UsageError } from '../output.js';
 import { formatMs, progressBar, type Bar } from '../progress.js';
+import type { EvalDatasetFlags } from './evalDataset.js';
 import { addSplitOptions, splitSpecFrom, type SplitFlags } from '../splitOptions.js';
 
 interface TrainFlags extends SplitFlags {
@@ -35,8 +37,6 @@ interface TrainFlags extends SplitFlags {
   model?: string;
   includeSong?: boolean;
 }
-
-const pct = (x: number | null | undefined) => (x === null || x === undefined ? '—' : `${(100 * x).toFixed(1)}%`);
 
 async function buildOptions(f: TrainFlags): Promise<TrainOptions> {
   if (!f.data) throw new UsageError('--data <dir> is required (or --resume <run id>)');
@@ -83,16 +83,6 @@ async function buildOptions(f: TrainFlags): Promise<TrainOptions> {
     ...(model ? { model } : {}),
     ...(f.includeSong ? { includeSong: true } : {}),
   };
-}
-
-function printMetricsTable(m: Pick<Metrics, 'perClass' | 'confusion' | 'accuracy' | 'uar' | 'macroF1'> | { perClass: Array<{ label: string; precision: number; recall: number; f1: number; support: number }>; confusion: number[][]; accuracy: number; uar: number; macroF1: number }): string {
-  const rows = Array.isArray(m.perClass) ? m.perClass : EMOTIONS.map((e) => ({ label: e, ...(m.perClass as Metrics['perClass'])[e] }));
-  const lines = [`  accuracy ${pct(m.accuracy)}   UAR ${pct(m.uar)}   macro F1 ${m.macroF1.toFixed(3)}`, '', '  class       precision  recall     F1  support'];
-  for (const r of rows) lines.push(`  ${r.label.padEnd(10)} ${pct(r.precision).padStart(9)} ${pct(r.recall).padStart(7)} ${r.f1.toFixed(2).padStart(6)} ${String(r.support).padStart(8)}`);
-  lines.push('', '  confusion (rows = true, columns = predicted)');
-  lines.push('  ' + ' '.repeat(10) + EMOTIONS.map((e) => e.slice(0, 5).padStart(6)).join(''));
-  m.confusion.forEach((row, i) => lines.push(`  ${EMOTIONS[i]!.padEnd(10)}` + row.map((v) => String(v).padStart(6)).join('')));
-  return lines.join('\n');
 }
 
 export function registerTrain(program: Command): void {
@@ -218,7 +208,7 @@ export function registerTrain(program: Command): void {
           process.stdout.write(
             `\nrun ${final.runId} finished\n\n  | Epochs | Training time | Accuracy (test) | UAR (test) | best val accuracy |\n  |---|---|---|---|---|\n  | ${final.epochs} | ${formatMs(Date.now() - t0)} | ${pct(final.testAccuracy)} | ${pct(final.uar)} | ${pct(best?.valAccuracy)} |\n\n`,
           );
-          if (test) process.stdout.write(printMetricsTable(test) + '\n');
+          if (test) process.stdout.write(metricsTable(test) + '\n');
           process.stdout.write(`\nmodel: ${final.modelDir}\n`);
         } finally {
           store.close();
@@ -228,11 +218,28 @@ export function registerTrain(program: Command): void {
 
   program
     .command('eval')
-    .description('the test evaluation of a finished run')
-    .argument('<run-id>', 'run id (see `ser runs`)')
+    .description('the test evaluation of a finished run, or any model on any dataset (--model, --data)')
+    .argument('[run-id]', 'run id (see `ser runs`): its stored test evaluation')
+    .option('--model <dir|run-id>', 'exported model folder, or a run id: evaluate it on --data')
+    .option('--data <dir>', 'dataset folder (RAVDESS, CREMA-D, TESS, SAVEE or folder-per-label), every usable file')
+    .option('--speakers <list>', 'with --data: only these speakers, e.g. 21,22')
+    .option('--include-song', 'with --data: keep RAVDESS song clips')
+    .option('--backend <name>', 'with --data: tensorflow-gpu | tensorflow | wasm | cpu')
+    .option('--workers <n>', 'with --data: feature-extraction threads (default: one per core)')
     .option('--db <path>', 'experiment database')
     .option('--json', 'print one JSON object')
-    .action(async (rawId: string, flags: { db?: string; json?: boolean }) => {
+    .action(async (rawId: string | undefined, flags: Partial<EvalDatasetFlags>) => {
+      const datasetOnly = (['speakers', 'includeSong', 'backend', 'workers'] as const).filter((k) => flags[k] !== undefined);
+      if (rawId !== undefined && (flags.model !== undefined || flags.data !== undefined)) throw new UsageError('give a run id (its stored test evaluation) or --model and --data, not both');
+      if (rawId === undefined) {
+        if (flags.model === undefined && flags.data === undefined) throw new UsageError('give a run id, or --model <dir|run id> --data <dir> to evaluate a model on a dataset');
+        if (flags.model === undefined) throw new UsageError('--data needs --model <dir|run id>: the model to evaluate');
+        if (flags.data === undefined) throw new UsageError('--model needs --data <dir>: the dataset to evaluate it on');
+        const { evalDataset } = await import('./evalDataset.js');
+        await evalDataset({ ...flags, model: flags.model, data: flags.data });
+        return;
+      }
+      if (datasetOnly.length) throw new UsageError(`--${datasetOnly[0]!.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())} applies to --data evaluations, not to a run's stored test evaluation`);
       const id = parseNumber('run id', rawId, { integer: true, min: 1 });
       const { openStore } = await import('../../engine/store/index.js');
       const { SerError } = await import('../../engine/errors.js');
@@ -246,7 +253,7 @@ export function registerTrain(program: Command): void {
           printJson({ runId: id, accuracy: test.accuracy, uar: test.uar, macroF1: test.macroF1, weightedF1: test.weightedF1, labels: EMOTIONS, confusion: test.confusion, perClass, split: run.split?.['kind'] ?? null });
         } else {
           process.stdout.write(`run ${id} "${run.name}" — test set (${String(run.split?.['kind'] ?? '?')} split)\n`);
-          process.stdout.write(printMetricsTable(test) + '\n');
+          process.stdout.write(metricsTable(test) + '\n');
         }
       } finally {
         store.close();

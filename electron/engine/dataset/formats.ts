@@ -98,6 +98,17 @@ export function labelFromFolder(name: string): Emotion | undefined {
   return LABEL_SYNONYMS[stripped];
 }
 
+/**
+ * Each corpus' own class names, as its file names spell them, and the app label each becomes. Classes a corpus
+ * lacks are simply not there (CREMA-D: calm, surprised; TESS and SAVEE: calm).
+ */
+export const CORPUS_LABELS: Readonly<Record<Exclude<DatasetFormat, 'folders'>, Readonly<Record<string, Emotion>>>> = {
+  ravdess: Object.fromEntries(EMOTIONS.map((e, i) => [String(i + 1).padStart(2, '0'), e])) as Record<string, Emotion>,
+  'crema-d': CREMA_EMOTIONS,
+  tess: TESS_EMOTIONS,
+  savee: SAVEE_EMOTIONS,
+};
+
 export const NAME_PARSERS: Record<Exclude<DatasetFormat, 'folders'>, (stem: string) => ClipMeta | undefined> = {
   ravdess: parseRavdess,
   'crema-d': parseCremaD,

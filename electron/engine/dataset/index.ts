@@ -3,3 +3,4 @@ export * from './scan.js';
 export * from './splits.js';
 export * from './featureCache.js';
 export * from './record.js';
+export * from './labelMap.js';

@@ -3,6 +3,9 @@
  * accuracy (a.k.a. weighted accuracy, WA), unweighted average recall (UAR = balanced accuracy: the mean recall
  * over classes present in the truth), macro F1 (mean over classes present in truth or prediction) and weighted F1
  * (by support); undefined precision/recall (no predictions / no samples) count as 0, like zero_division=0.
+ * `averageOver` restricts UAR and macro F1 to some classes, like scikit-learn's `labels=`: a corpus without
+ * `calm` (TESS, CREMA-D) is then not charged a 0 for a class it cannot contain, while a prediction of `calm`
+ * still counts as an error in the recall of the true class (and in accuracy).
  */
 import { EMOTIONS, type Emotion } from '../labels.js';
 import type { ClassMetrics, Metrics } from './types.js';
@@ -19,8 +22,15 @@ export function confusionMatrix(yTrue: ArrayLike<number>, yPred: ArrayLike<numbe
   return m;
 }
 
-export function computeMetrics(yTrue: ArrayLike<number>, yPred: ArrayLike<number>, labels: readonly Emotion[] = EMOTIONS): Metrics {
+export interface MetricsOptions {
+  /** Class indices UAR and macro F1 average over; default: present in the truth (UAR) / in truth or prediction (F1). */
+  averageOver?: readonly number[];
+}
+
+export function computeMetrics(yTrue: ArrayLike<number>, yPred: ArrayLike<number>, labels: readonly Emotion[] = EMOTIONS, opts: MetricsOptions = {}): Metrics {
   const k = labels.length;
+  const only = opts.averageOver ? new Set(opts.averageOver) : undefined;
+  if (only) for (const c of only) if (!(Number.isInteger(c) && c >= 0 && c < k)) throw new RangeError(`metrics: class index ${c} to average over is out of range`);
   const confusion = confusionMatrix(yTrue, yPred, k);
   const total = yTrue.length;
   let correct = 0;
@@ -38,8 +48,8 @@ export function computeMetrics(yTrue: ArrayLike<number>, yPred: ArrayLike<number
     const recall = support ? tp / support : 0;
     const f1 = precision + recall > 0 ? (2 * precision * recall) / (precision + recall) : 0;
     perClass[labels[c]!] = { precision, recall, f1, support };
-    if (support > 0) recalls.push(recall);
-    if (support > 0 || predicted > 0) f1s.push(f1);
+    if (only ? only.has(c) : support > 0) recalls.push(recall);
+    if (only ? only.has(c) : support > 0 || predicted > 0) f1s.push(f1);
     weightedF1 += f1 * support;
   }
   const confusionNormalized = confusion.map((row) => {

@@ -1,0 +1,93 @@
+/**
+ * `ser eval --model <dir|run id> --data <dir> [--speakers a,b] [--json]`: any model on any dataset. The engine
+ * does the work (training/evaluateDataset.ts); this prints it: one JSON object, or the metrics table with the
+ * label mapping and what was skipped. Progress bars go to stderr, and only on a terminal.
+ */
+import { defaultDataDir } from '../../engine/dataDir.js';
+import { defaultDbPath } from '../../engine/store/db-path.js';
+import type { DatasetEvalProgress, DatasetEvaluation } from '../../engine/training/evaluateDataset.js';
+import { metricsTable } from '../metricsTable.js';
+import { parseNumber, printJson, UsageError } from '../output.js';
+import { formatMs, progressBar, type Bar } from '../progress.js';
+
+export interface EvalDatasetFlags {
+  model: string;
+  data: string;
+  speakers?: string;
+  includeSong?: boolean;
+  backend?: string;
+  workers?: string;
+  db?: string;
+  json?: boolean;
+}
+
+export function parseSpeakers(raw: string): string[] {
+  const list = raw.split(',').map((s) => s.trim()).filter(Boolean);
+  if (list.length === 0) throw new UsageError(`--speakers expects a comma-separated list, e.g. 21,22; got '${raw}'`);
+  return list;
+}
+
+const SKIPPED_SHOWN = 20;
+
+function human(r: DatasetEvaluation): string {
+  const lines = [
+    `${r.model}${r.runId !== null ? ` (run ${r.runId})` : ''} on ${r.data}`,
+    `  ${r.format}, ${r.files} files${r.speakers.length ? `, speakers ${r.speakers.join(', ')}` : ''}; ${r.backend}, ${formatMs(r.durationMs)} (features: ${r.features.cached} cached, ${r.features.computed} computed)`,
+    '',
+    metricsTable(r, { absent: r.absentClasses }),
+    '',
+    `  labels (${r.format} → app): ${Object.entries(r.labelMap).map(([src, e]) => (src === e ? e : `${src} → ${e}`)).join(', ')}`,
+  ];
+  if (r.absentClasses.length) {
+    lines.push(`  absent from the data: ${r.absentClasses.join(', ')} — left out of UAR and macro F1 (averaged over the ${r.presentClasses.length} classes present); predicting one counts as an error`);
+  }
+  if (r.skipped.length) {
+    lines.push('', `  skipped ${r.skipped.length} file${r.skipped.length === 1 ? '' : 's'}:`);
+    for (const s of r.skipped.slice(0, SKIPPED_SHOWN)) lines.push(`    ${s.file}: ${s.reason}`);
+    if (r.skipped.length > SKIPPED_SHOWN) lines.push(`    … and ${r.skipped.length - SKIPPED_SHOWN} more (--json lists all)`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+const STAGE_LABEL: Record<DatasetEvalProgress['stage'], string> = { scan: 'scanning  ', features: 'features  ', predict: 'predicting' };
+
+export async function evalDataset(flags: EvalDatasetFlags): Promise<void> {
+  const speakers = flags.speakers !== undefined ? parseSpeakers(flags.speakers) : undefined;
+  const workers = flags.workers !== undefined ? parseNumber('--workers', flags.workers, { integer: true, min: 0, max: 64 }) : undefined;
+  const { isBackendName } = await import('../../../native/tf/backends.js');
+  if (flags.backend && !isBackendName(flags.backend)) throw new UsageError(`--backend must be one of tensorflow-gpu, tensorflow, wasm, cpu; got '${flags.backend}'`);
+  const { resolveModelDir } = await import('../../engine/training/exported.js');
+  const { evaluateDataset } = await import('../../engine/training/evaluateDataset.js');
+  const modelDir = resolveModelDir(flags.model, flags.db ?? defaultDbPath());
+  let bar: Bar | undefined;
+  let stage = '';
+  try {
+    const r = await evaluateDataset({
+      modelDir,
+      data: flags.data,
+      dataDir: defaultDataDir(),
+      ...(speakers ? { speakers } : {}),
+      ...(flags.includeSong ? { includeSong: true } : {}),
+      ...(flags.backend && isBackendName(flags.backend) ? { backend: flags.backend } : {}),
+      ...(workers !== undefined ? { workers } : {}),
+      onProgress: (p) => {
+        if (flags.json) return;
+        if (p.stage !== stage) {
+          bar?.stop();
+          bar = progressBar(STAGE_LABEL[p.stage], p.total);
+          stage = p.stage;
+        }
+        bar?.update(p.done, { detail: '' });
+      },
+    });
+    bar?.stop();
+    bar = undefined;
+    if (flags.json) {
+      printJson(r);
+      return;
+    }
+    process.stdout.write(human(r));
+  } finally {
+    bar?.stop();
+  }
+}
