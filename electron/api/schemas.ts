@@ -97,7 +97,8 @@ export const TrainEventSchema = z.discriminatedUnion('event', [
   z.object({ event: z.literal('batch'), runId: num, epoch: num, batch: num, batches: num, loss: num, accuracy: num, samplesPerSec: num, etaMs: num }),
   z.object({
     event: z.literal('epoch'), runId: num, epoch: num, epochs: num, trainLoss: num, trainAccuracy: num, valLoss: numOrNull, valAccuracy: numOrNull,
-    valUar: numOrNull, lr: num, durationMs: num, samplesPerSec: num, etaMs: num,
+    valUar: numOrNull, lr: num, durationMs: num, samplesPerSec: num, etaMs: num, tensors: num.optional(),
+    timing: z.object({ stepMs: num, assembleMs: num, evalMs: num, checkpointMs: num }).optional(),
   }),
   z.object({ event: z.literal('checkpoint'), runId: num, epoch: num, path: z.string(), best: z.boolean() }),
   z.object({ event: z.literal('paused'), runId: num, epoch: num }),

@@ -2,7 +2,7 @@
 import type { FeatureConfig } from '../audio/features.js';
 import type { ScalerJson } from '../audio/scaler.js';
 import type { PlannedSample } from './plan.js';
-import type { Metrics, TrainOptions } from './types.js';
+import type { EpochTiming, Metrics, TrainOptions } from './types.js';
 
 export interface WorkerInit {
   runId: number;
@@ -45,6 +45,7 @@ export type WorkerMessage =
       samplesPerSec: number;
       etaMs: number;
       tensors: number;
+      timing: EpochTiming;
     }
   | { type: 'checkpoint'; epoch: number; path: string; best: boolean; metric: number | null; metricName: string | null }
   | { type: 'paused'; epoch: number }

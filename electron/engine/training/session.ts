@@ -222,7 +222,7 @@ export function startTraining(options: TrainOptions | undefined, env: StartOptio
                   s.evaluations.add({ runId: id, split: 'val', epoch: m.epoch, accuracy: m.valMetrics.accuracy, uar: m.valMetrics.uar, macroF1: m.valMetrics.macroF1, weightedF1: m.valMetrics.weightedF1, confusion: m.valMetrics.confusion, perClass: toStoredPerClass(m.valMetrics) });
                 }
                 epochs = m.epoch + 1;
-                emit({ event: 'epoch', runId: id, epoch: m.epoch, epochs: m.epochs, trainLoss: m.trainLoss, trainAccuracy: m.trainAccuracy, valLoss: m.valLoss, valAccuracy: m.valMetrics?.accuracy ?? null, valUar: m.valMetrics?.uar ?? null, lr: m.lr, durationMs: m.durationMs, samplesPerSec: m.samplesPerSec, etaMs: m.etaMs, tensors: m.tensors });
+                emit({ event: 'epoch', runId: id, epoch: m.epoch, epochs: m.epochs, trainLoss: m.trainLoss, trainAccuracy: m.trainAccuracy, valLoss: m.valLoss, valAccuracy: m.valMetrics?.accuracy ?? null, valUar: m.valMetrics?.uar ?? null, lr: m.lr, durationMs: m.durationMs, samplesPerSec: m.samplesPerSec, etaMs: m.etaMs, tensors: m.tensors, timing: m.timing });
                 break;
               }
               case 'checkpoint':

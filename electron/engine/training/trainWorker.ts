@@ -153,6 +153,7 @@ async function main(): Promise<void> {
   const metricName = es?.metric ?? (valMel.length ? 'valAccuracy' : 'trainLoss');
   const higherIsBetter = metricName === 'valAccuracy';
   const epochTimes: number[] = [];
+  let checkpointMs = 0; // the previous epoch's checkpoint writes (they follow its event)
   let epoch = state.nextEpoch;
   for (; epoch < opts.epochs; epoch++) {
     const te = performance.now();
@@ -167,12 +168,19 @@ async function main(): Promise<void> {
     let seen = 0;
     let lastReport = 0;
     const batchIdx = (b: number) => order.slice(b * opts.batchSize, (b + 1) * opts.batchSize);
+    let ta = performance.now();
     let next = trainBatch(batchIdx(0));
+    let assembleMs = performance.now() - ta;
+    let stepMs = 0;
     for (let b = 0; b < batches; b++) {
       const idx = batchIdx(b);
+      const ts = performance.now();
       const pending = trainer.step(next.xs, next.ys, () => mathRng.nextUint32());
+      ta = performance.now();
       if (b + 1 < batches) next = trainBatch(batchIdx(b + 1)); // overlaps the step when it runs on workers
+      assembleMs += performance.now() - ta;
       const res = await pending;
+      stepMs += performance.now() - ts;
       lossSum += res.loss * idx.length;
       correct += res.correct;
       seen += idx.length;
@@ -190,7 +198,9 @@ async function main(): Promise<void> {
     }
     if (stopRequest) break; // the partial epoch is dropped: resume redoes it from the last checkpoint
 
+    const tv = performance.now();
     const val = valMel.length ? await evaluate(valMel, init.samples.val) : undefined;
+    const evalMs = performance.now() - tv;
     const valMetrics = val ? computeMetrics(init.samples.val.map((s) => s.label), val.preds) : null;
     if (opts.schedule.kind === 'plateau' && state.plateau) state.plateau = updatePlateau(opts.schedule, state.plateau, val ? val.loss : lossSum / seen);
     const durationMs = performance.now() - te;
@@ -209,7 +219,9 @@ async function main(): Promise<void> {
       samplesPerSec: (seen / durationMs) * 1000,
       etaMs: (epochTimes.reduce((a, c) => a + c, 0) / epochTimes.length) * (opts.epochs - epoch - 1),
       tensors: tf.memory().numTensors,
+      timing: { stepMs, assembleMs, evalMs, checkpointMs },
     });
+    const tc = performance.now();
 
     const metric = metricName === 'valAccuracy' ? valMetrics!.accuracy : metricName === 'valLoss' ? val!.loss : lossSum / seen;
     const improved = state.bestMetric === null || (higherIsBetter ? metric > state.bestMetric : metric < state.bestMetric);
@@ -224,6 +236,7 @@ async function main(): Promise<void> {
     state.dataRng = dataRng.state;
     state.mathRng = mathRng.state;
     await saveCheckpoint(checkpointDir, model, trainer.optimizer, state);
+    checkpointMs = performance.now() - tc;
     send({ type: 'checkpoint', epoch, path: checkpointDir, best: false, metric, metricName });
     if (es && state.epochsWithoutImprovement >= es.patience) {
       epoch++;

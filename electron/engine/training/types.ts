@@ -75,12 +75,24 @@ export interface Metrics {
   loss?: number;
 }
 
+/**
+ * Where an epoch's time went (ms): `stepMs` from handing a batch to the trainer until its update was applied
+ * (includes the overlapped assembly of the next batch), `assembleMs` building batches (chunks + scaler), `evalMs`
+ * the validation pass, `checkpointMs` the previous epoch's checkpoint writes (they follow its event).
+ */
+export interface EpochTiming {
+  stepMs: number;
+  assembleMs: number;
+  evalMs: number;
+  checkpointMs: number;
+}
+
 export type TrainEvent =
   /** Before the first epoch: scanning the dataset and computing (or finding cached) features. */
   | { event: 'preparing'; runId: number | null; stage: 'scan' | 'features'; done: number; total: number; etaMs: number }
   | { event: 'started'; runId: number; name: string; backend: string; epochs: number; startEpoch: number; trainSize: number; valSize: number; testSize: number; batchesPerEpoch: number; resumed: boolean; workers: number }
   | { event: 'batch'; runId: number; epoch: number; batch: number; batches: number; loss: number; accuracy: number; samplesPerSec: number; etaMs: number }
-  | { event: 'epoch'; runId: number; epoch: number; epochs: number; trainLoss: number; trainAccuracy: number; valLoss: number | null; valAccuracy: number | null; valUar: number | null; lr: number; durationMs: number; samplesPerSec: number; etaMs: number; tensors?: number }
+  | { event: 'epoch'; runId: number; epoch: number; epochs: number; trainLoss: number; trainAccuracy: number; valLoss: number | null; valAccuracy: number | null; valUar: number | null; lr: number; durationMs: number; samplesPerSec: number; etaMs: number; tensors?: number; timing?: EpochTiming }
   | { event: 'checkpoint'; runId: number; epoch: number; path: string; best: boolean }
   | { event: 'paused'; runId: number; epoch: number }
   | { event: 'resumed'; runId: number; epoch: number }
