@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { addAwgn, drawSnr } from '../../electron/engine/audio/awgn.js';
 import { splitChunks, PAPER_CHUNKS } from '../../electron/engine/audio/chunks.js';
+import { isRealFftSize, RealFft } from '../../electron/engine/audio/fft.js';
 import { MelSpectrogram, periodicWindow } from '../../electron/engine/audio/melSpectrogram.js';
 import { Rng } from '../../electron/engine/audio/rng.js';
 import { StandardScaler } from '../../electron/engine/audio/scaler.js';
@@ -21,6 +22,39 @@ describe('chunks', () => {
   it('refuses a spectrogram too short for its chunks', () => {
     expect(() => splitChunks(new Float32Array(128 * 400), 128, 400)).toThrow(/need 512 frames/);
   });
+});
+
+describe('RealFft', () => {
+  it('takes the sizes PFFFT has: multiples of 32 whose other factors are 2, 3 and 5', () => {
+    for (const n of [32, 1024, 3072, 5120, 6144, 4 * 32 * 45]) expect(isRealFftSize(n), `${n}`).toBe(true);
+    for (const n of [16, 48, 1000, 7 * 32, 1024.5]) expect(isRealFftSize(n), `${n}`).toBe(false);
+    expect(() => new RealFft(7 * 32)).toThrow(/^size: /);
+  });
+  for (const n of [1024, 3072]) {
+    it(`size ${n}: forward gives the DFT (ordered), inverse gives n·x back`, () => {
+      const f = new RealFft(n);
+      const x = Float64Array.from({ length: n }, (_, i) => Math.sin(i * 0.37) + 0.25 * Math.cos(i * 1.9) + (i % 7) / 10);
+      f.heap.set(x, f.inputIndex);
+      f.run();
+      const spec = f.heap.slice(f.outputIndex, f.outputIndex + n);
+      for (const k of [1, 17, n / 2 - 1]) {
+        let re = 0;
+        let im = 0;
+        for (let i = 0; i < n; i++) {
+          re += x[i]! * Math.cos((2 * Math.PI * k * i) / n);
+          im -= x[i]! * Math.sin((2 * Math.PI * k * i) / n);
+        }
+        expect(spec[2 * k]! - re, `re X${k}`).toBeCloseTo(0, 2);
+        expect(spec[2 * k + 1]! - im, `im X${k}`).toBeCloseTo(0, 2);
+      }
+      f.heap.set(spec, f.inputIndex);
+      f.runInverse();
+      let worst = 0;
+      for (let i = 0; i < n; i++) worst = Math.max(worst, Math.abs(f.heap[f.outputIndex + i]! / n - x[i]!));
+      expect(worst).toBeLessThan(1e-5);
+      f.dispose();
+    });
+  }
 });
 
 describe('StandardScaler', () => {

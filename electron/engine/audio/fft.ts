@@ -16,13 +16,24 @@ interface PffftModule {
 
 const PFFFT_REAL = 0;
 const PFFFT_FORWARD = 0;
+const PFFFT_BACKWARD = 1;
 const mod = (await (PFFFT as unknown as () => Promise<PffftModule>)()) satisfies PffftModule;
 const setups = new Map<number, number>();
 
+/** True when PFFFT can do a real transform of size n: a multiple of 32 whose only prime factors are 2, 3 and 5. */
+export function isRealFftSize(n: number): boolean {
+  if (!Number.isInteger(n) || n < 32 || n % 32 !== 0) return false;
+  let m = n / 32;
+  for (const p of [2, 3, 5]) while (m % p === 0) m /= p;
+  return m === 1;
+}
+
 /**
- * A forward real FFT of size n (power of two, ≥ 32) with its own input/output buffers in the wasm heap.
+ * A real FFT of size n with its own input/output buffers in the wasm heap.
  * Write the frame into `input()`, call `run()`, read `output()`: ordered spectrum
  * [X0.re, X(n/2).re, X1.re, X1.im, X2.re, X2.im, …] (PFFFT's packed layout for real transforms).
+ * `runInverse()` takes such a spectrum in the input buffer and writes n·x (unnormalised) to the output buffer.
+ * Sizes: see `isRealFftSize` (powers of two ≥ 32, and 3·2048, 5·1024, …).
  */
 export class RealFft {
   readonly size: number;
@@ -32,7 +43,7 @@ export class RealFft {
   readonly #work: number;
 
   constructor(size: number) {
-    if (!Number.isInteger(size) || size < 32 || (size & (size - 1)) !== 0) throw new RangeError(`FFT size must be a power of two ≥ 32, got ${size}`);
+    if (!isRealFftSize(size)) throw new RangeError(`size: a real FFT needs a multiple of 32 of the form 2^a·3^b·5^c (e.g. 1024, 3072), got ${size}`);
     this.size = size;
     let setup = setups.get(size);
     if (setup === undefined) {
@@ -62,6 +73,11 @@ export class RealFft {
 
   run(): void {
     mod._pffft_transform_ordered(this.#setup, this.#in, this.#out, this.#work, PFFFT_FORWARD);
+  }
+
+  /** Inverse of `run()` up to the factor n: ordered spectrum in the input buffer → n·signal in the output buffer. */
+  runInverse(): void {
+    mod._pffft_transform_ordered(this.#setup, this.#in, this.#out, this.#work, PFFFT_BACKWARD);
   }
 
   dispose(): void {
