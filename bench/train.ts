@@ -31,8 +31,11 @@ export async function benchTrain(opts: { runs?: number; backend?: string; batchS
     const p = await benchmarkParallelTraining({ batchSize, microBatch: Math.ceil(batchSize / workers), steps, workers, backend: name === 'cpu' ? 'cpu' : 'wasm' });
     out.push({ name: `train/${name}/batch${p.batchSize}/workers${p.workers}`, median_ms: p.msPerStepMedian, runs: p.steps, backend: name, msPerSample: p.msPerSample, samplesPerSec: p.samplesPerSec, microBatch: p.microBatch, workers: p.workers });
   }
-  const real = await benchTrainReal(name, batchSize, workers);
-  if (real) out.push(real);
+  // The real epoch with the default workers and, for the speed-up, on one thread.
+  for (const w of workers > 1 ? [workers, 1] : [1]) {
+    const real = await benchTrainReal(name, batchSize, w);
+    if (real) out.push(real);
+  }
   const inf = benchmarkInference({ batchSize: 1, runs: 20 });
   out.push({ name: `infer/${name}/batch1`, median_ms: inf.msMedian, runs: inf.runs, backend: name });
   return out;
