@@ -221,7 +221,7 @@ export function registerTrain(program: Command): void {
     .command('eval')
     .description('the test evaluation of a finished run, or any model on any dataset (--model, --data)')
     .argument('[run-id]', 'run id (see `ser runs`): its stored test evaluation')
-    .option('--model <dir|run-id>', 'exported model folder, or a run id: evaluate it on --data')
+    .option('--model <dir|run-id|built-in>', 'exported model folder, a run id, or built-in: evaluate it on --data')
     .option('--data <dir>', 'dataset folder (RAVDESS, CREMA-D, TESS, SAVEE or folder-per-label), every usable file')
     .option('--speakers <list>', 'with --data: only these speakers, e.g. 21,22')
     .option('--include-song', 'with --data: keep RAVDESS song clips')
@@ -234,7 +234,7 @@ export function registerTrain(program: Command): void {
       if (rawId !== undefined && (flags.model !== undefined || flags.data !== undefined)) throw new UsageError('give a run id (its stored test evaluation) or --model and --data, not both');
       if (rawId === undefined) {
         if (flags.model === undefined && flags.data === undefined) throw new UsageError('give a run id, or --model <dir|run id> --data <dir> to evaluate a model on a dataset');
-        if (flags.model === undefined) throw new UsageError('--data needs --model <dir|run id>: the model to evaluate');
+        if (flags.model === undefined) throw new UsageError('--data needs --model <dir|run id|built-in>: the model to evaluate');
         if (flags.data === undefined) throw new UsageError('--model needs --data <dir>: the dataset to evaluate it on');
         const { evalDataset } = await import('./evalDataset.js');
         await evalDataset({ ...flags, model: flags.model, data: flags.data });
