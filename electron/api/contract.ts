@@ -37,6 +37,7 @@ export const routes: Record<MethodName, { verb: HttpVerb; path: string }> = {
   getClipView: { verb: 'GET', path: '/datasets/:id/files/:fileId/view' },
   listBackends: { verb: 'GET', path: '/backends' },
   listDevices: { verb: 'GET', path: '/devices' },
+  listModels: { verb: 'GET', path: '/models' },
   startLive: { verb: 'POST', path: '/live/start' },
   stopLive: { verb: 'POST', path: '/live/stop' },
   record: { verb: 'POST', path: '/recordings' },

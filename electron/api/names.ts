@@ -25,6 +25,7 @@ export const METHOD_NAMES = [
   'getClipView',
   'listBackends',
   'listDevices',
+  'listModels',
   'startLive',
   'stopLive',
   'record',

@@ -74,7 +74,12 @@ export const inputSchemas = {
   getClipView: z.object({ id: Id, fileId: Id }).strict(),
   listBackends: Empty,
   listDevices: Empty,
-  startLive: z.object({ deviceId: N(z.number().int().min(0)).optional(), runId: Id.optional(), keep: z.boolean().optional() }).strict(),
+  listModels: Empty,
+  /** No runId and no builtIn: the built-in model if installed, else the newest run's (see LiveService.chooseModel). */
+  startLive: z
+    .object({ deviceId: N(z.number().int().min(0)).optional(), runId: Id.optional(), builtIn: z.boolean().optional(), keep: z.boolean().optional() })
+    .strict()
+    .refine((r) => !(r.builtIn && r.runId !== undefined), { message: 'choose either a run or the built-in model, not both', path: ['builtIn'] }),
   stopLive: Empty,
   record: z
     .object({ seconds: N(z.number().gt(0).max(30)), label: EmotionSchema, deviceId: N(z.number().int().min(0)).optional() })

@@ -14,10 +14,11 @@ import type {
   RunSummary,
 } from '../engine/store/records.js';
 import type { TrainEvent } from '../engine/training/types.js';
+import type { ModelCard } from '../engine/training/builtinModel.js';
 import type { z } from 'zod';
 import type { eventSchemas } from './schemas.js';
 
-export type { DatasetFileRecord, DatasetRecord, EpochRecord, EvaluationRecord, ModelRecord, RunRecord, RunSummary, TrainEvent };
+export type { DatasetFileRecord, DatasetRecord, EpochRecord, EvaluationRecord, ModelCard, ModelRecord, RunRecord, RunSummary, TrainEvent };
 
 /** Error codes of the engine plus the two the HTTP front door adds. */
 export type ApiErrorCode =
@@ -119,10 +120,45 @@ export interface BackendInfo {
 /** An input device as capture lists it (`ser devices`). */
 export type DeviceInfo = InputDevice;
 
+/** A model the app can classify with, as the Live view's picker lists it. */
+export interface ModelChoice {
+  kind: 'built-in' | 'run';
+  /** The run that exported it; null for the built-in model. */
+  runId: number | null;
+  /** What a picker shows: "Built-in — RAVDESS CNN-LSTM", or "#3 my run". */
+  label: string;
+  /** The model folder (model.json, weights.bin, metadata.json). */
+  dir: string;
+  /** The run's test figures and split kind ('random' | 'speaker'); null for the built-in model (see card). */
+  testAccuracy: number | null;
+  uar: number | null;
+  splitKind: string | null;
+  /** The built-in model's card from its metadata; null for runs, or when the metadata has no valid card. */
+  card: ModelCard | null;
+  /** Changes when the model does (the Live view tells about a new built-in model once per version). */
+  version: string;
+}
+
+export interface ModelList {
+  /** The built-in model first (when installed), then finished runs with an exported model, newest first. */
+  models: ModelChoice[];
+  /** Why the built-in model is not listed (one line naming where it was looked for), or null. */
+  builtInMissing: string | null;
+}
+
+/** The model a live session listens with. */
+export interface LiveModelInUse {
+  kind: 'built-in' | 'run';
+  runId: number | null;
+  label: string;
+}
+
 export interface LiveStartResult {
   device: string;
   /** False when no model/classifier is available: the level meter runs alone. */
   classifier: boolean;
+  /** The model listening (null with no classifier); `reason` says it in words. */
+  model: LiveModelInUse | null;
   reason?: string;
 }
 
@@ -140,6 +176,8 @@ export interface LiveSessionRow {
   id: number;
   runId: number | null;
   runName: string | null;
+  /** True when it listened with the built-in model. */
+  builtIn: boolean;
   device: string | null;
   startedAt: string;
   endedAt: string | null;
@@ -212,6 +250,7 @@ export interface MethodOutputs {
   getClipView: ClipView;
   listBackends: BackendInfo[];
   listDevices: DeviceInfo[];
+  listModels: ModelList;
   startLive: LiveStartResult;
   stopLive: { ok: true };
   record: RecordingResult;

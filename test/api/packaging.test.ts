@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { BUILTIN_MODEL_NAME, builtInModelPath } from '../../electron/engine/training/builtinModel.js';
 import { repoRoot } from '../helpers/ser.js';
 
 const require = createRequire(import.meta.url);
@@ -38,6 +39,11 @@ describe('electron-builder.yml', () => {
     const wanted = pkg.optionalDependencies.electron!.replace(/^[\^~]/, '');
     expect(config.electronVersion).toBe(wanted);
     expect(config.files).toContain('!node_modules/electron/**');
+  });
+
+  it('ships resources/models beside app.asar, where the engine looks for the built-in model', () => {
+    expect(config.extraResources).toContainEqual(expect.objectContaining({ from: 'resources/models', to: 'models' }));
+    expect(builtInModelPath({ env: {}, appRoot: '/opt/Vox Affect/resources/app.asar' })).toBe(join('/opt/Vox Affect/resources', 'models', BUILTIN_MODEL_NAME));
   });
 
   it('has a real 512×512 RGBA PNG icon', () => {

@@ -1,12 +1,12 @@
 /**
  * End-to-end: `ser serve` driven in Debian's Chromium through Playwright, the user flows of the desktop app:
  * refused without the token, scan the dev dataset, start a short run from the form, watch epochs arrive on the
- * chart, open the results and the confusion matrix, compare two runs, browse the dataset, the live view with the
- * PulseAudio loop, settings; every view screenshotted to test-results/screenshots/ (and checked at 1024×700).
+ * chart, open the results and the confusion matrix, compare two runs, browse the dataset, the live view (the built-in
+ * model first in its picker and its one-time notice, then the PulseAudio loop), settings; every view screenshotted to test-results/screenshots/ (and checked at 1024×700).
  * Training uses a quarter of the dev subset (symlinks) so the whole file stays around a minute.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -77,7 +77,8 @@ describe.skipIf(skip)('desktop app in a browser (ser serve + Chromium)', () => {
     }
     if (!pulseSkipReason) pulse = await startPulse();
     serve = spawn(process.execPath, [serBin, 'serve', '--port', '0', '--json', '--db', join(dir, 'e.db')], {
-      env: { ...process.env, ...(pulse?.env ?? {}), SER_DATA_DIR: join(dir, 'data') },
+      // The built-in model folder is filled by the live test (a copy of run 1's model with a card): looked up per call.
+      env: { ...process.env, ...(pulse?.env ?? {}), SER_DATA_DIR: join(dir, 'data'), SER_BUILTIN_MODEL: join(dir, 'builtin') },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     serve.stderr!.on('data', () => {});
@@ -188,6 +189,25 @@ describe.skipIf(skip)('desktop app in a browser (ser serve + Chromium)', () => {
     await shot('08-dataset');
   });
 
+  it('live view: the built-in model first in the picker, its notice shown once', async () => {
+    cpSync(join(dir, 'data', 'models', 'run-1'), join(dir, 'builtin'), { recursive: true });
+    const meta = JSON.parse(readFileSync(join(dir, 'builtin', 'metadata.json'), 'utf8')) as Record<string, unknown>;
+    const card = { title: 'test', trainedOn: 'a quarter of the dev subset', newSpeakers: { accuracy: 0.125, uar: 0.125, protocol: 'one held-out actor' }, randomSplit: null, licence: 'test' };
+    writeFileSync(join(dir, 'builtin', 'metadata.json'), JSON.stringify({ ...meta, card }));
+    await nav('Live').click();
+    const options = page.getByTestId('model').locator('option');
+    await expect.poll(() => options.count()).toBe(3);
+    expect(await options.first().textContent()).toBe('Built-in — RAVDESS CNN-LSTM');
+    expect(await page.getByTestId('model').inputValue()).toBe('built-in');
+    const notice = page.getByTestId('builtin-notice');
+    expect(await notice.textContent()).toMatch(/trained on a quarter of the dev subset\. On speakers it never heard: 13% accuracy \(UAR 13%\), one held-out actor/);
+    await shot('09a-live-builtin-notice');
+    await notice.getByRole('button', { name: 'Got it' }).click();
+    await page.reload();
+    await expect.poll(() => options.count()).toBe(3);
+    expect(await notice.count()).toBe(0);
+  });
+
   it('live view: devices, level meter and predictions with audio from the PulseAudio loop', async () => {
     await nav('Live').click();
     await expect.poll(() => page.getByRole('heading', { name: 'Record and label' }).isVisible()).toBe(true);
@@ -199,15 +219,17 @@ describe.skipIf(skip)('desktop app in a browser (ser serve + Chromium)', () => {
     await expect.poll(() => page.getByTestId('device').locator('option').count(), { timeout: 15_000 }).toBeGreaterThan(0);
     await page.getByRole('button', { name: 'Start listening' }).click();
     await expect.poll(() => page.getByRole('button', { name: 'Stop' }).isVisible(), { timeout: 15_000 }).toBe(true);
+    await expect.poll(() => page.getByText(/^built-in model \(RAVDESS CNN-LSTM\) on /).count()).toBe(1);
     const clip = join(devData, 'Actor_01', readdirSync(join(devData, 'Actor_01')).find((f) => f.startsWith('03-01-05'))!);
     const playing = pulse.play(clip);
     await expect.poll(async () => Number(await page.getByTestId('level').getAttribute('aria-valuenow')), { timeout: 10_000 }).toBeGreaterThan(-45);
     await playing;
-    // The streaming classifier (model of run 1) emits a window every 0.5 s once 3 s of audio are in.
+    // The streaming classifier (the built-in model: run 1's copy) emits a window every 0.5 s once 3 s of audio are in.
     await expect.poll(async () => Number(await page.getByTestId('timeline').getAttribute('data-count')), { timeout: 20_000 }).toBeGreaterThan(0);
     // Keep the session while it runs: everything heard so far is stored, and it shows under Saved sessions.
     await page.getByRole('checkbox', { name: 'Keep this session' }).check();
     await expect.poll(() => page.getByTestId('saved-sessions').locator('tbody tr').count(), { timeout: 10_000 }).toBe(1);
+    expect(await page.getByTestId('saved-sessions').locator('tbody td').nth(1).textContent()).toBe('built-in');
     const again = pulse.play(clip);
     await page.waitForTimeout(1500);
     await shot('09-live');

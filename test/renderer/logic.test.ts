@@ -7,6 +7,7 @@ import { parseRoute } from '../../renderer/src/lib/route.js';
 import { accuracyOf, cellStyle, rowNormalise } from '../../renderer/src/lib/confusion.js';
 import { curves } from '../../renderer/src/lib/series.js';
 import { fillPath } from '../../renderer/src/lib/api/http.js';
+import { builtInNotice, modelKey, modelOption } from '../../renderer/src/lib/modelCard.js';
 
 function row(id: number, p: Partial<RunRow>): RunRow {
   return {
@@ -84,5 +85,25 @@ describe('results helpers', () => {
     const s = curves([{ runId: 1, epoch: 0, trainLoss: 2, trainAccuracy: 0.1, valLoss: 1.9, valAccuracy: null, learningRate: 0.01, durationMs: 1, samplesPerSec: 1, createdAt: '' }], 'accuracy');
     expect(s.map((x) => x.label)).toEqual(['train accuracy', 'val accuracy']);
     expect(s[1]!.data).toEqual([{ x: 1, y: null }]); // stored epoch 0 is shown as epoch 1
+  });
+});
+
+describe('built-in model notice and picker', () => {
+  const card = { title: 'RAVDESS CNN-LSTM', trainedOn: 'RAVDESS actors 01–20 (acted English speech)', newSpeakers: { accuracy: 0.523, uar: 0.497, protocol: '5-fold by speaker' }, randomSplit: null, licence: 'CC BY-NC-SA 4.0' };
+
+  it('says what it was trained on and its accuracy on new speakers, or that it was not measured', () => {
+    expect(builtInNotice(card)).toBe(
+      'Built-in model: trained on RAVDESS actors 01–20 (acted English speech). On speakers it never heard: 52% accuracy (UAR 50%), 5-fold by speaker. Real-life speech will be lower.',
+    );
+    expect(builtInNotice({ ...card, newSpeakers: null })).toMatch(/accuracy on speakers it never heard has not been measured/);
+    expect(builtInNotice(null)).toMatch(/no model card/);
+  });
+
+  it('lists the built-in model by its label and runs with test accuracy and split', () => {
+    const base = { dir: '/m', uar: null, card: null, version: '1' };
+    expect(modelOption({ ...base, kind: 'built-in', runId: null, label: 'Built-in — RAVDESS CNN-LSTM', testAccuracy: null, splitKind: null })).toBe('Built-in — RAVDESS CNN-LSTM');
+    const run = { ...base, kind: 'run' as const, runId: 3, label: '#3 adam', testAccuracy: 0.4567, splitKind: 'speaker' };
+    expect(modelOption(run)).toBe('#3 adam (test acc 45.7 %, speaker split)');
+    expect(modelKey(run)).toBe('run:3');
   });
 });

@@ -1,5 +1,5 @@
 /**
- * `ser eval --model <dir|run id> --data <dir> [--speakers a,b] [--json]`: any model on any dataset. The engine
+ * `ser eval --model <dir|run id|built-in> --data <dir> [--speakers a,b] [--json]`: any model on any dataset. The engine
  * does the work (training/evaluateDataset.ts); this prints it: one JSON object, or the metrics table with the
  * label mapping and what was skipped. Progress bars go to stderr, and only on a terminal.
  */

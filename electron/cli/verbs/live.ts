@@ -1,21 +1,22 @@
 /**
- * `ser live --model <dir|run id> [--device id] [--seconds N] [--hop S] [--json] [--save]`: the emotion of the
+ * `ser live [--model <dir|run id|built-in>] [--device id] [--seconds N] [--hop S] [--json] [--save]`: the emotion of the
  * microphone, live. Capture runs in its own process, inference on a worker thread (engine/live), so this thread
  * only routes blocks and draws. Human mode redraws one bar per emotion in place on a terminal (one line per
  * window otherwise); --json prints one event per line. A device that disappears ends the command within the
- * capture watchdog's 1.5 s with a one-line message and exit 1.
+ * capture watchdog's 1.5 s with a one-line message and exit 1. Without --model it listens with the built-in model.
  */
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { SerError } from '../../engine/errors.js';
 import { EMOTIONS } from '../../engine/labels.js';
+import { BUILTIN_REF } from '../../engine/training/builtinModel.js';
 import { defaultDbPath } from '../../engine/store/db-path.js';
 import type { LiveEvent } from '../../engine/live/streamingClassifier.js';
 import type { SmoothingOptions } from '../../engine/live/smoothing.js';
 import { parseNumber, printJson, round, UsageError } from '../output.js';
 
 interface LiveFlags {
-  model: string;
+  model?: string;
   device?: string;
   seconds?: string;
   hop: string;
@@ -93,7 +94,7 @@ export function registerLive(program: Command): void {
   program
     .command('live')
     .description('the emotion of the microphone, live: a 3 s window every --hop seconds (Ctrl-C stops)')
-    .requiredOption('--model <dir|run-id>', 'exported model folder, or a run id')
+    .option('--model <dir|run-id|built-in>', 'exported model folder, a run id, or built-in (default: the built-in model)')
     .option('--device <id>', 'input device id from `ser devices` (default: the default input device)')
     .option('--seconds <n>', 'stop after this many seconds of audio (default: until Ctrl-C)')
     .option('--hop <s>', 'seconds between windows', '0.5')
@@ -117,6 +118,7 @@ export function registerLive(program: Command): void {
       const dbPath = flags.db ?? defaultDbPath();
       const { resolveModelDir } = await import('../../engine/training/exported.js');
       const modelDir = resolve(resolveModelDir(flags.model, dbPath));
+      const builtIn = flags.model === undefined || flags.model === BUILTIN_REF;
       const { StreamingClassifier } = await import('../../engine/live/streamingClassifier.js');
       const { startCapture, CAPTURE_RATE } = await import('../../../native/audio/capture.js');
 
@@ -140,7 +142,7 @@ export function registerLive(program: Command): void {
       const device = capture.opened.device;
       const until = seconds === undefined ? 'Ctrl-C to stop' : `${seconds} s, Ctrl-C stops early`;
       process.stderr.write(
-        `listening on ${device.name} (id ${device.id}) with ${modelDir} on ${classifier.backend}: ${classifier.windowFrames / classifier.sampleRate} s windows every ${hopSeconds} s, first result after ${classifier.windowFrames / classifier.sampleRate} s; ${until}\n`,
+        `listening on ${device.name} (id ${device.id}) with ${builtIn ? `the built-in model (${modelDir})` : modelDir} on ${classifier.backend}: ${classifier.windowFrames / classifier.sampleRate} s windows every ${hopSeconds} s, first result after ${classifier.windowFrames / classifier.sampleRate} s; ${until}\n`,
       );
 
       // --save: the session row is written now, predictions in batches (one transaction each), ended at the end.
@@ -161,7 +163,7 @@ export function registerLive(program: Command): void {
           runId: exportRec ? exportRec.runId : null,
           modelId: exportRec ? exportRec.id : null,
           device: device.name,
-          config: { modelDir, backend: classifier.backend, hopSeconds, gate: classifier.options.gate, smoothing, windowSeconds: classifier.windowFrames / classifier.sampleRate },
+          config: { modelDir, ...(builtIn ? { builtIn: true } : {}), backend: classifier.backend, hopSeconds, gate: classifier.options.gate, smoothing, windowSeconds: classifier.windowFrames / classifier.sampleRate },
         });
         let buffer: Parameters<typeof s.live.addPredictions>[1][number][] = [];
         const flush = () => {

@@ -5,6 +5,7 @@
 import type { Command } from 'commander';
 import { defaultDataDir } from '../../engine/dataDir.js';
 import { EMOTIONS } from '../../engine/labels.js';
+import { BUILTIN_REF } from '../../engine/training/builtinModel.js';
 import { defaultDbPath } from '../../engine/store/db-path.js';
 import type { TrainEvent, TrainOptions } from '../../engine/training/types.js';
 import { metricsTable, pct } from '../metricsTable.js';
@@ -220,7 +221,7 @@ export function registerTrain(program: Command): void {
     .command('eval')
     .description('the test evaluation of a finished run, or any model on any dataset (--model, --data)')
     .argument('[run-id]', 'run id (see `ser runs`): its stored test evaluation')
-    .option('--model <dir|run-id>', 'exported model folder, or a run id: evaluate it on --data')
+    .option('--model <dir|run-id|built-in>', 'exported model folder, a run id, or built-in: evaluate it on --data')
     .option('--data <dir>', 'dataset folder (RAVDESS, CREMA-D, TESS, SAVEE or folder-per-label), every usable file')
     .option('--speakers <list>', 'with --data: only these speakers, e.g. 21,22')
     .option('--include-song', 'with --data: keep RAVDESS song clips')
@@ -233,7 +234,7 @@ export function registerTrain(program: Command): void {
       if (rawId !== undefined && (flags.model !== undefined || flags.data !== undefined)) throw new UsageError('give a run id (its stored test evaluation) or --model and --data, not both');
       if (rawId === undefined) {
         if (flags.model === undefined && flags.data === undefined) throw new UsageError('give a run id, or --model <dir|run id> --data <dir> to evaluate a model on a dataset');
-        if (flags.model === undefined) throw new UsageError('--data needs --model <dir|run id>: the model to evaluate');
+        if (flags.model === undefined) throw new UsageError('--data needs --model <dir|run id|built-in>: the model to evaluate');
         if (flags.data === undefined) throw new UsageError('--model needs --data <dir>: the dataset to evaluate it on');
         const { evalDataset } = await import('./evalDataset.js');
         await evalDataset({ ...flags, model: flags.model, data: flags.data });
@@ -262,17 +263,19 @@ export function registerTrain(program: Command): void {
 
   program
     .command('classify')
-    .description('the emotion of audio files, with a trained model')
+    .description('the emotion of audio files, with the built-in model or a trained one')
     .argument('<files...>', 'audio files')
-    .requiredOption('--model <dir|run-id>', 'exported model folder, or a run id')
+    .option('--model <dir|run-id|built-in>', 'exported model folder, a run id, or built-in (default: the built-in model)')
     .option('--backend <name>', 'tensorflow-gpu | tensorflow | wasm | cpu')
     .option('--db <path>', 'experiment database (to resolve run ids)')
     .option('--json', 'one JSON object per file, one per line')
-    .action(async (files: string[], flags: { model: string; backend?: string; db?: string; json?: boolean }) => {
+    .action(async (files: string[], flags: { model?: string; backend?: string; db?: string; json?: boolean }) => {
       const { selectBackend, isBackendName } = await import('../../../native/tf/backends.js');
       if (flags.backend && !isBackendName(flags.backend)) throw new UsageError(`--backend must be one of tensorflow-gpu, tensorflow, wasm, cpu; got '${flags.backend}'`);
       const { resolveModelDir, loadExportedModel, classifyFiles } = await import('../../engine/training/exported.js');
+      // Only a run id needs the database: the built-in model and folders classify without one.
       const dir = resolveModelDir(flags.model, flags.db ?? defaultDbPath());
+      if (!flags.json && (flags.model === undefined || flags.model === BUILTIN_REF)) process.stderr.write(`built-in model: ${dir}\n`);
       await selectBackend(flags.backend ? { backend: flags.backend as 'wasm' } : {});
       const m = await loadExportedModel(dir);
       let failures = 0;

@@ -20,6 +20,8 @@ export interface Services {
   readonly bus: EventBus;
   readonly datasets: DatasetsService;
   readonly training: TrainingService;
+  /** The microphone; its chooseModel says which model a session would listen with (tests use it without audio). */
+  readonly live: LiveService;
   /** Interrupts training (resumable), stops the microphone, closes the store. */
   close(): Promise<void>;
 }
@@ -55,7 +57,9 @@ export function createServices(opts: ServiceOptions): Services {
     getClipView: ({ id, fileId }) => datasets.clipView(id, fileId),
     listBackends: () => system.backends(),
     listDevices: () => live.listDevices(),
-    startLive: ({ deviceId, runId, keep }) => live.start(deviceId, runId, keep ?? false),
+    listModels: () => live.models(),
+    startLive: ({ deviceId, runId, builtIn, keep }) =>
+      live.start(deviceId, { ...(runId === undefined ? {} : { runId }), ...(builtIn === undefined ? {} : { builtIn }) }, keep ?? false),
     stopLive: () => live.stop(),
     record: ({ seconds, label, deviceId }) => live.record(seconds, label, deviceId),
     keepLiveSession: ({ keep }) => live.keep(keep),
@@ -73,6 +77,7 @@ export function createServices(opts: ServiceOptions): Services {
     bus: ctx.bus,
     datasets,
     training,
+    live,
     async close() {
       if (closed) return;
       closed = true;

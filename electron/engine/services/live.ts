@@ -1,6 +1,6 @@
 /**
  * The microphone: device list, a live session (level meter, and the streaming classifier's predictions with the
- * exported model of a finished run), and record-and-label into "my recordings"
+ * built-in model or the exported model of a finished run), and record-and-label into "my recordings"
  * (a folder-per-label dataset under the data folder, browsable and trainable like any other).
  * Capture runs in its own process (native/audio/capture.ts); this service only receives 48 kHz blocks.
  * A session with a model can be kept in the store ("Keep this session", see liveKeeper.ts) and listed later.
@@ -12,8 +12,9 @@ import { SerError } from '../errors.js';
 import { encodeWav16 } from '../audio/wav.js';
 import { listInputDevices, startCapture, type CaptureSession } from '../../../native/audio/capture.js';
 import { levels, recordAudio } from '../../../native/audio/recorder.js';
-import type { DeviceInfo, LiveKeepResult, LiveSessionDetail, LiveSessionRow, LiveStartResult, RecordingResult } from '../../api/types.js';
+import type { DeviceInfo, LiveKeepResult, LiveModelInUse, LiveSessionDetail, LiveSessionRow, LiveStartResult, ModelChoice, ModelList, RecordingResult } from '../../api/types.js';
 import { EMOTIONS, type Emotion } from '../labels.js';
+import { BUILTIN_MODEL_LABEL, builtInMissingMessage, findBuiltInModel, readModelFolderInfo, requireBuiltInModel } from '../training/builtinModel.js';
 import { SessionKeeper, sessionDetail, sessionRow } from './liveKeeper.js';
 import type { ServiceContext } from './context.js';
 import type { StreamingClassifier } from '../live/streamingClassifier.js';
@@ -34,23 +35,65 @@ export class LiveService {
     return listInputDevices();
   }
 
-  /** The exported model of `runId`, else of the newest run that has one; undefined when no run has. */
-  #modelDir(runId: number | undefined): { dir: string; runId: number; modelId: number } | undefined {
+  /** Runs whose exported model is on disk, newest first (or just `runId`'s). */
+  #runExports(runId?: number): Array<{ dir: string; runId: number; modelId: number; name: string }> {
     const { store } = this.ctx;
-    const ids = runId !== undefined ? [store.runs.require(runId).id] : store.runs.list({ status: 'completed' }).map((r) => r.id);
-    for (const id of ids) {
-      const m = store.models.listForRun(id, 'export').at(-1);
-      if (m && existsSync(join(m.path, 'model.json'))) return { dir: m.path, runId: id, modelId: m.id };
+    const runs = runId !== undefined ? [store.runs.require(runId)] : store.runs.list({ status: 'completed' });
+    const out = [];
+    for (const r of runs) {
+      const m = store.models.listForRun(r.id, 'export').at(-1);
+      if (m && existsSync(join(m.path, 'model.json'))) out.push({ dir: m.path, runId: r.id, modelId: m.id, name: r.name });
     }
-    if (runId !== undefined) throw new SerError('not-found', `run ${runId} has no exported model (it did not finish)`);
-    return undefined;
+    return out;
   }
 
-  async start(deviceId: number | undefined, runId?: number, keep = false): Promise<LiveStartResult> {
+  /**
+   * The model a session listens with. An explicit choice wins (a run, or the built-in model); with none, the
+   * built-in model — the known-good one, measured on new speakers — else the newest run's export; else none.
+   */
+  chooseModel(choice: { runId?: number; builtIn?: boolean } = {}): (LiveModelInUse & { dir: string; modelId: number | null }) | undefined {
+    if (choice.runId !== undefined) {
+      const run = this.#runExports(choice.runId)[0];
+      if (!run) throw new SerError('not-found', `run ${choice.runId} has no exported model (it did not finish)`);
+      return { kind: 'run', runId: run.runId, modelId: run.modelId, dir: run.dir, label: `model of run #${run.runId} "${run.name}"` };
+    }
+    const builtIn = choice.builtIn ? requireBuiltInModel() : findBuiltInModel();
+    if (builtIn) return { kind: 'built-in', runId: null, modelId: null, dir: builtIn, label: 'built-in model (RAVDESS CNN-LSTM)' };
+    const run = this.#runExports()[0];
+    return run && { kind: 'run', runId: run.runId, modelId: run.modelId, dir: run.dir, label: `model of run #${run.runId} "${run.name}"` };
+  }
+
+  /** What the model picker lists: the built-in model first, then runs with an exported model. */
+  models(): ModelList {
+    const models: ModelChoice[] = [];
+    const builtIn = findBuiltInModel();
+    let builtInMissing: string | null = builtIn ? null : builtInMissingMessage();
+    if (builtIn) {
+      try {
+        const info = readModelFolderInfo(builtIn);
+        models.push({ kind: 'built-in', runId: null, label: BUILTIN_MODEL_LABEL, dir: builtIn, testAccuracy: null, uar: null, splitKind: null, card: info.card, version: info.version });
+      } catch (err) {
+        builtInMissing = err instanceof Error ? err.message : String(err);
+      }
+    }
+    const { store } = this.ctx;
+    for (const r of this.#runExports()) {
+      const run = store.runs.require(r.runId);
+      const test = store.evaluations.listForRun(r.runId, 'test').at(-1);
+      const split = (run.config as { split?: { kind?: unknown } } | null)?.split?.kind ?? run.split?.['kind'];
+      models.push({
+        kind: 'run', runId: r.runId, label: `#${r.runId} ${r.name}`, dir: r.dir, testAccuracy: test?.accuracy ?? null, uar: test?.uar ?? null,
+        splitKind: typeof split === 'string' ? split : null, card: null, version: String(r.modelId),
+      });
+    }
+    return { models, builtInMissing };
+  }
+
+  async start(deviceId: number | undefined, choice: { runId?: number; builtIn?: boolean } = {}, keep = false): Promise<LiveStartResult> {
     if (this.#recording) throw new SerError('device', 'a recording is in progress; wait for it to finish');
     await this.stop();
     // Model first (it takes a moment), then the device, so the ring holds only audio the classifier will see.
-    const model = this.#modelDir(runId);
+    const model = this.chooseModel(choice);
     let classifier: StreamingClassifier | undefined;
     if (model) {
       const { StreamingClassifier } = await import('../live/streamingClassifier.js');
@@ -73,7 +116,7 @@ export class LiveService {
           runId: model!.runId,
           modelId: model!.modelId,
           device: session.opened.device.name,
-          config: { modelDir: model!.dir, backend: classifier.backend, windowSeconds: classifier.windowFrames / classifier.sampleRate, hopSeconds: classifier.hopFrames / classifier.sampleRate },
+          config: { modelDir: model!.dir, ...(model!.kind === 'built-in' ? { builtIn: true } : {}), backend: classifier.backend, windowSeconds: classifier.windowFrames / classifier.sampleRate, hopSeconds: classifier.hopFrames / classifier.sampleRate },
         },
         keep,
       );
@@ -119,13 +162,14 @@ export class LiveService {
     });
     const device = session.opened.device.name;
     if (!classifier) {
-      const reason = 'no trained model yet: finish a run to see emotions; the level meter works meanwhile';
+      const reason = `${builtInMissingMessage()}; the level meter works meanwhile`;
       this.ctx.bus.emit('live', { kind: 'started', device, sampleRate: rate, classifier: false, reason });
-      return { device, classifier: false, reason };
+      return { device, classifier: false, model: null, reason };
     }
-    const reason = `model of run #${model!.runId} on ${classifier.backend}, ${classifier.windowFrames / classifier.sampleRate} s windows every ${classifier.hopFrames / classifier.sampleRate} s`;
+    const inUse: LiveModelInUse = { kind: model!.kind, runId: model!.runId, label: model!.label };
+    const reason = `${model!.label} on ${classifier.backend}, ${classifier.windowFrames / classifier.sampleRate} s windows every ${classifier.hopFrames / classifier.sampleRate} s`;
     this.ctx.bus.emit('live', { kind: 'started', device, sampleRate: rate, classifier: true, reason });
-    return { device, classifier: true, reason };
+    return { device, classifier: true, model: inUse, reason };
   }
 
   async stop(): Promise<{ ok: true }> {
@@ -150,7 +194,7 @@ export class LiveService {
   /** Keeps (or stops keeping) the current session, or the last one after it stopped. */
   keep(keep: boolean): LiveKeepResult {
     if (!this.#keeper) {
-      throw new SerError('bad-input', 'there is no live session with a model to keep: start listening with a finished run\'s model first');
+      throw new SerError('bad-input', 'there is no live session with a model to keep: start listening with a model first');
     }
     return this.#keeper.keep(keep);
   }

@@ -102,7 +102,7 @@ export class SessionKeeper {
 /** A store session as the Live view lists it (real start/end from its config when the keeper recorded them). */
 export function sessionRow(store: Store, s: LiveSessionRecord, currentRowId: number | null): LiveSessionRow {
   const preds = store.live.predictions(s.id);
-  const config = (s.config && typeof s.config === 'object' ? s.config : {}) as { startedAt?: unknown; endedAt?: unknown };
+  const config = (s.config && typeof s.config === 'object' ? s.config : {}) as { startedAt?: unknown; endedAt?: unknown; builtIn?: unknown };
   const counts = new Array<number>(EMOTIONS.length).fill(0);
   for (const p of preds) if (p.voiced) counts[p.top]!++;
   const best = counts.reduce((b, c, i) => (c > counts[b]! ? i : b), 0);
@@ -111,6 +111,7 @@ export function sessionRow(store: Store, s: LiveSessionRecord, currentRowId: num
     id: s.id,
     runId: s.runId,
     runName: run?.name ?? null,
+    builtIn: config.builtIn === true,
     device: s.device,
     startedAt: typeof config.startedAt === 'string' ? config.startedAt : s.startedAt,
     endedAt: typeof config.endedAt === 'string' ? config.endedAt : s.endedAt,

@@ -13,6 +13,9 @@ import { SerError } from '../errors.js';
 import { EMOTIONS, type Emotion } from '../labels.js';
 import { loadModel, predict } from '../model/index.js';
 import { openStore } from '../store/index.js';
+import { BUILTIN_REF, requireBuiltInModel, type ModelCard } from './builtinModel.js';
+
+export type { ModelCard };
 
 export interface ModelMetadata {
   kind: 'vox-affect-model';
@@ -22,6 +25,8 @@ export interface ModelMetadata {
   runId: number | null;
   appVersion: string;
   backend?: string;
+  /** The built-in model's card (what it was trained on, how well it hears new speakers); absent on run exports. */
+  card?: ModelCard;
   [extra: string]: unknown;
 }
 
@@ -41,8 +46,12 @@ export interface Classification {
   probs: Record<Emotion, number>;
 }
 
-/** Resolves `--model <dir|run id>`: a folder, or the export recorded for a run in the store. */
-export function resolveModelDir(ref: string, dbPath: string): string {
+/**
+ * Resolves `--model <dir|run id|built-in>`: a folder, the export recorded for a run in the store, or the built-in
+ * model — also when `ref` is undefined (no --model), so classify and live work right after install.
+ */
+export function resolveModelDir(ref: string | undefined, dbPath: string): string {
+  if (ref === undefined || ref === BUILTIN_REF) return requireBuiltInModel();
   if (/^\d+$/.test(ref) && !existsSync(ref)) {
     const store = openStore(dbPath, { mustExist: true });
     try {
@@ -55,7 +64,7 @@ export function resolveModelDir(ref: string, dbPath: string): string {
       store.close();
     }
   }
-  if (!existsSync(join(ref, 'model.json'))) throw new SerError('not-found', `${ref}: not a model folder (no model.json); give a folder exported by a run, or a run id`);
+  if (!existsSync(join(ref, 'model.json'))) throw new SerError('not-found', `${ref}: not a model folder (no model.json); give a folder exported by a run, a run id, or ${BUILTIN_REF}`);
   return ref;
 }
 

@@ -1,17 +1,25 @@
 /** State of the Live view: device, level meter, probabilities, top-emotion timeline, recordings. */
-import type { ApiClient, ApiEvents, DeviceInfo, LiveSessionDetail, LiveSessionRow, LiveStartResult, RecordingResult, RunRow } from '../../../electron/api/contract.js';
+import type { ApiClient, ApiEvents, DeviceInfo, LiveSessionDetail, LiveSessionRow, LiveStartResult, ModelChoice, RecordingResult } from '../../../electron/api/contract.js';
+import { modelKey } from './modelCard.js';
 
 type LiveEvent = ApiEvents['live'];
 type Prediction = Extract<LiveEvent, { kind: 'prediction' }>;
 
 const TIMELINE_SECONDS = 30;
+/** localStorage key: the version of the built-in model whose notice the user dismissed. */
+const NOTICE_KEY = 'vox-builtin-model-notice';
 
 export class LiveState {
   devices = $state.raw<DeviceInfo[]>([]);
   deviceId = $state<number | undefined>(undefined);
-  /** Finished runs (their exported models); undefined runId = the newest. */
-  models = $state.raw<RunRow[]>([]);
-  runId = $state<number | undefined>(undefined);
+  /** The built-in model first (when installed), then finished runs' exported models. */
+  models = $state.raw<ModelChoice[]>([]);
+  /** Why there is no built-in model (shown when there is no model at all). */
+  builtInMissing = $state<string | null>(null);
+  /** The picker's choice (modelKey): the first model by default, i.e. the built-in one when installed. */
+  modelKey = $state<string>('');
+  /** The built-in model's notice was dismissed (remembered per model version in localStorage). */
+  #noticeSeen = $state<string | null>(null);
   running = $state(false);
   info = $state.raw<LiveStartResult | null>(null);
   rms = $state(0);
@@ -38,6 +46,28 @@ export class LiveState {
 
   constructor(api: ApiClient) {
     this.#api = api;
+    if (typeof localStorage !== 'undefined') this.#noticeSeen = localStorage.getItem(NOTICE_KEY);
+  }
+
+  get builtIn(): ModelChoice | undefined {
+    return this.models.find((m) => m.kind === 'built-in');
+  }
+
+  /** The notice about the built-in model shows until dismissed, and again for a new built-in model. */
+  get showNotice(): boolean {
+    const b = this.builtIn;
+    return b !== undefined && this.#noticeSeen !== b.version;
+  }
+
+  dismissNotice(): void {
+    const b = this.builtIn;
+    if (!b) return;
+    this.#noticeSeen = b.version;
+    try {
+      localStorage.setItem(NOTICE_KEY, b.version);
+    } catch {
+      /* storage unavailable: dismissed for this view only */
+    }
   }
 
   /** Level as 0..1 on a dB scale (−60 dBFS … 0). */
@@ -51,8 +81,10 @@ export class LiveState {
   }
 
   async load(): Promise<void> {
-    this.models = (await this.#api.listRuns({})).filter((r) => r.status === 'completed');
-    this.runId = this.models[0]?.id;
+    const list = await this.#api.listModels({});
+    this.models = list.models;
+    this.builtInMissing = list.builtInMissing;
+    this.modelKey = this.models[0] ? modelKey(this.models[0]) : '';
     this.devices = await this.#api.listDevices({});
     const def = this.devices.find((d) => d.default) ?? this.devices[0];
     this.deviceId = def?.id;
@@ -93,9 +125,10 @@ export class LiveState {
     this.ended = null;
     this.timeline = [];
     this.probs = null;
+    const chosen = this.models.find((m) => modelKey(m) === this.modelKey);
     this.info = await this.#api.startLive({
       ...(this.deviceId === undefined ? {} : { deviceId: this.deviceId }),
-      ...(this.runId === undefined ? {} : { runId: this.runId }),
+      ...(chosen?.kind === 'built-in' ? { builtIn: true } : chosen?.runId != null ? { runId: chosen.runId } : {}),
       keep: this.keep,
     });
     this.keepable = this.info.classifier;
