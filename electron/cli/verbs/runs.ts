@@ -1,6 +1,7 @@
 /**
  * `ser runs`: the experiment history kept in the SQLite store.
  *   ser runs [--json]                     list, newest first
+ *   ser runs --table [ids…|--tag t] [--json]  the paper's table (epochs, training time, accuracy) with split types
  *   ser runs show <id> [--json]           one run: config, split, epochs, evaluations
  *   ser runs export <id> --format csv|json
  *   ser runs delete <id> [--yes]
@@ -14,11 +15,20 @@ import { SerError } from '../../engine/errors.js';
 import { defaultDbPath } from '../../engine/store/db-path.js';
 import { openStore, type Store } from '../../engine/store/store.js';
 import type { EpochRecord, EvaluationRecord, RunRecord, RunSummary } from '../../engine/store/records.js';
+import { buildPaperTable, type PaperTable } from '../../engine/results/paperTable.js';
+import { loadRunResults, type RunSelection } from '../../engine/results/runSelection.js';
+import { paperTableText } from '../paperTableText.js';
 import { UsageError, printJson } from '../output.js';
+import { formatDuration, table } from '../textTable.js';
 
 interface DbOptions {
   db?: string;
   json?: boolean;
+}
+
+interface ListOptions extends DbOptions {
+  table?: boolean;
+  tag?: string;
 }
 
 /** The `ser runs --json` contract: exactly these keys, nulls where unknown. */
@@ -89,15 +99,6 @@ function num(v: number | null, digits: number): string {
   return v === null ? '–' : v.toFixed(digits);
 }
 
-export function formatDuration(ms: number | null): string {
-  if (ms === null) return '–';
-  const s = Math.round(ms / 1000);
-  if (s < 60) return `${s}s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m}m ${String(s % 60).padStart(2, '0')}s`;
-  return `${Math.floor(m / 60)}h ${String(m % 60).padStart(2, '0')}m`;
-}
-
 function localTime(isoString: string | null): string {
   if (isoString === null) return '–';
   const d = new Date(isoString);
@@ -107,17 +108,6 @@ function localTime(isoString: string | null): string {
 
 function truncate(s: string, max: number): string {
   return s.length <= max ? s : s.slice(0, max - 1) + '…';
-}
-
-/** Left-aligned text columns, right-aligned numeric ones, two spaces apart. */
-export function table(header: string[], rows: string[][], rightAligned: ReadonlySet<number> = new Set()): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]) =>
-    cells
-      .map((c, i) => (rightAligned.has(i) ? c.padStart(widths[i]) : c.padEnd(widths[i])))
-      .join('  ')
-      .trimEnd();
-  return [line(header), ...rows.map(line)].join('\n') + '\n';
 }
 
 function listTable(runs: RunSummary[]): string {
@@ -223,6 +213,22 @@ async function confirm(question: string): Promise<boolean> {
   }
 }
 
+/** `ser runs --table`: ids, or --tag, or every run; the paper's rows come along even when no run does. */
+function printPaperTable(opts: ListOptions, rawIds: string[]): void {
+  if (rawIds.length && opts.tag) throw new UsageError('give run ids or --tag, not both');
+  const ids = rawIds.flatMap((a) => a.split(',')).filter((a) => a.trim() !== '').map(parseRunId);
+  const selection: RunSelection = ids.length ? { ids } : opts.tag ? { tag: opts.tag } : { all: true };
+  let result: PaperTable;
+  if (!existsSync(dbPath(opts))) {
+    if (ids.length) missingDbAsNoRun(opts, ids[0]!);
+    result = buildPaperTable([]);
+  } else {
+    result = withStore(opts, (store) => buildPaperTable(loadRunResults(store, selection)));
+  }
+  if (opts.json) printJson(result);
+  else process.stdout.write(paperTableText(result));
+}
+
 // ---------- commands ----------
 
 const DB_HELP = 'experiments database (default: $SER_DB, else experiments.db of the app)';
@@ -231,11 +237,14 @@ export function registerRuns(program: Command): void {
   const runs = program
     .command('runs')
     .description('list training runs and inspect, export, tag, annotate or delete them')
-    .option('--json', 'print a JSON array')
+    .option('--json', 'print a JSON array (with --table: one object, rows + paper + projection)')
     .option('--db <path>', DB_HELP)
-    // Without a subcommand, list; a word that is no subcommand gets a usage error naming the valid ones.
+    .option('--table', "the paper's table (epochs, training time, accuracy) for the runs given by id, by --tag, or all, with split types")
+    .option('--tag <tag>', 'only runs with this tag')
+    // Without a subcommand, list (with --table: the words are run ids); another word gets a usage error naming the valid ones.
     .allowExcessArguments(true)
-    .action((opts: DbOptions, cmd: Command) => {
+    .action((opts: ListOptions, cmd: Command) => {
+      if (opts.table) return printPaperTable(opts, cmd.args);
       const sub = cmd.args[0];
       if (sub !== undefined) throw new UsageError(`unknown runs command '${sub}' (expected show, export, delete, tag, untag or note)`);
       const path = dbPath(opts);
@@ -244,7 +253,7 @@ export function registerRuns(program: Command): void {
         else process.stdout.write(`no runs yet (no database at ${path})\n`);
         return;
       }
-      const list = withStore(opts, (store) => store.runs.list());
+      const list = withStore(opts, (store) => store.runs.list(opts.tag ? { tag: opts.tag } : {}));
       if (opts.json) printJson(list.map(toListItem));
       else process.stdout.write(list.length ? listTable(list) : `no runs in ${path}\n`);
     });
