@@ -23,6 +23,7 @@ export const routes: Record<MethodName, { verb: HttpVerb; path: string }> = {
   noteRun: { verb: 'PUT', path: '/runs/:id/notes' },
   renameRun: { verb: 'PUT', path: '/runs/:id/name' },
   compareRuns: { verb: 'GET', path: '/compare' },
+  paperTable: { verb: 'GET', path: '/paper-table' },
   getResults: { verb: 'GET', path: '/runs/:id/results' },
   startTraining: { verb: 'POST', path: '/training' },
   pauseTraining: { verb: 'POST', path: '/training/:runId/pause' },

@@ -11,6 +11,7 @@ export const METHOD_NAMES = [
   'noteRun',
   'renameRun',
   'compareRuns',
+  'paperTable',
   'getResults',
   'startTraining',
   'pauseTraining',

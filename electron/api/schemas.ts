@@ -15,6 +15,11 @@ const IdList = z.preprocess(
   (v) => (typeof v === 'string' ? v.split(',').filter((s) => s.trim() !== '') : v),
   z.array(Id).min(2, 'select at least two runs to compare').max(8, 'compare at most 8 runs'),
 );
+/** Runs of the paper's table: any set, one run included (the Results view of a single run). */
+const TableIds = z.preprocess(
+  (v) => (typeof v === 'string' ? v.split(',').filter((s) => s.trim() !== '') : v),
+  z.array(Id).min(1, 'select at least one run').max(100, 'a table of at most 100 runs'),
+);
 const Empty = z.object({}).strict().optional();
 const BoolFromQuery = z.preprocess((v) => (v === 'true' ? true : v === 'false' ? false : v), z.boolean());
 const Speakers = z.array(z.string().trim().min(1).max(64)).max(200);
@@ -58,6 +63,7 @@ export const inputSchemas = {
   noteRun: z.object({ id: Id, notes: z.string().max(10_000).nullable() }).strict(),
   renameRun: z.object({ id: Id, name: z.string().trim().min(1).max(120) }).strict(),
   compareRuns: z.object({ ids: IdList }).strict(),
+  paperTable: z.object({ ids: TableIds }).strict(),
   getResults: z.object({ id: Id }).strict(),
   startTraining: TrainRequestSchema,
   pauseTraining: z.object({ runId: Id }).strict(),

@@ -15,10 +15,12 @@ import type {
 } from '../engine/store/records.js';
 import type { TrainEvent } from '../engine/training/types.js';
 import type { ModelCard } from '../engine/training/builtinModel.js';
+import type { EpochProjection, PaperRow, PaperTable, PaperTableRow, SplitType } from '../engine/results/paperTable.js';
 import type { z } from 'zod';
 import type { eventSchemas } from './schemas.js';
 
 export type { DatasetFileRecord, DatasetRecord, EpochRecord, EvaluationRecord, ModelCard, ModelRecord, RunRecord, RunSummary, TrainEvent };
+export type { EpochProjection, PaperRow, PaperTable, PaperTableRow, SplitType };
 
 /** Error codes of the engine plus the two the HTTP front door adds. */
 export type ApiErrorCode =
@@ -236,6 +238,8 @@ export interface MethodOutputs {
   noteRun: RunRecord;
   renameRun: RunRecord;
   compareRuns: RunDetail[];
+  /** The paper's epochs / training time / accuracy table for these runs, split type in every row. */
+  paperTable: PaperTable;
   getResults: RunResults;
   startTraining: { runId: number };
   pauseTraining: { ok: true };

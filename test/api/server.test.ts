@@ -198,3 +198,22 @@ describe('static files and audio', () => {
     expect(r.body).not.toContain('outside the static folder');
   });
 });
+
+describe("the paper's table", () => {
+  it('GET /api/paper-table?ids= returns one labelled row per run, the paper rows and the projection; bad ids fail cleanly', async () => {
+    const store = services.ctx.store;
+    const r = store.runs.create({ name: 'table', config: {}, split: { kind: 'speaker', trainSpeakers: ['01'], valSpeakers: [], testSpeakers: ['02'] }, status: 'running' });
+    store.runs.addEpoch(r.id, { epoch: 0, trainLoss: 1, trainAccuracy: 0.5, durationMs: 2000 });
+    store.runs.setStatus(r.id, 'completed');
+    const ok = await http(`/api/paper-table?ids=${r.id}`, { headers: auth });
+    expect(ok.status).toBe(200);
+    const t = JSON.parse(ok.body);
+    expect(t.rows).toEqual([expect.objectContaining({ runId: r.id, split: 'speaker', splitLabel: 'speaker-independent', testSpeakers: ['02'], epochs: 1, trainingMs: 2000 })]);
+    expect(t.paper).toHaveLength(3);
+    expect(t.projection).toEqual([expect.objectContaining({ runId: r.id, epochs1400Ms: 2_800_000 })]);
+    expect((await http('/api/paper-table?ids=', { headers: auth })).status).toBe(400);
+    const missing = await http(`/api/paper-table?ids=${r.id},999`, { headers: auth });
+    expect(missing.status).toBe(404);
+    expect(JSON.parse(missing.body).message).toBe('no run with id 999');
+  });
+});

@@ -1,8 +1,9 @@
 /**
  * End-to-end: `ser serve` driven in Debian's Chromium through Playwright, the user flows of the desktop app:
  * refused without the token, scan the dev dataset, start a short run from the form, watch epochs arrive on the
- * chart, open the results and the confusion matrix, compare two runs, browse the dataset, the live view (the built-in
- * model first in its picker and its one-time notice, then the PulseAudio loop), settings; every view screenshotted to test-results/screenshots/ (and checked at 1024×700).
+ * chart, open the results and the confusion matrix, compare two runs (with the paper's table), browse the dataset,
+ * the live view (the built-in model first in its picker and its one-time notice, then the PulseAudio loop), settings;
+ * every view screenshotted to test-results/screenshots/ (and checked at 1024×700).
  * Training uses a quarter of the dev subset (symlinks) so the whole file stays around a minute.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -175,6 +176,12 @@ describe.skipIf(skip)('desktop app in a browser (ser serve + Chromium)', () => {
     await shot('06-experiments');
     await page.getByRole('button', { name: /Compare selected \(2\)/ }).click();
     await expect.poll(() => page.getByTestId('compare-table').locator('thead th').count()).toBe(3);
+    // The paper's table: a row per run with its split, the paper's (random-split) rows beneath, the projection.
+    const paperRuns = page.getByTestId('paper-table').locator('tbody').first().locator('tr');
+    await expect.poll(() => paperRuns.count()).toBe(2);
+    expect(await paperRuns.evaluateAll((rows) => rows.map((r) => r.getAttribute('data-split')))).toEqual(['speaker', 'speaker']);
+    expect(await page.getByTestId('paper-reference').textContent()).toMatch(/random \(speakers shared\)[\s\S]*1400[\s\S]*38 hours[\s\S]*93\.90 %/);
+    expect(await page.getByTestId('paper-projection').locator('tbody tr').count()).toBe(3);
     await shot('07-compare');
   });
 

@@ -1,6 +1,8 @@
-/** Runs: the experiments table, one run's details, tags/notes/rename, delete, compare, results. */
+/** Runs: the experiments table, one run's details, tags/notes/rename, delete, compare, results, the paper's table. */
 import { SerError } from '../errors.js';
-import type { MethodOutputs, RunDetail, RunResults, RunRow } from '../../api/types.js';
+import type { MethodOutputs, PaperTable, RunDetail, RunResults, RunRow } from '../../api/types.js';
+import { buildPaperTable } from '../results/paperTable.js';
+import { loadRunResults } from '../results/runSelection.js';
 import type { ServiceContext } from './context.js';
 import type { TrainingService } from './training.js';
 
@@ -48,6 +50,10 @@ export class RunsService {
 
   compare(ids: number[]): RunDetail[] {
     return [...new Set(ids)].map((id) => this.detail(id));
+  }
+
+  paperTable(ids: number[]): PaperTable {
+    return buildPaperTable(loadRunResults(this.ctx.store, { ids }));
   }
 
   delete(id: number): { deleted: boolean } {
