@@ -17,6 +17,7 @@ export type HttpVerb = 'GET' | 'POST' | 'PUT' | 'DELETE';
 /** HTTP route of each method under `/api`; `:name` segments become input fields (GET query fields too). */
 export const routes: Record<MethodName, { verb: HttpVerb; path: string }> = {
   listRuns: { verb: 'GET', path: '/runs' },
+  listGroups: { verb: 'GET', path: '/groups' },
   getRun: { verb: 'GET', path: '/runs/:id' },
   deleteRun: { verb: 'DELETE', path: '/runs/:id' },
   tagRun: { verb: 'POST', path: '/runs/:id/tags' },

@@ -5,6 +5,7 @@
  */
 export const METHOD_NAMES = [
   'listRuns',
+  'listGroups',
   'getRun',
   'deleteRun',
   'tagRun',

@@ -55,6 +55,7 @@ export type TrainRequest = z.infer<typeof TrainRequestSchema>;
 /** One schema per method input. */
 export const inputSchemas = {
   listRuns: Empty,
+  listGroups: Empty,
   getRun: z.object({ id: Id }).strict(),
   deleteRun: z.object({ id: Id }).strict(),
   tagRun: z

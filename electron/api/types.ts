@@ -5,11 +5,14 @@
 import type { Emotion } from '../engine/labels.js';
 import type { InputDevice } from '../../native/audio/protocol.js';
 import type {
+  CvSummary,
   DatasetFileRecord,
   DatasetRecord,
   EpochRecord,
   EvaluationRecord,
+  GroupStatus,
   ModelRecord,
+  RunGroupRecord,
   RunRecord,
   RunSummary,
 } from '../engine/store/records.js';
@@ -19,7 +22,7 @@ import type { EpochProjection, PaperRow, PaperTable, PaperTableRow, SplitType } 
 import type { z } from 'zod';
 import type { eventSchemas } from './schemas.js';
 
-export type { DatasetFileRecord, DatasetRecord, EpochRecord, EvaluationRecord, ModelCard, ModelRecord, RunRecord, RunSummary, TrainEvent };
+export type { CvSummary, DatasetFileRecord, DatasetRecord, EpochRecord, EvaluationRecord, GroupStatus, ModelCard, ModelRecord, RunGroupRecord, RunRecord, RunSummary, TrainEvent };
 export type { EpochProjection, PaperRow, PaperTable, PaperTableRow, SplitType };
 
 /** Error codes of the engine plus the two the HTTP front door adds. */
@@ -44,6 +47,24 @@ export interface RunRow extends RunSummary {
   splitKind: string | null;
   /** Epochs the run was configured for. */
   epochsPlanned: number | null;
+}
+
+/**
+ * A cross-validation group as the experiments table shows it: one row (mean ± sd over folds) that expands to its
+ * fold runs, which `listRuns` returns like any run (with `groupId` and `fold` set).
+ */
+export interface RunGroupRow extends Omit<RunGroupRecord, 'config' | 'pid' | 'host'> {
+  /** The current run of each fold that has one, in fold order. */
+  runIds: number[];
+  foldsCompleted: number;
+  datasetName: string | null;
+  /** Epochs each fold is configured for. */
+  epochsPlanned: number | null;
+  /** Epochs done, summed over the folds. */
+  epochsDone: number;
+  /** Training time summed over the folds. */
+  durationMs: number | null;
+  backend: string | null;
 }
 
 /** A run with everything its monitor and results screens need. */
@@ -232,6 +253,7 @@ export interface CliInstallResult {
 /** What each method resolves with. */
 export interface MethodOutputs {
   listRuns: RunRow[];
+  listGroups: RunGroupRow[];
   getRun: RunDetail;
   deleteRun: { deleted: boolean };
   tagRun: RunRecord;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { assertNoSpeakerLeak, makeSplit } from '../../electron/engine/dataset/splits.js';
+import { assertNoSpeakerLeak, defaultValSpeakerCount, makeSplit, speakerFolds } from '../../electron/engine/dataset/splits.js';
 import { EMOTIONS } from '../../electron/engine/labels.js';
 
 // RAVDESS-shaped: 24 speakers × (neutral 4 + 7 × 8).
@@ -48,6 +48,32 @@ describe('speaker split', () => {
       tested.push(...sp.testSpeakers);
     }
     expect(tested.sort()).toEqual(Array.from({ length: 24 }, (_, i) => String(i + 1).padStart(2, '0')));
+  });
+  it('k-fold with valSpeakerCount: validation speakers come from the next folds, rotate, and leave speakers to train', () => {
+    const groups = speakerFolds([...new Set(items.map((i) => i.speaker))], 5, 7);
+    expect(groups.map((g) => g.length)).toEqual([5, 5, 5, 5, 4]);
+    const validated: string[] = [];
+    for (let fold = 0; fold < 5; fold++) {
+      const sp = makeSplit(items, { kind: 'speaker', seed: 7, folds: 5, fold, valSpeakerCount: 2 });
+      assertNoSpeakerLeak(items, sp);
+      expect(sp.testSpeakers).toEqual([...groups[fold]!].sort());
+      expect(sp.valSpeakers).toEqual(groups[(fold + 1) % 5]!.slice(0, 2).sort());
+      expect(sp.trainSpeakers).toHaveLength(24 - groups[fold]!.length - 2);
+      validated.push(...sp.valSpeakers);
+    }
+    expect(new Set(validated).size).toBe(10);
+    // More than the next fold holds: continue into the one after it, never into the test fold.
+    const wide = makeSplit(items, { kind: 'speaker', seed: 7, folds: 5, fold: 3, valSpeakerCount: 6 });
+    expect(wide.valSpeakers).toEqual([...groups[4]!, ...groups[0]!.slice(0, 2)].sort());
+    // Without it, the whole next fold validates (as runs stored before it split).
+    expect(makeSplit(items, { kind: 'speaker', seed: 7, folds: 5, fold: 0 }).valSpeakers).toEqual([...groups[1]!].sort());
+    expect(() => makeSplit(items, { kind: 'speaker', seed: 7, folds: 2, fold: 0, valSpeakerCount: 12 })).toThrow(/at least one must train/);
+  });
+  it('defaultValSpeakerCount: ~10 % of speakers, at least 1, leaving one to train', () => {
+    expect(defaultValSpeakerCount(20, 5)).toBe(2);
+    expect(defaultValSpeakerCount(24, 6)).toBe(2);
+    expect(defaultValSpeakerCount(4, 2)).toBe(1);
+    expect(defaultValSpeakerCount(2, 2)).toBe(0);
   });
   it('detects a leak and refuses bad speaker lists', () => {
     expect(() => assertNoSpeakerLeak(items, { train: [0], val: [], test: [1] })).toThrow(/speaker 01 appears in both train and test/);

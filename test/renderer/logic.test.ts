@@ -1,8 +1,8 @@
 /** Component logic of the renderer that needs no DOM: table sorting/filtering, formatting, routes, confusion, HTTP paths. */
 import { describe, expect, it } from 'vitest';
-import type { RunRow } from '../../electron/api/contract.js';
-import { filterRuns, nextSort, sortRuns } from '../../renderer/src/lib/runsTable.js';
-import { duration, parseList, pct } from '../../renderer/src/lib/format.js';
+import type { RunGroupRow, RunRow } from '../../electron/api/contract.js';
+import { experimentEntries, filterRuns, nextSort, sortRuns } from '../../renderer/src/lib/runsTable.js';
+import { duration, parseList, pct, pctSd } from '../../renderer/src/lib/format.js';
 import { parseRoute } from '../../renderer/src/lib/route.js';
 import { accuracyOf, cellStyle, rowNormalise } from '../../renderer/src/lib/confusion.js';
 import { curves } from '../../renderer/src/lib/series.js';
@@ -14,7 +14,15 @@ function row(id: number, p: Partial<RunRow>): RunRow {
     id, name: `run ${id}`, status: 'completed', config: null, seed: 1, split: null, datasetId: 1, datasetFingerprint: null, backend: 'wasm',
     appVersion: '0', createdAt: `2025-01-0${id}T00:00:00Z`, startedAt: `2025-01-0${id}T00:00:00Z`, endedAt: null, notes: null, tags: [], pid: null,
     host: null, error: null, epochsDone: 1, bestValAccuracy: null, testAccuracy: null, durationMs: null, uar: null, macroF1: null,
-    datasetName: 'ravdess', splitKind: 'speaker', epochsPlanned: 2, ...p,
+    datasetName: 'ravdess', splitKind: 'speaker', epochsPlanned: 2, groupId: null, fold: null, ...p,
+  };
+}
+
+function group(id: number, p: Partial<RunGroupRow>): RunGroupRow {
+  return {
+    id, kind: 'cv', name: `cv ${id}`, status: 'completed', folds: 2, summary: null, appVersion: '0', createdAt: `2025-01-0${id}T00:00:00Z`,
+    startedAt: `2025-01-0${id}T00:00:00Z`, endedAt: null, error: null, runIds: [], foldsCompleted: 2, datasetName: 'ravdess', epochsPlanned: 2,
+    epochsDone: 4, durationMs: 1000, backend: 'wasm', ...p,
   };
 }
 
@@ -33,6 +41,22 @@ describe('runs table', () => {
     expect(filterRuns(rows, 'adam wasm', '')).toEqual([]);
     expect(filterRuns(rows, '', 'failed').map((r) => r.id)).toEqual([2]);
     expect(filterRuns(rows, '#3', '').map((r) => r.id)).toEqual([3]);
+  });
+
+  it('a cross-validation is one row sorted by its folds\' mean, its folds beneath it when expanded', () => {
+    const summary = (accuracy: number) => ({ folds: 2, perFold: [], mean: { accuracy, uar: accuracy, macroF1: 0 }, sd: { accuracy: 0.1, uar: 0.1, macroF1: 0 }, pooled: { accuracy, uar: accuracy, macroF1: 0, confusion: [] } });
+    const cv = group(4, { name: 'speaker cv', summary: summary(0.6) });
+    const all = [...rows, row(5, { groupId: 4, fold: 1, name: 'speaker cv · fold 2/2', testAccuracy: 0.9 }), row(6, { groupId: 4, fold: 0, name: 'speaker cv · fold 1/2', testAccuracy: 0.3 })];
+    const ids = (entries: ReturnType<typeof experimentEntries>) => entries.map((e) => (e.kind === 'group' ? `cv${e.group.id}` : `${e.child ? '└' : ''}${e.run.id}`));
+    const byAcc = { key: 'testAccuracy', dir: 'desc' } as const;
+    expect(ids(experimentEntries(all, [cv], '', '', byAcc, new Set()))).toEqual(['3', 'cv4', '1', '2']);
+    expect(ids(experimentEntries(all, [cv], '', '', byAcc, new Set([4])))).toEqual(['3', 'cv4', '└6', '└5', '1', '2']);
+    // Found through a fold: the group shows with that fold only; through the group: with all its folds.
+    expect(ids(experimentEntries(all, [cv], '#5', '', byAcc, new Set([4])))).toEqual(['cv4', '└5']);
+    expect(ids(experimentEntries(all, [cv], 'speaker cv', '', byAcc, new Set([4])))).toEqual(['cv4', '└6', '└5']);
+    expect(ids(experimentEntries(all, [cv], '', 'failed', byAcc, new Set([4])))).toEqual(['2']);
+    expect(pctSd(0.412, 0.031)).toBe('41.2 ± 3.1 %');
+    expect(pctSd(null, 0.1)).toBe('—');
   });
 
   it('header clicks: numbers start best-first, text A→Z, a second click flips', () => {

@@ -43,7 +43,7 @@ describe('migrations', () => {
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name").all() as Array<{ name: string }>).map((r) => r.name);
     expect(tables).toEqual(
-      expect.arrayContaining(['datasets', 'dataset_files', 'runs', 'run_tags', 'epochs', 'evaluations', 'models', 'live_sessions', 'live_predictions', 'store_clients']),
+      expect.arrayContaining(['datasets', 'dataset_files', 'runs', 'run_tags', 'epochs', 'evaluations', 'models', 'live_sessions', 'live_predictions', 'store_clients', 'run_groups']),
     );
     db.close();
   });

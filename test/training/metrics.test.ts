@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { computeMetrics, confusionMatrix } from '../../electron/engine/training/metrics.js';
+import { computeMetrics, confusionMatrix, metricsFromConfusion } from '../../electron/engine/training/metrics.js';
 import { learningRateAt, parseSchedule } from '../../electron/engine/training/schedule.js';
 
 describe('metrics (hand-computed)', () => {
@@ -30,6 +30,10 @@ describe('metrics (hand-computed)', () => {
   it('macro F1 over classes seen, weighted F1 by support', () => {
     expect(m.macroF1).toBeCloseTo((0.8 + 0.5 + 2 / 3) / 3, 12);
     expect(m.weightedF1).toBeCloseTo((0.8 * 3 + 0.5 * 2 + (2 / 3) * 1) / 6, 12);
+  });
+  it('metricsFromConfusion gives the same figures from the matrix alone (pooled folds)', () => {
+    expect(metricsFromConfusion(m.confusion)).toEqual(m);
+    expect(() => metricsFromConfusion([[1]])).toThrow(/8×8/);
   });
   it('rejects mismatched lengths and bad indices', () => {
     expect(() => computeMetrics([0, 1], [0])).toThrow(/2 labels but 1 predictions/);

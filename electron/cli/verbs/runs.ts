@@ -1,6 +1,6 @@
 /**
  * `ser runs`: the experiment history kept in the SQLite store.
- *   ser runs [--json]                     list, newest first
+ *   ser runs [--json]                     list, newest first (a cross-validation: one line, its folds beneath)
  *   ser runs --table [ids…|--tag t] [--json]  the paper's table (epochs, training time, accuracy) with split types
  *   ser runs show <id> [--json]           one run: config, split, epochs, evaluations
  *   ser runs export <id> --format csv|json
@@ -14,7 +14,7 @@ import type { Command } from 'commander';
 import { SerError } from '../../engine/errors.js';
 import { defaultDbPath } from '../../engine/store/db-path.js';
 import { openStore, type Store } from '../../engine/store/store.js';
-import type { EpochRecord, EvaluationRecord, RunRecord, RunSummary } from '../../engine/store/records.js';
+import type { EpochRecord, EvaluationRecord, RunGroupRecord, RunRecord, RunSummary } from '../../engine/store/records.js';
 import { buildPaperTable, type PaperTable } from '../../engine/results/paperTable.js';
 import { loadRunResults, type RunSelection } from '../../engine/results/runSelection.js';
 import { paperTableText } from '../paperTableText.js';
@@ -110,22 +110,53 @@ function truncate(s: string, max: number): string {
   return s.length <= max ? s : s.slice(0, max - 1) + '…';
 }
 
-function listTable(runs: RunSummary[]): string {
-  return table(
-    ['ID', 'NAME', 'STATUS', 'EPOCHS', 'BEST VAL', 'TEST', 'DURATION', 'BACKEND', 'STARTED'],
-    runs.map((r) => [
-      String(r.id),
-      truncate(r.name, 32),
-      r.status,
-      String(r.epochsDone),
-      pct(r.bestValAccuracy),
-      pct(r.testAccuracy),
-      formatDuration(r.durationMs),
-      r.backend ?? '–',
-      localTime(r.startedAt),
-    ]),
-    new Set([0, 3, 4, 5, 6]),
-  );
+/** `group`: the cross-validation the run is a fold of (its name, prefix of the fold's, is not repeated). */
+function runCells(r: RunSummary, group?: RunGroupRecord): string[] {
+  const name = group && r.name.startsWith(`${group.name} · `) ? r.name.slice(group.name.length + 3) : r.name;
+  return [
+    String(r.id),
+    group ? `  └ ${truncate(name, 28)}` : truncate(name, 32),
+    r.status,
+    String(r.epochsDone),
+    pct(r.bestValAccuracy),
+    pct(r.testAccuracy),
+    formatDuration(r.durationMs),
+    r.backend ?? '–',
+    localTime(r.startedAt),
+  ];
+}
+
+/** A cross-validation group's line: its folds' mean ± sd test accuracy, total time; its fold runs follow, indented. */
+function groupCells(g: RunGroupRecord, runs: RunSummary[]): string[] {
+  const s = g.summary;
+  const durations = runs.map((r) => r.durationMs).filter((d): d is number => d !== null);
+  return [
+    `cv ${g.id}`,
+    truncate(`${g.name} (${g.folds} folds)`, 32),
+    g.status,
+    String(runs.reduce((a, r) => a + r.epochsDone, 0)),
+    '–',
+    s ? `${(100 * s.mean.accuracy).toFixed(1)}±${(100 * s.sd.accuracy).toFixed(1)}%` : '–',
+    durations.length ? formatDuration(durations.reduce((a, b) => a + b, 0)) : '–',
+    runs.find((r) => r.backend)?.backend ?? '–',
+    localTime(g.startedAt),
+  ];
+}
+
+function listTable(runs: RunSummary[], groups: RunGroupRecord[]): string {
+  // Lone runs and groups interleaved newest first; a group sorts by its newest fold (or its own start).
+  const time = (iso: string | null) => (iso === null ? 0 : Date.parse(iso));
+  const members = new Map<number, RunSummary[]>(groups.map((g) => [g.id, []]));
+  for (const r of runs) if (r.groupId !== null) members.get(r.groupId)?.push(r);
+  const entries: Array<{ t: number; rows: string[][] }> = [];
+  for (const r of runs) if (r.groupId === null || !members.has(r.groupId)) entries.push({ t: time(r.startedAt ?? r.createdAt), rows: [runCells(r)] });
+  for (const g of groups) {
+    const folds = members.get(g.id)!.sort((a, b) => (a.fold ?? 0) - (b.fold ?? 0) || a.id - b.id);
+    const t = Math.max(time(g.startedAt ?? g.createdAt), ...folds.map((r) => time(r.startedAt ?? r.createdAt)));
+    entries.push({ t, rows: [groupCells(g, folds), ...folds.map((r) => runCells(r, g))] });
+  }
+  entries.sort((a, b) => b.t - a.t);
+  return table(['ID', 'NAME', 'STATUS', 'EPOCHS', 'BEST VAL', 'TEST', 'DURATION', 'BACKEND', 'STARTED'], entries.flatMap((e) => e.rows), new Set([0, 3, 4, 5, 6]));
 }
 
 function epochsTable(epochs: EpochRecord[]): string {
@@ -164,6 +195,7 @@ function showText(run: RunRecord, epochs: EpochRecord[], evaluations: Evaluation
   field('dataset', run.datasetId === null ? '–' : `#${run.datasetId}${run.datasetFingerprint ? `  fingerprint ${run.datasetFingerprint}` : ''}`);
   field('app', run.appVersion);
   if (run.pid !== null) field('process', `pid ${run.pid}${run.host ? ` on ${run.host}` : ''}`);
+  if (run.groupId !== null) field('group', `cross-validation ${run.groupId}, fold ${(run.fold ?? 0) + 1} (ser cv show ${run.groupId})`);
   field('tags', run.tags.length ? run.tags.join(', ') : '–');
   if (run.notes) field('notes', run.notes);
   if (run.error) field('error', run.error);
@@ -253,9 +285,14 @@ export function registerRuns(program: Command): void {
         else process.stdout.write(`no runs yet (no database at ${path})\n`);
         return;
       }
-      const list = withStore(opts, (store) => store.runs.list(opts.tag ? { tag: opts.tag } : {}));
+      const { list, groups } = withStore(opts, (store) => {
+        const list = store.runs.list(opts.tag ? { tag: opts.tag } : {});
+        // With --tag, a cross-validation shows when some of its folds carry the tag.
+        const groups = store.groups.list().filter((g) => !opts.tag || list.some((r) => r.groupId === g.id));
+        return { list, groups };
+      });
       if (opts.json) printJson(list.map(toListItem));
-      else process.stdout.write(list.length ? listTable(list) : `no runs in ${path}\n`);
+      else process.stdout.write(list.length || groups.length ? listTable(list, groups) : `no runs in ${path}\n`);
     });
 
   runs

@@ -7,120 +7,40 @@ import { defaultDataDir } from '../../engine/dataDir.js';
 import { EMOTIONS } from '../../engine/labels.js';
 import { BUILTIN_REF } from '../../engine/training/builtinModel.js';
 import { defaultDbPath } from '../../engine/store/db-path.js';
-import type { TrainEvent, TrainOptions } from '../../engine/training/types.js';
+import type { TrainEvent } from '../../engine/training/types.js';
 import { metricsTable, pct } from '../metricsTable.js';
 import { parseNumber, printJson, UsageError } from '../output.js';
-import { formatMs, progressBar, type Bar } from '../progress.js';
+import { formatMs } from '../progress.js';
 import type { EvalDatasetFlags } from './evalDataset.js';
 import { addSplitOptions, splitSpecFrom, type SplitFlags } from '../splitOptions.js';
+import { addTrainOptions, buildTrainOptions, parseWorkers, type TrainFlags } from '../trainOptions.js';
+import { trainPrinter, type EpochLine } from '../trainProgress.js';
 
-interface TrainFlags extends SplitFlags {
-  data?: string;
-  epochs: string;
-  batchSize: string;
-  microBatch?: string;
-  lr: string;
-  optimizer: string;
-  momentum: string;
-  weightDecay: string;
-  schedule: string;
-  earlyStop?: string;
-  earlyStopMetric: string;
-  augmentCopies: string;
-  snr: string;
-  seed: string;
-  backend?: string;
-  workers?: string;
+interface TrainVerbFlags extends TrainFlags, SplitFlags {
   name?: string;
   db?: string;
   resume?: string;
   json?: boolean;
-  model?: string;
-  includeSong?: boolean;
-}
-
-async function buildOptions(f: TrainFlags): Promise<TrainOptions> {
-  if (!f.data) throw new UsageError('--data <dir> is required (or --resume <run id>)');
-  const { parseSchedule } = await import('../../engine/training/schedule.js');
-  const { isBackendName } = await import('../../../native/tf/backends.js');
-  if (f.optimizer !== 'sgd' && f.optimizer !== 'adam') throw new UsageError(`--optimizer must be sgd or adam, got '${f.optimizer}'`);
-  if (f.backend && !isBackendName(f.backend)) throw new UsageError(`--backend must be one of tensorflow-gpu, tensorflow, wasm, cpu; got '${f.backend}'`);
-  const snr = /^(\d+(?:\.\d+)?):(\d+(?:\.\d+)?)$/.exec(f.snr);
-  if (!snr) throw new UsageError(`--snr expects low:high in dB, e.g. 15:30; got '${f.snr}'`);
-  const seed = parseNumber('--seed', f.seed, { integer: true, min: 0 });
-  const split = splitSpecFrom(f, seed);
-  let schedule;
-  try {
-    schedule = parseSchedule(f.schedule);
-  } catch (err) {
-    throw new UsageError(`--schedule: ${(err as Error).message}`);
-  }
-  let model: TrainOptions['model'];
-  if (f.model) {
-    try {
-      model = JSON.parse(f.model) as TrainOptions['model'];
-    } catch {
-      throw new UsageError(`--model expects JSON, e.g. '{"filters":[8,16,16,32],"lstmUnits":32}'`);
-    }
-  }
-  if (f.earlyStopMetric !== 'valAccuracy' && f.earlyStopMetric !== 'valLoss') throw new UsageError('--early-stop-metric must be valAccuracy or valLoss');
-  return {
-    data: f.data,
-    ...(f.name ? { name: f.name } : {}),
-    epochs: parseNumber('--epochs', f.epochs, { integer: true, min: 1, max: 100000 }),
-    batchSize: parseNumber('--batch-size', f.batchSize, { integer: true, min: 1, max: 4096 }),
-    ...(f.microBatch ? { microBatch: parseNumber('--micro-batch', f.microBatch, { integer: true, min: 1 }) } : {}),
-    optimizer: f.optimizer,
-    learningRate: parseNumber('--lr', f.lr, { min: 1e-9, max: 10 }),
-    momentum: parseNumber('--momentum', f.momentum, { min: 0, max: 0.9999 }),
-    weightDecay: parseNumber('--weight-decay', f.weightDecay, { min: 0, max: 1 }),
-    schedule,
-    ...(f.earlyStop ? { earlyStopping: { patience: parseNumber('--early-stop', f.earlyStop, { integer: true, min: 1 }), metric: f.earlyStopMetric } } : {}),
-    split,
-    augment: { copies: parseNumber('--augment-copies', f.augmentCopies, { integer: true, min: 0, max: 20 }), snrLow: Number(snr[1]), snrHigh: Number(snr[2]) },
-    seed,
-    ...(f.backend ? { backend: f.backend as NonNullable<TrainOptions['backend']> } : {}),
-    ...(f.workers ? { workers: parseNumber('--workers', f.workers, { integer: true, min: 1, max: 256 }) } : {}),
-    ...(model ? { model } : {}),
-    ...(f.includeSong ? { includeSong: true } : {}),
-  };
 }
 
 export function registerTrain(program: Command): void {
-  addSplitOptions(
-    program.command('train').description('train the CNN-LSTM on a dataset (progress per epoch; Ctrl-C cancels, keeping the checkpoint)'),
-  )
-    .option('--data <dir>', 'dataset folder (RAVDESS, CREMA-D, TESS, SAVEE or folder-per-label)')
-    .option('--epochs <n>', 'epochs', '50')
-    .option('--batch-size <n>', 'effective batch size (the reference: 32)', '32')
-    .option('--micro-batch <n>', 'samples per forward/backward pass (memory); default 8 on wasm/cpu')
-    .option('--lr <x>', 'learning rate', '0.01')
-    .option('--optimizer <name>', 'sgd (momentum, the reference) or adam', 'sgd')
-    .option('--momentum <x>', 'SGD momentum', '0.8')
-    .option('--weight-decay <x>', 'weight decay (L2 penalty wd/2·‖w‖²)', '0.001')
-    .option('--schedule <spec>', 'lr schedule: constant | step:N:gamma | cosine[:minLr] | plateau[:factor:patience[:minLr]]', 'constant')
-    .option('--early-stop <patience>', 'stop after this many epochs without improvement, restoring the best weights')
-    .option('--early-stop-metric <m>', 'valAccuracy or valLoss', 'valAccuracy')
-    .option('--augment-copies <n>', 'noisy (AWGN) copies per training clip', '2')
-    .option('--snr <low:high>', 'AWGN SNR range in dB, integer drawn from [low, high)', '15:30')
-    .option('--seed <n>', 'random seed (split, augmentation, initialisation, data order, dropout)', '42')
-    .option('--backend <name>', 'tensorflow-gpu | tensorflow | wasm | cpu (default: first that loads)')
-    .option('--workers <n>', 'training threads on wasm/cpu, each taking a slice of every batch (default: one per core; 1 = single thread)')
-    .option('--model <json>', 'model config overrides, e.g. \'{"filters":[8,16,16,32],"lstmUnits":32}\'')
-    .option('--include-song', 'keep RAVDESS song clips')
+  addTrainOptions(addSplitOptions(program.command('train').description('train the CNN-LSTM on a dataset (progress per epoch; Ctrl-C cancels, keeping the checkpoint)')))
     .option('--name <name>', 'run name')
     .option('--db <path>', 'experiment database (default: SER_DB or experiments.db)')
     .option('--resume <run id>', 'continue an interrupted run from its last checkpoint (with --epochs: a new epoch budget — at most the epochs done ends it now with its best weights; --workers: another worker count)')
     .option('--json', 'one JSON event per line')
-    .action(async (flags: TrainFlags, cmd: Command) => {
+    .action(async (flags: TrainVerbFlags, cmd: Command) => {
       const { startTraining } = await import('../../engine/training/session.js');
       const resumeRunId = flags.resume !== undefined ? parseNumber('--resume', flags.resume, { integer: true, min: 1 }) : undefined;
-      const options = resumeRunId === undefined ? await buildOptions(flags) : undefined;
+      const options =
+        resumeRunId === undefined
+          ? { ...(await buildTrainOptions(flags, (seed) => splitSpecFrom(flags, seed), '--data <dir> is required (or --resume <run id>)')), ...(flags.name ? { name: flags.name } : {}) }
+          : undefined;
       // On resume only the epoch budget and the worker count may change; the rest is the run's stored config.
       const overrides: { epochs?: number; workers?: number } = {};
       if (resumeRunId !== undefined) {
         if (cmd.getOptionValueSource('epochs') === 'cli') overrides.epochs = parseNumber('--epochs', flags.epochs, { integer: true, min: 1, max: 100000 });
-        if (flags.workers !== undefined) overrides.workers = parseNumber('--workers', flags.workers, { integer: true, min: 1, max: 256 });
+        if (flags.workers !== undefined) overrides.workers = parseWorkers(flags.workers);
       }
       const handle = startTraining(options, { dbPath: flags.db ?? defaultDbPath(), dataDir: defaultDataDir(), ...(resumeRunId !== undefined ? { resumeRunId, resumeOverrides: overrides } : {}) });
       let interrupted = 0;
@@ -134,60 +54,11 @@ export function registerTrain(program: Command): void {
       process.on('SIGINT', onSigint);
       process.on('SIGTERM', () => void handle.interrupt());
       const human = !flags.json;
-      let bar: Bar | undefined;
-      let barEpoch = -1;
-      let lastPrep = '';
-      const epochs: Array<{ epoch: number; trainLoss: number; trainAccuracy: number; valAccuracy: number | null; durationMs: number }> = [];
+      const printer = trainPrinter();
       const t0 = Date.now();
       handle.onEvent((e: TrainEvent) => {
-        if (flags.json) {
-          printJson(e);
-          return;
-        }
-        switch (e.event) {
-          case 'preparing':
-            if (e.stage !== lastPrep) {
-              bar?.stop();
-              bar = progressBar(e.stage === 'scan' ? 'scanning  ' : 'features  ', e.total);
-              lastPrep = e.stage;
-            }
-            bar?.update(e.done, { detail: '' });
-            break;
-          case 'started':
-            bar?.stop();
-            bar = undefined;
-            process.stdout.write(`run ${e.runId} "${e.name}" on ${e.backend}${e.workers > 1 ? ` × ${e.workers} workers` : ''}: ${e.trainSize} training samples, ${e.valSize} validation, ${e.testSize} test; ${e.batchesPerEpoch} batches per epoch${e.resumed ? `; resuming at epoch ${e.startEpoch + 1}` : ''}\n`);
-            break;
-          case 'batch':
-            if (e.epoch !== barEpoch) {
-              bar?.stop();
-              bar = progressBar('', e.batches, { format: `epoch ${e.epoch + 1} {bar} {value}/{total} | loss {loss} acc {acc} | {sps} samples/s | ETA {eta_formatted}` });
-              barEpoch = e.epoch;
-            }
-            bar?.update(e.batch, { loss: e.loss.toFixed(3), acc: pct(e.accuracy), sps: e.samplesPerSec.toFixed(1) });
-            break;
-          case 'epoch':
-            bar?.stop();
-            bar = undefined;
-            barEpoch = -1;
-            epochs.push({ epoch: e.epoch, trainLoss: e.trainLoss, trainAccuracy: e.trainAccuracy, valAccuracy: e.valAccuracy, durationMs: e.durationMs });
-            process.stdout.write(
-              `epoch ${String(e.epoch + 1).padStart(String(e.epochs).length)}/${e.epochs}  train loss ${e.trainLoss.toFixed(4)} acc ${pct(e.trainAccuracy)}  val loss ${e.valLoss === null ? '—' : e.valLoss.toFixed(4)} acc ${pct(e.valAccuracy)} UAR ${pct(e.valUar)}  lr ${e.lr.toPrecision(3)}  ${formatMs(e.durationMs)}  ETA ${formatMs(e.etaMs)}\n`,
-            );
-            break;
-          case 'paused':
-            process.stdout.write(`paused at epoch ${e.epoch + 1}\n`);
-            break;
-          case 'cancelled':
-            bar?.stop();
-            process.stdout.write(`run ${e.runId} stopped; its last checkpoint is kept\n`);
-            break;
-          case 'failed':
-            bar?.stop();
-            break;
-          default:
-            break;
-        }
+        if (flags.json) printJson(e);
+        else printer.onEvent(e);
       });
       const final = await handle.done;
       process.off('SIGINT', onSigint);
@@ -205,7 +76,7 @@ export function registerTrain(program: Command): void {
         const store = openStore(flags.db ?? defaultDbPath());
         try {
           const test = store.evaluations.listForRun(final.runId, 'test').at(-1);
-          const best = epochs.reduce<(typeof epochs)[number] | undefined>((b, x) => (x.valAccuracy !== null && (!b || (b.valAccuracy ?? -1) < x.valAccuracy) ? x : b), undefined);
+          const best = printer.epochs.reduce<EpochLine | undefined>((b, x) => (x.valAccuracy !== null && (!b || (b.valAccuracy ?? -1) < x.valAccuracy) ? x : b), undefined);
           process.stdout.write(
             `\nrun ${final.runId} finished\n\n  | Epochs | Training time | Accuracy (test) | UAR (test) | best val accuracy |\n  |---|---|---|---|---|\n  | ${final.epochs} | ${formatMs(Date.now() - t0)} | ${pct(final.testAccuracy)} | ${pct(final.uar)} | ${pct(best?.valAccuracy)} |\n\n`,
           );

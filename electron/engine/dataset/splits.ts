@@ -28,6 +28,12 @@ export interface SpeakerSplitSpec {
   /** k-fold by speaker: fold index (0-based) of `folds`; validation speakers are drawn from the rest. */
   fold?: number;
   folds?: number;
+  /**
+   * k-fold only, when `valSpeakers` is not given: how many validation speakers, taken in the seeded speaker order
+   * from the next fold on (fold k+1, then k+2…, never the test fold). Without it the whole next fold validates
+   * (the original behaviour, kept so stored runs split as they did).
+   */
+  valSpeakerCount?: number;
 }
 
 export type SplitSpec = RandomSplitSpec | SpeakerSplitSpec;
@@ -97,9 +103,18 @@ export function makeSplit(items: SplitItem[], spec: SplitSpec): Split {
     const fold = spec.fold ?? 0;
     if (!(Number.isInteger(folds) && folds >= 2 && folds <= known.length)) throw new SerError('bad-input', `folds must be an integer in 2..${known.length} (number of speakers), got ${folds}`);
     if (!(Number.isInteger(fold) && fold >= 0 && fold < folds)) throw new SerError('bad-input', `fold must be in 0..${folds - 1}, got ${fold}`);
-    const order = new Rng(spec.seed).shuffle([...known]);
-    testSpk = order.filter((_, i) => i % folds === fold);
-    if (valSpk.length === 0) valSpk = order.filter((_, i) => i % folds === (fold + 1) % folds);
+    const groups = speakerFolds(known, folds, spec.seed);
+    testSpk = groups[fold]!;
+    if (valSpk.length === 0) {
+      if (spec.valSpeakerCount === undefined) valSpk = groups[(fold + 1) % folds]!;
+      else {
+        const n = spec.valSpeakerCount;
+        const rest = known.length - testSpk.length;
+        if (!(Number.isInteger(n) && n >= 0 && n < rest)) throw new SerError('bad-input', `fold ${fold} has ${rest} speakers outside its test part: the validation speakers per fold must be in 0..${rest - 1} (at least one must train), got ${n}`);
+        // The following folds in turn, so the validation speakers rotate with the test fold.
+        valSpk = Array.from({ length: folds - 1 }, (_, j) => groups[(fold + 1 + j) % folds]!).flat().slice(0, n);
+      }
+    }
   } else if (testSpk.length === 0) {
     // Default: the last ~10 % of speakers for test and the ~10 % before them for validation, seeded.
     const order = rng.shuffle([...known]);
@@ -121,6 +136,25 @@ export function makeSplit(items: SplitItem[], spec: SplitSpec): Split {
   const split: Split = { kind: 'speaker', seed: spec.seed, train, val, test, trainSpeakers: speakersOf(items, train), valSpeakers: speakersOf(items, val), testSpeakers: speakersOf(items, test) };
   assertNoSpeakerLeak(items, split);
   return split;
+}
+
+/**
+ * The K speaker groups of k-fold by speaker: the speakers shuffled with the seed, speaker i of that order in group
+ * i mod K (sizes differ by at most one). Group k is the test part of fold k.
+ */
+export function speakerFolds(speakers: readonly string[], folds: number, seed: number): string[][] {
+  const order = new Rng(seed).shuffle([...speakers].sort());
+  return Array.from({ length: folds }, (_, k) => order.filter((_, i) => i % folds === k));
+}
+
+/**
+ * Validation speakers per fold when cross-validation is not told: about 10 % of the speakers (as the default
+ * speaker split), at least one, and never so many that a fold has no training speaker left (then 0: that fold
+ * picks its best epoch by training loss).
+ */
+export function defaultValSpeakerCount(speakerCount: number, folds: number): number {
+  const fewestOutsideTest = speakerCount - Math.ceil(speakerCount / folds);
+  return Math.max(0, Math.min(Math.max(1, Math.round(speakerCount * 0.1)), fewestOutsideTest - 1));
 }
 
 /** Throws when a speaker appears in two parts of a speaker-independent split. */

@@ -36,6 +36,7 @@ export function createServices(opts: ServiceOptions): Services {
 
   const handlers: ApiHandlers = {
     listRuns: () => runs.list(),
+    listGroups: () => runs.groups(),
     getRun: ({ id }) => runs.detail(id),
     deleteRun: ({ id }) => runs.delete(id),
     tagRun: ({ id, add, remove }) => runs.tag(id, add, remove),

@@ -1,8 +1,9 @@
-/** Runs: the experiments table, one run's details, tags/notes/rename, delete, compare, results, the paper's table. */
+/** Runs: the experiments table (runs and cross-validation groups), one run's details, tags/notes/rename, delete, compare, results, the paper's table. */
 import { SerError } from '../errors.js';
-import type { MethodOutputs, PaperTable, RunDetail, RunResults, RunRow } from '../../api/types.js';
+import type { MethodOutputs, PaperTable, RunDetail, RunGroupRow, RunResults, RunRow } from '../../api/types.js';
 import { buildPaperTable } from '../results/paperTable.js';
 import { loadRunResults } from '../results/runSelection.js';
+import { latestFoldRuns } from '../training/cvGroups.js';
 import type { ServiceContext } from './context.js';
 import type { TrainingService } from './training.js';
 
@@ -22,6 +23,30 @@ export class RunsService {
         datasetName: r.datasetId === null ? null : (names.get(r.datasetId) ?? null),
         splitKind: typeof cfg.split?.kind === 'string' ? cfg.split.kind : typeof r.split?.kind === 'string' ? r.split.kind : null,
         epochsPlanned: typeof cfg.epochs === 'number' ? cfg.epochs : null,
+      };
+    });
+  }
+
+  /** Cross-validation groups, newest first, with the figures of their current fold runs. */
+  groups(): RunGroupRow[] {
+    const { store } = this.ctx;
+    const names = new Map(store.datasets.list().map((d) => [d.id, d.name]));
+    return store.groups.list().map((g) => {
+      const runs = [...latestFoldRuns(store, g.id).values()].sort((a, b) => (a.fold ?? 0) - (b.fold ?? 0));
+      const durations = runs.map((r) => r.durationMs).filter((d): d is number => d !== null);
+      const datasetId = runs.find((r) => r.datasetId !== null)?.datasetId ?? null;
+      const epochs = (g.config as { train?: { epochs?: unknown } } | null)?.train?.epochs;
+      const { config: _config, pid: _pid, host: _host, ...row } = g;
+      void [_config, _pid, _host];
+      return {
+        ...row,
+        runIds: runs.map((r) => r.id),
+        foldsCompleted: runs.filter((r) => r.status === 'completed').length,
+        datasetName: datasetId === null ? null : (names.get(datasetId) ?? null),
+        epochsPlanned: typeof epochs === 'number' ? epochs : null,
+        epochsDone: runs.reduce((a, r) => a + r.epochsDone, 0),
+        durationMs: durations.length ? durations.reduce((a, b) => a + b, 0) : null,
+        backend: runs.find((r) => r.backend !== null)?.backend ?? null,
       };
     });
   }

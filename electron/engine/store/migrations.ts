@@ -181,6 +181,37 @@ export const migrations: readonly Migration[] = [
       db.exec(`ALTER TABLE runs ADD COLUMN workers INTEGER;`);
     },
   },
+  {
+    version: 5,
+    name: 'run groups (cross-validation): a group of runs, one per fold, with the summary over its folds',
+    up(db) {
+      db.exec(`
+        CREATE TABLE run_groups (
+          id          INTEGER PRIMARY KEY,
+          kind        TEXT NOT NULL CHECK (kind IN ('cv')),
+          name        TEXT NOT NULL,
+          status      TEXT NOT NULL CHECK (status IN ('running','completed','failed','cancelled','interrupted')),
+          config      TEXT NOT NULL CHECK (json_valid(config)),
+          folds       INTEGER NOT NULL CHECK (folds >= 2),
+          summary     TEXT CHECK (summary IS NULL OR json_valid(summary)),
+          app_version TEXT NOT NULL,
+          created_at  INTEGER NOT NULL,
+          started_at  INTEGER,
+          ended_at    INTEGER,
+          pid         INTEGER,
+          host        TEXT,
+          pid_start   TEXT,
+          error       TEXT
+        );
+        CREATE INDEX run_groups_by_recency ON run_groups (coalesce(started_at, created_at) DESC, id DESC);
+
+        -- A fold may hold several runs (one failed, then retried on resume): the group's run for a fold is its newest.
+        ALTER TABLE runs ADD COLUMN group_id INTEGER REFERENCES run_groups(id) ON DELETE SET NULL;
+        ALTER TABLE runs ADD COLUMN fold INTEGER CHECK (fold IS NULL OR fold >= 0);
+        CREATE INDEX runs_by_group ON runs (group_id, fold, id) WHERE group_id IS NOT NULL;
+      `);
+    },
+  },
 ];
 
 /** The schema version this code writes and understands. */

@@ -43,6 +43,9 @@ export interface RunRecord {
   pid: number | null;
   host: string | null;
   error: string | null;
+  /** The run group (cross-validation) this run is a fold of, and which fold (0-based); null for a lone run. */
+  groupId: number | null;
+  fold: number | null;
 }
 
 /** One row of the runs list: the run plus what a list needs without loading epochs. */
@@ -68,6 +71,8 @@ export interface NewRun {
   tags?: string[];
   /** Defaults to `queued`; may also be created directly as `running`. */
   status?: 'queued' | 'running';
+  /** Fold `fold` (0-based) of run group `groupId`. */
+  group?: { groupId: number; fold: number };
 }
 
 /** Fields a caller may change after creation (status has its own method). */
@@ -87,6 +92,8 @@ export interface RunPatch {
 export interface ListRunsOptions {
   status?: RunStatus;
   tag?: string;
+  /** Only the runs of this group. */
+  groupId?: number;
   limit?: number;
   offset?: number;
 }
@@ -245,4 +252,54 @@ export interface LivePredictionInput {
 export interface LivePredictionRecord extends LivePredictionInput {
   id: number;
   sessionId: number;
+}
+
+/** Lifecycle of a run group: like a run's, without `queued`; every status but `completed` may be resumed. */
+export const GROUP_STATUSES = ['running', 'completed', 'failed', 'cancelled', 'interrupted'] as const;
+export type GroupStatus = (typeof GROUP_STATUSES)[number];
+
+export type GroupKind = 'cv';
+
+export interface FoldMetrics {
+  accuracy: number;
+  uar: number;
+  macroF1: number;
+}
+
+/** What a cross-validation reports over its folds: each fold's test metrics, their mean ± sd, and the pooled matrix. */
+export interface CvSummary {
+  folds: number;
+  /** Per fold, in fold order: the fold's run and its test metrics. */
+  perFold: Array<FoldMetrics & { fold: number; runId: number; testFiles: number }>;
+  mean: FoldMetrics;
+  /** Sample standard deviation over folds (n − 1). */
+  sd: FoldMetrics;
+  /** From the sum of the folds' test confusion matrices: every test file once. */
+  pooled: FoldMetrics & { confusion: number[][] };
+}
+
+export interface RunGroupRecord {
+  id: number;
+  kind: GroupKind;
+  name: string;
+  status: GroupStatus;
+  /** The group's configuration, as JSON (cross-validation: the training options every fold shares, and its folds). */
+  config: unknown;
+  folds: number;
+  /** Set when every fold has finished. */
+  summary: CvSummary | null;
+  appVersion: string;
+  createdAt: string;
+  startedAt: string | null;
+  endedAt: string | null;
+  pid: number | null;
+  host: string | null;
+  error: string | null;
+}
+
+export interface NewRunGroup {
+  kind: GroupKind;
+  name: string;
+  config: unknown;
+  folds: number;
 }

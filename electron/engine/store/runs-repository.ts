@@ -41,6 +41,8 @@ interface RunRow {
   host: string | null;
   pid_start: string | null;
   error: string | null;
+  group_id: number | null;
+  fold: number | null;
   tags: string | null;
 }
 
@@ -99,6 +101,8 @@ function toRun(row: RunRow): RunRecord {
     pid: row.pid,
     host: row.host,
     error: row.error,
+    groupId: row.group_id ?? null,
+    fold: row.fold ?? null,
   };
 }
 
@@ -142,15 +146,16 @@ export class RunsRepository {
     if (!input.name || !input.name.trim()) throw new SerError('bad-input', 'a run needs a non-empty name');
     const status = input.status ?? 'queued';
     if (status !== 'queued' && status !== 'running') throw new SerError('bad-input', `a new run is queued or running, not ${String(status)}`);
+    if (input.group && !(Number.isInteger(input.group.fold) && input.group.fold >= 0)) throw new SerError('bad-input', `a fold is a non-negative integer, got ${input.group.fold}`);
     const me = currentProcess();
     const now = Date.now();
     const id = this.ctx.write(() => {
       const info = this.db
         .prepare(
           `INSERT INTO runs (name, status, config, seed, split, dataset_id, dataset_fingerprint, backend, app_version,
-                             created_at, started_at, notes, pid, host, pid_start)
+                             created_at, started_at, notes, pid, host, pid_start, group_id, fold)
            VALUES (@name, @status, @config, @seed, @split, @datasetId, @datasetFingerprint, @backend, @appVersion,
-                   @now, @startedAt, @notes, @pid, @host, @pidStart)`,
+                   @now, @startedAt, @notes, @pid, @host, @pidStart, @groupId, @fold)`,
         )
         .run({
           name: input.name.trim(),
@@ -168,6 +173,8 @@ export class RunsRepository {
           pid: me.pid,
           host: me.host,
           pidStart: me.start,
+          groupId: input.group?.groupId ?? null,
+          fold: input.group?.fold ?? null,
         });
       const runId = Number(info.lastInsertRowid);
       this.insertTags(runId, input.tags ?? []);
@@ -200,6 +207,10 @@ export class RunsRepository {
     if (opts.tag) {
       where.push('EXISTS (SELECT 1 FROM run_tags t WHERE t.run_id = r.id AND t.tag = @tag)');
       params.tag = opts.tag;
+    }
+    if (opts.groupId !== undefined) {
+      where.push('r.group_id = @groupId');
+      params.groupId = opts.groupId;
     }
     const rows = this.ctx.read(
       () =>

@@ -1,7 +1,7 @@
 /**
  * The experiment store: one SQLite file, opened with `openStore(path)`, exposing typed repositories.
  * Synchronous (better-sqlite3): every call is a committed transaction on return. Opening the store also
- * repairs the aftermath of crashes: runs left queued/running by a dead process become `interrupted`.
+ * repairs the aftermath of crashes: runs left queued/running (and groups left running) by a dead process become `interrupted`.
  */
 import { existsSync, realpathSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -14,6 +14,7 @@ import { EvaluationsRepository } from './evaluations-repository.js';
 import { LiveRepository } from './live-repository.js';
 import { LATEST_VERSION } from './migrations.js';
 import { ModelsRepository } from './models-repository.js';
+import { RunGroupsRepository } from './run-groups-repository.js';
 import { RunsRepository } from './runs-repository.js';
 
 export interface OpenStoreOptions {
@@ -27,12 +28,16 @@ export interface OpenStoreOptions {
 
 export class Store {
   readonly runs: RunsRepository;
+  /** Cross-validation groups of runs. */
+  readonly groups: RunGroupsRepository;
   readonly datasets: DatasetsRepository;
   readonly evaluations: EvaluationsRepository;
   readonly models: ModelsRepository;
   readonly live: LiveRepository;
   /** Runs that `open` found orphaned and marked `interrupted`. */
   readonly interruptedOnOpen: readonly number[];
+  /** Run groups that `open` found orphaned and marked `interrupted`. */
+  readonly groupsInterruptedOnOpen: readonly number[];
 
   readonly #ctx: StoreContext;
   #clientId: number | undefined;
@@ -41,12 +46,14 @@ export class Store {
   constructor(db: Database.Database, readonly path: string, clientName: string) {
     this.#ctx = new StoreContext(db, path);
     this.runs = new RunsRepository(this.#ctx);
+    this.groups = new RunGroupsRepository(this.#ctx);
     this.datasets = new DatasetsRepository(this.#ctx);
     this.evaluations = new EvaluationsRepository(this.#ctx);
     this.models = new ModelsRepository(this.#ctx);
     this.live = new LiveRepository(this.#ctx);
     this.#clientId = this.#ctx.write(() => registerClient(db, clientName));
     this.interruptedOnOpen = this.runs.recoverInterrupted();
+    this.groupsInterruptedOnOpen = this.groups.recoverInterrupted();
   }
 
   get schemaVersion(): number {

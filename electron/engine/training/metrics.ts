@@ -28,11 +28,17 @@ export interface MetricsOptions {
 }
 
 export function computeMetrics(yTrue: ArrayLike<number>, yPred: ArrayLike<number>, labels: readonly Emotion[] = EMOTIONS, opts: MetricsOptions = {}): Metrics {
+  return metricsFromConfusion(confusionMatrix(yTrue, yPred, labels.length), labels, opts);
+}
+
+/** The same metrics from a confusion matrix (confusion[true][predicted] counts), e.g. one pooled over folds. */
+export function metricsFromConfusion(confusion: number[][], labels: readonly Emotion[] = EMOTIONS, opts: MetricsOptions = {}): Metrics {
   const k = labels.length;
+  if (confusion.length !== k || confusion.some((row) => row.length !== k)) throw new RangeError(`metrics: the confusion matrix must be ${k}×${k}`);
   const only = opts.averageOver ? new Set(opts.averageOver) : undefined;
   if (only) for (const c of only) if (!(Number.isInteger(c) && c >= 0 && c < k)) throw new RangeError(`metrics: class index ${c} to average over is out of range`);
-  const confusion = confusionMatrix(yTrue, yPred, k);
-  const total = yTrue.length;
+  let total = 0;
+  for (const row of confusion) for (const v of row) total += v;
   let correct = 0;
   for (let c = 0; c < k; c++) correct += confusion[c]![c]!;
   const perClass = {} as Record<Emotion, ClassMetrics>;

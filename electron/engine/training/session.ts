@@ -32,6 +32,8 @@ export interface StartOptions extends TrainingEnv {
   resumeOverrides?: { epochs?: number; workers?: number };
   /** Feature-extraction workers (default: one per core). */
   extractWorkers?: number;
+  /** A new run that is fold `fold` of run group `id` (cross-validation). */
+  group?: { id: number; fold: number };
 }
 
 function toStoredPerClass(m: Metrics): StoredClassMetrics[] {
@@ -150,6 +152,7 @@ export function startTraining(options: TrainOptions | undefined, env: StartOptio
           datasetId: dataset.id,
           datasetFingerprint: scan.summary.fingerprint,
           status: 'running',
+          ...(env.group ? { group: { groupId: env.group.id, fold: env.group.fold } } : {}),
         });
         runIdValue = run.id;
       }

@@ -31,3 +31,9 @@ export function dateTime(iso: string | null | undefined): string {
 export function parseList(s: string): string[] {
   return s.split(/[,\s]+/).map((x) => x.trim()).filter(Boolean);
 }
+
+/** Mean ± sd of fractions, as percentages: (0.412, 0.031) → "41.2 ± 3.1 %". */
+export function pctSd(mean: number | null | undefined, sd: number | null | undefined, digits = 1): string {
+  if (mean === null || mean === undefined || !Number.isFinite(mean)) return '—';
+  return sd === null || sd === undefined || !Number.isFinite(sd) ? pct(mean, digits) : `${(mean * 100).toFixed(digits)} ± ${(sd * 100).toFixed(digits)} %`;
+}
