@@ -4,8 +4,8 @@
  */
 import { SerError } from '../errors.js';
 import { appVersion } from '../version.js';
-import { currentProcess, processLiveness } from './process-identity.js';
-import { claimGroup, ownsGroup, releaseGroup } from './run-ownership.js';
+import { currentProcess } from './process-identity.js';
+import { claim, ownerAlive, release } from './run-ownership.js';
 import { StoreContext, iso, isoRequired, parseJson, toJson } from './context.js';
 import { GROUP_STATUSES, type CvSummary, type GroupKind, type GroupStatus, type NewRunGroup, type RunGroupRecord } from './records.js';
 
@@ -80,7 +80,7 @@ export class RunGroupsRepository {
           .lastInsertRowid,
       ),
     );
-    claimGroup(this.ctx.path, id);
+    claim('group', this.ctx.path, id);
     return this.require(id);
   }
 
@@ -146,8 +146,8 @@ export class RunGroupsRepository {
         )
         .run({ id, status, now: Date.now(), live: live ? 1 : 0, pid: me.pid, host: me.host, pidStart: me.start, error: opts.error ?? null });
     });
-    if (status === 'running') claimGroup(this.ctx.path, id);
-    else releaseGroup(this.ctx.path, id);
+    if (status === 'running') claim('group', this.ctx.path, id);
+    else release('group', this.ctx.path, id);
     return this.require(id);
   }
 
@@ -178,8 +178,6 @@ export class RunGroupsRepository {
   }
 
   private ownerAlive(id: number, row: Pick<GroupRow, 'pid' | 'host' | 'pid_start'>): boolean {
-    const me = currentProcess();
-    if (row.pid === me.pid && (row.host === null || row.host === me.host)) return ownsGroup(this.ctx.path, id);
-    return processLiveness(row.pid, row.host, row.pid_start) !== 'dead';
+    return ownerAlive('group', this.ctx.path, id, row);
   }
 }

@@ -4,8 +4,8 @@
  */
 import { SerError } from '../errors.js';
 import { appVersion } from '../version.js';
-import { currentProcess, processLiveness } from './process-identity.js';
-import { claimRun, ownsRun, releaseRun } from './run-ownership.js';
+import { currentProcess } from './process-identity.js';
+import { claim, ownerAlive, release } from './run-ownership.js';
 import { StoreContext, iso, isoRequired, parseJson, toJson } from './context.js';
 import {
   FINAL_STATUSES,
@@ -180,7 +180,7 @@ export class RunsRepository {
       this.insertTags(runId, input.tags ?? []);
       return runId;
     });
-    claimRun(this.ctx.path, id);
+    claim('run', this.ctx.path, id);
     return this.require(id);
   }
 
@@ -298,8 +298,8 @@ export class RunsRepository {
         )
         .run({ id, status, now, live: live ? 1 : 0, pid: me.pid, host: me.host, pidStart: me.start, error: opts.error ?? null });
     });
-    if (status === 'running' || status === 'queued') claimRun(this.ctx.path, id);
-    else releaseRun(this.ctx.path, id);
+    if (status === 'running' || status === 'queued') claim('run', this.ctx.path, id);
+    else release('run', this.ctx.path, id);
     return this.require(id);
   }
 
@@ -382,7 +382,7 @@ export class RunsRepository {
       }
       return this.db.prepare('DELETE FROM runs WHERE id = ?').run(id).changes > 0;
     });
-    if (deleted) releaseRun(this.ctx.path, id);
+    if (deleted) release('run', this.ctx.path, id);
     return deleted;
   }
 
@@ -412,9 +412,7 @@ export class RunsRepository {
   }
 
   private ownerAlive(id: number, row: Pick<RunRow, 'pid' | 'host' | 'pid_start'>): boolean {
-    const me = currentProcess();
-    if (row.pid === me.pid && (row.host === null || row.host === me.host)) return ownsRun(this.ctx.path, id);
-    return processLiveness(row.pid, row.host, row.pid_start) !== 'dead';
+    return ownerAlive('run', this.ctx.path, id, row);
   }
 
   private insertTags(runId: number, tags: string[]): void {
