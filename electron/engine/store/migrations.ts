@@ -222,6 +222,18 @@ export const migrations: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 6,
+    name: 'runs get a UUID that keys their folders in the data directory (several databases may share one)',
+    creates: [],
+    up(db) {
+      // NULL for runs made before this step: they keep the folders they were given (runs/<id>, models/run-<id>).
+      db.exec(`
+        ALTER TABLE runs ADD COLUMN uuid TEXT CHECK (uuid IS NULL OR length(uuid) = 36);
+        CREATE UNIQUE INDEX runs_by_uuid ON runs (uuid) WHERE uuid IS NOT NULL;
+      `);
+    },
+  },
 ];
 
 /** Every table a file at schema `version` holds. */
