@@ -3,8 +3,9 @@
  * ones (absent, zero bytes, or an empty SQLite file) — and nothing else. A refused file is byte-identical afterwards
  * and gets no -wal/-shm/-journal beside it.
  */
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -13,6 +14,7 @@ import { SerError } from '../../electron/engine/errors.js';
 import { migrate } from '../../electron/engine/store/connection.js';
 import { APPLICATION_ID, LATEST_VERSION } from '../../electron/engine/store/migrations.js';
 import { openStore } from '../../electron/engine/store/store.js';
+import { runSer } from '../helpers/ser.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ser-store-identity-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -89,6 +91,19 @@ describe('the store refuses files that are not its own, without writing to them'
     expect(err.message).toContain('0x000004d2');
   });
 
+  it("`ser runs --db <another program's database>` exits 1 with one line naming the file, and leaves it as it was", async () => {
+    const path = fresh('their.db');
+    foreignDb(path, { wal: true });
+    const listing = folderOf(path);
+    const before = sha(path);
+    const r = await runSer(['runs', '--db', path]);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr.trim()).toMatch(new RegExp(`^ser: ${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is not a Vox Affect database \\(`));
+    expect(sha(path)).toBe(before);
+    expect(folderOf(path)).toEqual(listing);
+  });
+
   it('a non-empty file that is not SQLite is refused with one line naming it, unchanged', () => {
     const text = fresh('notes.db');
     writeFileSync(text, 'not a database at all, just some text that is long enough to have a header\n'.repeat(3));
@@ -98,6 +113,14 @@ describe('the store refuses files that are not its own, without writing to them'
     const tiny = fresh('tiny.db');
     writeFileSync(tiny, Buffer.from([1, 2, 3]));
     expectUntouched(tiny, () => refusal(tiny, 'corrupt'));
+  });
+  it('a folder or a FIFO at the path is refused at once (reading a FIFO would block)', () => {
+    const folder = fresh('a-folder.db');
+    mkdirSync(folder);
+    expect(refusal(folder, 'bad-input').message).toBe(`${folder} is a folder; pass --db with a database file path`);
+    const fifo = fresh('a-fifo.db');
+    execFileSync('mkfifo', [fifo]);
+    expect(refusal(fifo, 'bad-input').message).toBe(`${fifo} is not a regular file; pass --db with a database file path`);
   });
 });
 

@@ -67,7 +67,10 @@ function readCopy(path: string, busyTimeoutMs: number): DbIdentity {
  * list their tables (directly in rollback-journal mode, which creates nothing; through a copy in WAL mode).
  */
 export function inspectDb(path: string, busyTimeoutMs: number): DbIdentity | 'not-sqlite' {
-  if (statSync(path).size === 0) return { userVersion: 0, applicationId: 0, tables: [] };
+  const st = statSync(path);
+  // Reading a FIFO or a device would block or never end; a folder cannot be a database.
+  if (!st.isFile()) throw new SerError('bad-input', `${path} is ${st.isDirectory() ? 'a folder' : 'not a regular file'}; pass --db with a database file path`, { path });
+  if (st.size === 0) return { userVersion: 0, applicationId: 0, tables: [] };
   const buf = Buffer.alloc(100);
   const fd = openSync(path, 'r');
   try {
