@@ -82,6 +82,25 @@ describe('migrations', () => {
     expect(store.integrityCheck()).toBe('ok');
   });
 
+  it('6 gives new runs a uuid (the key of their folders) and leaves earlier runs and their stored model paths as they were', () => {
+    const path = fresh();
+    const v5 = new Database(path);
+    v5.pragma('journal_mode = WAL');
+    expect(migrate(v5, 5)).toBe(5);
+    v5.prepare("INSERT INTO runs (id, name, status, config, app_version, created_at) VALUES (1, 'before', 'interrupted', '{}', '0.1.0', 1)").run();
+    v5.prepare("INSERT INTO models (run_id, kind, path, created_at) VALUES (1, 'checkpoint', '/data/runs/1/checkpoint', 1)").run();
+    v5.close();
+
+    const store = openStore(path);
+    stores.push(store);
+    expect(store.runs.require(1).uuid).toBeNull();
+    expect(store.models.listForRun(1).map((m) => m.path)).toEqual(['/data/runs/1/checkpoint']);
+    const a = store.runs.create({ name: 'after', config: {} });
+    const b = store.runs.create({ name: 'after too', config: {} });
+    expect(a.uuid).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(b.uuid).not.toBe(a.uuid);
+  });
+
   it('refuse a database from a newer app and leave the file byte-for-byte unchanged', () => {
     const path = fresh();
     const s = openStore(path);

@@ -32,6 +32,7 @@ const CARD: ModelCard = {
   licence: 'CC BY-NC-SA 4.0',
 };
 let runId = 0;
+let runModelDir = '';
 
 beforeAll(async () => {
   textureDataset(data, 2, 2);
@@ -42,6 +43,7 @@ beforeAll(async () => {
   expect(r.code, r.stderr).toBe(0);
   const fin = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { runId: number; modelDir: string };
   runId = fin.runId;
+  runModelDir = fin.modelDir;
   cpSync(fin.modelDir, builtIn, { recursive: true });
   const meta = JSON.parse(readFileSync(join(builtIn, 'metadata.json'), 'utf8')) as Record<string, unknown>;
   writeFileSync(join(builtIn, 'metadata.json'), JSON.stringify({ ...meta, card: CARD }));
@@ -124,7 +126,8 @@ describe('the live service chooses the built-in model when nothing is chosen', (
 
   it('no choice → built-in, even with a finished run; an explicit run or built-in wins', () => {
     expect(services.live.chooseModel()).toMatchObject({ kind: 'built-in', dir: builtIn, runId: null, label: expect.stringMatching(/built-in/) });
-    expect(services.live.chooseModel({ runId })).toMatchObject({ kind: 'run', runId, dir: join(env.SER_DATA_DIR, 'models', `run-${runId}`) });
+    expect(runModelDir.startsWith(join(env.SER_DATA_DIR, 'models', `run-${runId}-`))).toBe(true); // keyed by the run's uuid (artifacts.ts)
+    expect(services.live.chooseModel({ runId })).toMatchObject({ kind: 'run', runId, dir: runModelDir });
     expect(services.live.chooseModel({ builtIn: true })).toMatchObject({ kind: 'built-in', dir: builtIn });
     expect(() => parseInput('startLive', { runId, builtIn: true })).toThrow(/either a run or the built-in model/);
   });

@@ -4,6 +4,7 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { runArtifactDirs } from '../../electron/engine/training/artifacts.js';
 import { startTraining } from '../../electron/engine/training/session.js';
 import type { TrainEvent, TrainOptions } from '../../electron/engine/training/types.js';
 import { openStore } from '../../electron/engine/store/index.js';
@@ -76,8 +77,9 @@ describe('training controls', () => {
     expect(s2.runs.require(runId).status).toBe('cancelled');
     expect(s2.runs.epochs(runId).length).toBeGreaterThanOrEqual(1);
     expect(s2.models.listForRun(runId, 'checkpoint')).toHaveLength(1);
+    const { runDir } = runArtifactDirs(dataDir, s2.runs.require(runId));
     s2.close();
-    expect(existsSync(join(dataDir, 'runs', String(runId), 'checkpoint', 'state.json'))).toBe(true);
+    expect(existsSync(join(runDir, 'checkpoint', 'state.json'))).toBe(true);
   }, 300_000);
 
   it('interrupt() (app quitting) leaves a resumable run', async () => {

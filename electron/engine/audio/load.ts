@@ -9,6 +9,7 @@ import { decodeAudio, sniffFormat, toMono } from './decode.js';
 import type { DecodedAudio } from './types.js';
 import { readWavInfo } from './wav.js';
 import { resample, type ResampleQuality } from './resample.js';
+import { badSampleReason, findBadSample } from './sampleCheck.js';
 
 export interface LoadOptions {
   /** Target rate in Hz. Paper: 48000. */
@@ -69,10 +70,10 @@ export async function decodeClip(bytes: Uint8Array, file: string, opts: LoadOpti
     const e = w.count === undefined ? all.totalFrames : Math.min(all.totalFrames, s + w.count);
     decoded = { ...all, channels: all.channels.map((c) => c.subarray(s, e)) };
   }
+  // Per channel, before mixing: +x in one channel and −x in the other would cancel out in the mono mix.
+  const bad = findBadSample(decoded.channels);
+  if (bad) throw new SerError('corrupt', `${file}: ${badSampleReason(bad, sr, Math.floor(offset * sr) / sr)}`);
   const mono = toMono(decoded.channels);
-  for (let i = 0; i < mono.length; i++) {
-    if (!Number.isFinite(mono[i]!)) throw new SerError('corrupt', `${file}: contains NaN or infinite samples; re-export it as PCM`);
-  }
   let y = await resample(mono, sr, sampleRate, opts.resampleQuality);
   const validSamples = y.length;
   const pad = opts.pad ?? duration !== undefined;

@@ -34,7 +34,7 @@ if (parentPort) {
       const bytes = await readFile(job.absPath);
       const hash = createHash('sha256').update(bytes).digest('hex');
       if (hash !== job.contentHash) throw new Error(`${job.absPath}: the file changed since the dataset was scanned; scan it again`);
-      cache.write(cacheKey(job), await computeEntry(fx, bytes, job));
+      cache.write(cacheKey(job), await computeEntry(fx, bytes, job), job.absPath);
       port.postMessage({ id: job.id, ok: true, ms: performance.now() - t0 } satisfies ExtractReply);
     } catch (err) {
       port.postMessage({ id: job.id, ok: false, message: (err as Error).message } satisfies ExtractReply);

@@ -3,13 +3,15 @@
  * spectrogram. Key = file content hash + feature-config hash: editing a file or changing any feature
  * parameter misses the cache; renaming or moving a file does not. One small file per clip,
  * `<dataDir>/features/<configHash>/<ab>/<contentHash>.mel`, written atomically (temp + rename), with a
- * 16-byte header checked on read so a torn or foreign file is recomputed, never trusted.
+ * 16-byte header checked on read so a torn or foreign file is recomputed, never trusted. Only finite features are
+ * written; an entry holding NaN/±Inf (left by a version before that check) is deleted when read.
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync, existsSync, unlinkSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { featureConfigHash, FeatureExtractor, PAPER_FEATURES, type FeatureConfig } from '../audio/features.js';
+import { SerError } from '../errors.js';
 import { startWorker } from '../workers/spawn.js';
 import { decodeClip } from '../audio/load.js';
 import { addAwgn } from '../audio/awgn.js';
@@ -18,6 +20,12 @@ import type { ExtractJob, ExtractReply, ExtractWorkerData } from './extractWorke
 
 const MAGIC = 0x31465856; // 'VXF1' little-endian
 const HEADER = 16;
+
+function countNonFinite(a: Float32Array): number {
+  let bad = 0;
+  for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i]!)) bad++;
+  return bad;
+}
 
 export interface CacheEntryRef {
   absPath: string;
@@ -100,12 +108,23 @@ export class FeatureCache {
     if (buf.length !== HEADER + 4 * n || buf.readUInt32LE(0) !== MAGIC || buf.readUInt32LE(4) !== this.nMels || buf.readUInt32LE(8) !== this.nFrames) return undefined;
     const out = new Float32Array(n);
     new Uint8Array(out.buffer).set(buf.subarray(HEADER));
+    if (countNonFinite(out) > 0) {
+      // Cached by a version that did not check: never trusted, and removed so the next extract recomputes (and refuses) it.
+      this.#remove(contentHash);
+      return undefined;
+    }
     return out;
   }
 
-  write(contentHash: string, melDb: Float32Array): void {
+  /**
+   * Stores one entry. `source` (the audio file) names it in errors. Non-finite features are refused: cached, they
+   * would turn a run's scaler statistics into NaN.
+   */
+  write(contentHash: string, melDb: Float32Array, source?: string): void {
     const n = this.nMels * this.nFrames;
     if (melDb.length !== n) throw new RangeError(`feature cache: expected ${n} values, got ${melDb.length}`);
+    const bad = countNonFinite(melDb);
+    if (bad > 0) throw new SerError('corrupt', `${source ?? contentHash}: non-finite features (${bad} of ${n} mel-dB values are NaN or ±Inf); not cached`);
     const path = this.pathFor(contentHash);
     mkdirSync(dirname(path), { recursive: true });
     const buf = Buffer.allocUnsafe(HEADER + 4 * n);
@@ -127,6 +146,14 @@ export class FeatureCache {
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'ENOSPC') throw new Error(`disk full while writing the feature cache in ${this.root}; free some space and run again (files done so far are kept)`);
       throw err;
+    }
+  }
+
+  #remove(contentHash: string): void {
+    try {
+      unlinkSync(this.pathFor(contentHash));
+    } catch {
+      /* already gone, or read-only: it stays untrusted either way */
     }
   }
 
@@ -156,7 +183,7 @@ export class FeatureCache {
       for (const f of todo) {
         try {
           const bytes = readFileSync(f.absPath);
-          this.write(cacheKey(f), await computeEntry(fx, bytes, f));
+          this.write(cacheKey(f), await computeEntry(fx, bytes, f), f.absPath);
           summary.computed++;
         } catch (err) {
           summary.failed.push({ file: f.absPath, reason: (err as Error).message });

@@ -11,6 +11,7 @@ import { SerError } from '../errors.js';
 import { EMOTIONS, type Emotion } from '../labels.js';
 import { decodeAudio } from '../audio/decode.js';
 import { readWavInfo } from '../audio/wav.js';
+import { badSampleReason, findBadSample } from '../audio/sampleCheck.js';
 import { labelFromFolder, NAME_PARSERS, type ClipMeta, type DatasetFormat } from './formats.js';
 
 export const AUDIO_EXTENSIONS = new Set(['.wav', '.wave', '.flac', '.mp3', '.ogg', '.oga']);
@@ -56,18 +57,20 @@ interface StatCacheEntry {
   durationSec?: number;
   problem?: string;
 }
+/** Bumped when the checks change, so files a rescan would now flag are read again (2: non-finite samples). */
+const STAT_CACHE_VERSION = 2;
 interface StatCache {
-  version: 1;
+  version: typeof STAT_CACHE_VERSION;
   offset: number;
   files: Record<string, StatCacheEntry>;
 }
 
 function loadStatCache(path: string | undefined, offset: number): StatCache {
-  const empty: StatCache = { version: 1, offset, files: {} };
+  const empty: StatCache = { version: STAT_CACHE_VERSION, offset, files: {} };
   if (!path) return empty;
   try {
     const c = JSON.parse(readFileSync(path, 'utf8')) as StatCache;
-    return c.version === 1 && c.offset === offset && c.files && typeof c.files === 'object' ? c : empty;
+    return c.version === STAT_CACHE_VERSION && c.offset === offset && c.files && typeof c.files === 'object' ? c : empty;
   } catch {
     return empty;
   }
@@ -172,6 +175,11 @@ async function inspect(file: DatasetFile, offset: number): Promise<void> {
         return;
       }
     }
+    const bad = findBadSample(decoded.channels);
+    if (bad) {
+      file.problem = badSampleReason(bad, decoded.sampleRate);
+      return;
+    }
     let peak = 0;
     for (const ch of decoded.channels) for (let i = 0; i < ch.length; i++) {
       const a = Math.abs(ch[i]!);
@@ -242,7 +250,7 @@ export async function scanDataset(rootIn: string, opts: ScanOptions = {}): Promi
 
   const concurrency = Math.max(1, opts.concurrency ?? 8);
   const statCache = loadStatCache(opts.statCacheFile, offset);
-  const newCache: StatCache = { version: 1, offset, files: {} };
+  const newCache: StatCache = { version: STAT_CACHE_VERSION, offset, files: {} };
   let next = 0;
   let done = 0;
   await Promise.all(

@@ -1,79 +1,17 @@
 /**
- * Opening the experiment database safely: refuse files that are not ours or are newer than this code
+ * Opening the experiment database safely: refuse files that are not ours or are newer than this code (identity.ts)
  * (without touching them), then WAL + foreign keys + busy timeout, then the pending migrations.
  * Also maps SQLite's error codes onto SerError with messages a user can act on.
  */
-import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { SerError } from '../errors.js';
 import { APPLICATION_ID, LATEST_VERSION, migrations } from './migrations.js';
 import { otherLiveClients } from './clients.js';
+import { classifyDb, inspectDb, schemaObjects } from './identity.js';
 
 export const DEFAULT_BUSY_TIMEOUT_MS = 3000;
-
-interface HeaderInfo {
-  userVersion: number;
-  applicationId: number;
-  /** Whether the schema holds any table (only looked up when version and application id are 0). */
-  hasTables: boolean;
-}
-
-const SQLITE_MAGIC = 'SQLite format 3\0';
-
-/**
- * What the file is, without changing it: user_version / application_id come from the 100-byte header when
- * that is the whole truth; a read-only connection is used only when a non-empty -wal may hold newer
- * commits, or to look for tables in an unversioned file. Nothing here writes to the main file.
- */
-function inspect(path: string, busyTimeoutMs: number): HeaderInfo | 'not-sqlite' {
-  if (statSync(path).size === 0) return { userVersion: 0, applicationId: 0, hasTables: false };
-  const buf = Buffer.alloc(100);
-  const fd = openSync(path, 'r');
-  try {
-    const n = readSync(fd, buf, 0, 100, 0);
-    if (n < 100 || buf.toString('latin1', 0, 16) !== SQLITE_MAGIC) return 'not-sqlite';
-  } finally {
-    closeSync(fd);
-  }
-  const header = { userVersion: buf.readUInt32BE(60), applicationId: buf.readUInt32BE(68) };
-  const wal = `${path}-wal`;
-  const walHasData = existsSync(wal) && statSync(wal).size > 0;
-  const unversioned = header.userVersion === 0 && header.applicationId === 0;
-  if (!walHasData && !unversioned) return { ...header, hasTables: true };
-  const db = new Database(path, { readonly: true, fileMustExist: true, timeout: busyTimeoutMs });
-  try {
-    return {
-      userVersion: db.pragma('user_version', { simple: true }) as number,
-      applicationId: db.pragma('application_id', { simple: true }) as number,
-      hasTables: hasTables(db),
-    };
-  } finally {
-    db.close();
-  }
-}
-
-function hasTables(db: Database.Database): boolean {
-  return (db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table'").get() as { n: number }).n > 0;
-}
-
-function refuseIfNotOurs(path: string, info: HeaderInfo): void {
-  if (info.userVersion > LATEST_VERSION) {
-    throw new SerError(
-      'db-newer',
-      `${path} was written by a newer version of Vox Affect (schema ${info.userVersion}, this version knows up to ${LATEST_VERSION}); ` +
-        'update the app, or point --db / SER_DB at another file. The file was left untouched.',
-      { path, userVersion: info.userVersion, supported: LATEST_VERSION },
-    );
-  }
-  const foreignTables = info.userVersion === 0 && info.applicationId === 0 && info.hasTables;
-  if (foreignTables || (info.applicationId !== 0 && info.applicationId !== APPLICATION_ID)) {
-    throw new SerError('unsupported', `${path} is a SQLite database of another application; pass --db with a Vox Affect database path`, {
-      path,
-      applicationId: info.applicationId,
-    });
-  }
-}
 
 export interface ConnectionOptions {
   busyTimeoutMs: number;
@@ -87,9 +25,9 @@ export function openConnection(path: string, opts: ConnectionOptions): Database.
   if (!exists && opts.mustExist) throw new SerError('not-found', `no database at ${path}; pass --db or set SER_DB to an existing experiments database`, { path });
   if (!exists && !existsSync(dirname(path))) throw new SerError('io', `cannot create ${path}: folder ${dirname(path)} does not exist`, { path });
   if (exists) {
-    const info = guard(path, null, () => inspect(path, opts.busyTimeoutMs));
-    if (info === 'not-sqlite') throw new SerError('corrupt', `${path} is not a SQLite database; pass --db with a Vox Affect database path`, { path });
-    refuseIfNotOurs(path, info);
+    const info = guard(path, null, () => inspectDb(path, opts.busyTimeoutMs));
+    if (info === 'not-sqlite') throw new SerError('corrupt', `${path} is not a SQLite database; it was left untouched — pass --db with a Vox Affect database path or a new file name`, { path });
+    classifyDb(path, info);
   }
 
   let db: Database.Database | undefined;
@@ -102,11 +40,13 @@ export function openConnection(path: string, opts: ConnectionOptions): Database.
       // Again on this connection, before anything writes: another process may have changed the file since `inspect`.
       const version = conn.pragma('user_version', { simple: true }) as number;
       const appId = conn.pragma('application_id', { simple: true }) as number;
-      refuseIfNotOurs(path, { userVersion: version, applicationId: appId, hasTables: version === 0 && appId === 0 && hasTables(conn) });
+      const verdict = classifyDb(path, { userVersion: version, applicationId: appId, tables: appId === APPLICATION_ID ? null : schemaObjects(conn) });
       // Readers never block the writer and a killed writer leaves only a WAL to replay on next open.
       conn.pragma('journal_mode = WAL');
       // In WAL mode NORMAL survives any process crash (SIGKILL); only an OS crash may drop the last commits.
       conn.pragma('synchronous = NORMAL');
+      // A file from a version that did not mark its databases: mark it, so it is recognised by its header from now on.
+      if (verdict === 'unmarked-ours') conn.transaction(() => conn.pragma(`application_id = ${APPLICATION_ID}`)).immediate();
       migrate(conn);
     });
     return conn;

@@ -11,6 +11,11 @@ export interface Migration {
   version: number;
   /** What the migration does, for logs and `ser doctor`-style reports. */
   name: string;
+  /**
+   * The tables this step creates. An unmarked file (application_id 0) is taken for an early Vox Affect database only
+   * when it holds every table its user_version implies; anything else is another program's and is left alone.
+   */
+  creates: readonly string[];
   up(db: Database.Database): void;
 }
 
@@ -21,6 +26,7 @@ export const migrations: readonly Migration[] = [
   {
     version: 1,
     name: 'training schema: datasets, runs, epochs, evaluations, models',
+    creates: ['datasets', 'dataset_files', 'runs', 'run_tags', 'epochs', 'evaluations', 'models'],
     up(db) {
       db.exec(`
         PRAGMA application_id = ${APPLICATION_ID};
@@ -130,6 +136,7 @@ export const migrations: readonly Migration[] = [
   {
     version: 2,
     name: 'live sessions and their predictions',
+    creates: ['live_sessions', 'live_predictions'],
     up(db) {
       db.exec(`
         CREATE TABLE live_sessions (
@@ -161,6 +168,7 @@ export const migrations: readonly Migration[] = [
   {
     version: 3,
     name: 'registry of processes that have the store open (to name who holds a lock)',
+    creates: ['store_clients'],
     up(db) {
       db.exec(`
         CREATE TABLE store_clients (
@@ -177,6 +185,7 @@ export const migrations: readonly Migration[] = [
   {
     version: 4,
     name: 'runs record how many data-parallel training workers they used',
+    creates: [],
     up(db) {
       db.exec(`ALTER TABLE runs ADD COLUMN workers INTEGER;`);
     },
@@ -184,6 +193,7 @@ export const migrations: readonly Migration[] = [
   {
     version: 5,
     name: 'run groups (cross-validation): a group of runs, one per fold, with the summary over its folds',
+    creates: ['run_groups'],
     up(db) {
       db.exec(`
         CREATE TABLE run_groups (
@@ -212,7 +222,24 @@ export const migrations: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 6,
+    name: 'runs get a UUID that keys their folders in the data directory (several databases may share one)',
+    creates: [],
+    up(db) {
+      // NULL for runs made before this step: they keep the folders they were given (runs/<id>, models/run-<id>).
+      db.exec(`
+        ALTER TABLE runs ADD COLUMN uuid TEXT CHECK (uuid IS NULL OR length(uuid) = 36);
+        CREATE UNIQUE INDEX runs_by_uuid ON runs (uuid) WHERE uuid IS NOT NULL;
+      `);
+    },
+  },
 ];
+
+/** Every table a file at schema `version` holds. */
+export function tablesAt(version: number): string[] {
+  return migrations.filter((m) => m.version <= version).flatMap((m) => m.creates);
+}
 
 /** The schema version this code writes and understands. */
 export const LATEST_VERSION: number = migrations[migrations.length - 1].version;

@@ -46,6 +46,11 @@ export interface RunRecord {
   /** The run group (cross-validation) this run is a fold of, and which fold (0-based); null for a lone run. */
   groupId: number | null;
   fold: number | null;
+  /**
+   * Keys the run's folders in the data directory (see training/artifacts.ts), so runs of different databases sharing
+   * one data folder never collide; null for runs recorded before migration 6 (they keep runs/<id>, models/run-<id>).
+   */
+  uuid: string | null;
 }
 
 /** One row of the runs list: the run plus what a list needs without loading epochs. */

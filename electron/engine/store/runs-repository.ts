@@ -2,6 +2,7 @@
  * Runs, their epochs, tags and notes. Every method is one committed transaction; `addEpoch` in particular
  * commits on return, so a trainer killed at any moment keeps all the epochs it had reported.
  */
+import { randomUUID } from 'node:crypto';
 import { SerError } from '../errors.js';
 import { appVersion } from '../version.js';
 import { currentProcess } from './process-identity.js';
@@ -43,6 +44,7 @@ interface RunRow {
   error: string | null;
   group_id: number | null;
   fold: number | null;
+  uuid: string | null;
   tags: string | null;
 }
 
@@ -103,6 +105,7 @@ function toRun(row: RunRow): RunRecord {
     error: row.error,
     groupId: row.group_id ?? null,
     fold: row.fold ?? null,
+    uuid: row.uuid ?? null,
   };
 }
 
@@ -153,9 +156,9 @@ export class RunsRepository {
       const info = this.db
         .prepare(
           `INSERT INTO runs (name, status, config, seed, split, dataset_id, dataset_fingerprint, backend, app_version,
-                             created_at, started_at, notes, pid, host, pid_start, group_id, fold)
+                             created_at, started_at, notes, pid, host, pid_start, group_id, fold, uuid)
            VALUES (@name, @status, @config, @seed, @split, @datasetId, @datasetFingerprint, @backend, @appVersion,
-                   @now, @startedAt, @notes, @pid, @host, @pidStart, @groupId, @fold)`,
+                   @now, @startedAt, @notes, @pid, @host, @pidStart, @groupId, @fold, @uuid)`,
         )
         .run({
           name: input.name.trim(),
@@ -175,6 +178,7 @@ export class RunsRepository {
           pidStart: me.start,
           groupId: input.group?.groupId ?? null,
           fold: input.group?.fold ?? null,
+          uuid: randomUUID(),
         });
       const runId = Number(info.lastInsertRowid);
       this.insertTags(runId, input.tags ?? []);

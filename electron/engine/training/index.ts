@@ -1,4 +1,5 @@
-export { startTraining, runDirOf, modelDirOf, type StartOptions } from './session.js';
+export { startTraining, type StartOptions } from './session.js';
+export { runArtifactDirs, type RunArtifactDirs } from './artifacts.js';
 export { computeMetrics, confusionMatrix, type MetricsOptions } from './metrics.js';
 export { learningRateAt, parseSchedule } from './schedule.js';
 export { planSamples, type PlannedSample, type SamplePlan } from './plan.js';

@@ -10,7 +10,7 @@ export interface WorkerInit {
   samples: { train: PlannedSample[]; val: PlannedSample[]; test: PlannedSample[] };
   dataDir: string;
   featureConfig: FeatureConfig;
-  /** `<dataDir>/runs/<id>` — checkpoint/ and best/ live here. */
+  /** `<dataDir>/runs/<id>-<uuid>` (artifacts.ts) — checkpoint/ and best/ live here. */
   runDir: string;
   /** Where the finished model is exported. */
   modelDir: string;

@@ -4,7 +4,6 @@
  * killed process loses at most the epoch in flight. The store has one writer: this session, not the worker.
  */
 import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import { PAPER_FEATURES } from '../audio/features.js';
 import { FeatureCache, type CacheEntryRef } from '../dataset/featureCache.js';
@@ -17,6 +16,7 @@ import { openStore, type Store } from '../store/index.js';
 import type { ClassMetrics as StoredClassMetrics, RunSplit } from '../store/records.js';
 import { appVersion } from '../version.js';
 import { startWorker } from '../workers/spawn.js';
+import { runArtifactDirs } from './artifacts.js';
 import { planSamples } from './plan.js';
 import type { ControlMessage, WorkerInit, WorkerMessage } from './protocol.js';
 import type { Metrics, TrainEvent, TrainingEnv, TrainingHandle, TrainOptions } from './types.js';
@@ -43,14 +43,6 @@ function toStoredPerClass(m: Metrics): StoredClassMetrics[] {
 /** One training thread per core the process may use. */
 export function defaultTrainingWorkers(): number {
   return Math.max(1, availableParallelism());
-}
-
-export function runDirOf(dataDir: string, runId: number): string {
-  return join(dataDir, 'runs', String(runId));
-}
-
-export function modelDirOf(dataDir: string, runId: number): string {
-  return join(dataDir, 'models', `run-${runId}`);
 }
 
 export function startTraining(options: TrainOptions | undefined, env: StartOptions): TrainingHandle {
@@ -182,8 +174,7 @@ export function startTraining(options: TrainOptions | undefined, env: StartOptio
         samples: plan,
         dataDir: env.dataDir,
         featureConfig: PAPER_FEATURES,
-        runDir: runDirOf(env.dataDir, id),
-        modelDir: modelDirOf(env.dataDir, id),
+        ...runArtifactDirs(env.dataDir, store.runs.require(id)),
         resume,
         appVersion,
         datasetFingerprint: scan.summary.fingerprint,

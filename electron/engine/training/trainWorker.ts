@@ -15,6 +15,7 @@ import { FeatureCache } from '../dataset/featureCache.js';
 import { EMOTIONS } from '../labels.js';
 import { buildModel, saveModel } from '../model/index.js';
 import { hasCheckpoint, loadCheckpoint, loadWeightsInto, saveCheckpoint, type TrainState } from './checkpoint.js';
+import { checkLoss, checkScaler, checkWeights } from './finiteGuards.js';
 import { computeMetrics } from './metrics.js';
 import type { PlannedSample } from './plan.js';
 import type { ControlMessage, Prediction, WorkerInit, WorkerMessage } from './protocol.js';
@@ -74,6 +75,7 @@ async function main(): Promise<void> {
   const scaler = new StandardScaler(nFeatures);
   const chunkBuf = new Float32Array(nFeatures);
   for (const m of trainMel) scaler.partialFit(splitChunks(m, mel.nMels, nFrames, chunkCfg, chunkBuf));
+  checkScaler(scaler, trainMel, init.samples.train.map((s) => s.path));
 
   const modelCfg = { ...opts.model, seed: opts.model?.seed ?? opts.seed, chunks: chunkCfg.count, melBands: mel.nMels, frames: chunkCfg.width, classes: EMOTIONS.length };
   const model: LayersModel = buildModel(modelCfg);
@@ -181,6 +183,7 @@ async function main(): Promise<void> {
       assembleMs += performance.now() - ta;
       const res = await pending;
       stepMs += performance.now() - ts;
+      checkLoss('training', res.loss, `epoch ${epoch + 1}, batch ${b + 1} of ${batches}`, lr);
       lossSum += res.loss * idx.length;
       correct += res.correct;
       seen += idx.length;
@@ -197,10 +200,12 @@ async function main(): Promise<void> {
       if (stopRequest) break;
     }
     if (stopRequest) break; // the partial epoch is dropped: resume redoes it from the last checkpoint
+    checkWeights(model, `epoch ${epoch + 1}`, lr); // before anything is evaluated or checkpointed with them
 
     const tv = performance.now();
     const val = valMel.length ? await evaluate(valMel, init.samples.val) : undefined;
     const evalMs = performance.now() - tv;
+    if (val) checkLoss('validation', val.loss, `epoch ${epoch + 1}`, lr);
     const valMetrics = val ? computeMetrics(init.samples.val.map((s) => s.label), val.preds) : null;
     if (opts.schedule.kind === 'plateau' && state.plateau) state.plateau = updatePlateau(opts.schedule, state.plateau, val ? val.loss : lossSum / seen);
     const durationMs = performance.now() - te;
@@ -254,6 +259,7 @@ async function main(): Promise<void> {
   // Test with the best weights (early stopping's restore), then export them.
   if (hasCheckpoint(bestDir) || state.bestEpoch !== null) await loadWeightsInto(model, bestDir);
   const test = await evaluate(testMel, init.samples.test);
+  checkLoss('test', test.loss, 'the end of training', opts.learningRate);
   const labels = init.samples.test.map((s) => s.label);
   const testMetrics = computeMetrics(labels, test.preds);
   const predictions: Prediction[] = init.samples.test.map((s, i) => ({ path: s.path, label: s.label, predicted: test.preds[i]!, probs: test.probs[i]! }));
