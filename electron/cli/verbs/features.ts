@@ -61,7 +61,7 @@ export function registerFeatures(program: Command): void {
 
 function summary(
   file: string,
-  clip: { sampleRate: number; samples: Float32Array; nativeSampleRate: number; nativeChannels: number; validSamples: number; fileSeconds: number },
+  clip: { sampleRate: number; samples: Float32Array; nativeSampleRate: number; nativeChannels: number; validSamples: number; fileSeconds: number; lengthKnown: boolean },
   shape: number[],
   data: Float32Array,
   ms: number,
@@ -76,7 +76,7 @@ function summary(
   }
   const lines = [
     `${file}`,
-    `  source     ${clip.fileSeconds.toFixed(3)} s, ${clip.nativeSampleRate} Hz, ${clip.nativeChannels} channel${clip.nativeChannels === 1 ? '' : 's'}`,
+    `  source     ${clip.lengthKnown ? '' : '≥ '}${clip.fileSeconds.toFixed(3)} s, ${clip.nativeSampleRate} Hz, ${clip.nativeChannels} channel${clip.nativeChannels === 1 ? '' : 's'}`,
     `  clip       ${clip.samples.length} samples at ${clip.sampleRate} Hz (${(clip.validSamples / clip.sampleRate).toFixed(3)} s of audio, rest zero-padded)`,
     `  features   ${shape.join(' × ')} mel dB, min ${min.toFixed(2)}, max ${max.toFixed(2)}, mean ${(sum / data.length).toFixed(2)}`,
     `  time       ${ms.toFixed(1)} ms`,

@@ -1,10 +1,16 @@
 /**
- * Format sniffing and decoding to per-channel float32. WAV is decoded in-house (fast path, only the
- * requested window is converted); FLAC, MP3 and Ogg Vorbis go through the wasm-audio-decoders packages.
+ * Format sniffing and decoding to float32. WAV is decoded in-house (header, then only the requested window);
+ * FLAC, MP3 and Ogg Vorbis go through the wasm-audio-decoders packages, fed 64 KiB at a time and stopped once the
+ * window is decoded, so neither memory nor time grows with what lies after it. Every failure is a SerError naming
+ * the file; the limits (channels, rates, sizes, time) are in limits.ts.
  */
 import { SerError } from '../errors.js';
+import {
+  checkChannels, checkSampleRate, Deadline, formatBytes, MAX_COMPRESSED_BYTES, MAX_WAV_BYTES, MAX_WINDOW_SECONDS,
+} from './limits.js';
+import { asSource, type ByteSource } from './source.js';
 import type { DecodedAudio, FrameWindow } from './types.js';
-import { decodeWav, isWav } from './wav.js';
+import { clampWindow, decodeWav, isWav, readWavInfo, streamWavFrames } from './wav.js';
 
 export type AudioFormat = 'wav' | 'flac' | 'mp3' | 'ogg';
 
@@ -18,6 +24,18 @@ export function sniffFormat(bytes: Uint8Array): AudioFormat | undefined {
   return undefined;
 }
 
+/** The format of `src` after the empty / not-audio / too-large checks every path shares. */
+export function checkedFormat(src: ByteSource, file: string): AudioFormat {
+  if (src.size === 0) throw new SerError('corrupt', `${file}: file is empty (0 bytes); re-export or re-record it`);
+  const format = sniffFormat(src.read(0, 16));
+  if (!format) throw new SerError('unsupported', `${file}: not a recognised audio file (expected WAV, FLAC, MP3 or Ogg Vorbis)`);
+  const limit = format === 'wav' ? MAX_WAV_BYTES : MAX_COMPRESSED_BYTES;
+  if (src.size > limit) {
+    throw new SerError('unsupported', `${file}: ${formatBytes(src.size)} is larger than the ${formatBytes(limit)} limit for ${format.toUpperCase()} files; cut it into shorter clips`);
+  }
+  return format;
+}
+
 interface WasmDecoded {
   channelData: Float32Array[];
   samplesDecoded: number;
@@ -27,57 +45,276 @@ interface WasmDecoded {
 }
 interface WasmDecoder {
   ready: Promise<void>;
-  decodeFile?(data: Uint8Array): Promise<WasmDecoded>;
-  decode?(data: Uint8Array): WasmDecoded | Promise<WasmDecoded>;
+  decode(data: Uint8Array): WasmDecoded | Promise<WasmDecoded>;
+  flush?(): Promise<WasmDecoded>;
   free(): void;
 }
 
-async function decodeWithWasm(format: Exclude<AudioFormat, 'wav'>, bytes: Uint8Array, file: string): Promise<DecodedAudio> {
-  let decoder: WasmDecoder;
-  if (format === 'flac') decoder = new (await import('@wasm-audio-decoders/flac')).FLACDecoder() as unknown as WasmDecoder;
-  else if (format === 'mp3') decoder = new (await import('mpg123-decoder')).MPEGDecoder() as unknown as WasmDecoder;
-  else decoder = new (await import('@wasm-audio-decoders/ogg-vorbis')).OggVorbisDecoder() as unknown as WasmDecoder;
+async function wasmDecoder(format: Exclude<AudioFormat, 'wav'>): Promise<WasmDecoder> {
+  if (format === 'flac') return new (await import('@wasm-audio-decoders/flac')).FLACDecoder() as unknown as WasmDecoder;
+  if (format === 'mp3') return new (await import('mpg123-decoder')).MPEGDecoder() as unknown as WasmDecoder;
+  return new (await import('@wasm-audio-decoders/ogg-vorbis')).OggVorbisDecoder() as unknown as WasmDecoder;
+}
+
+/**
+ * Runs a decoder call with console.error muted: the decoders print every damaged frame to stderr themselves,
+ * which would break the CLI's one-line errors (the same errors come back in `errors`).
+ */
+async function quietly(call: () => WasmDecoded | Promise<WasmDecoded>): Promise<WasmDecoded> {
+  const original = console.error;
+  console.error = () => {};
   try {
-    await decoder.ready;
-    let res: WasmDecoded;
-    try {
-      res = await (decoder.decodeFile ? decoder.decodeFile(bytes) : decoder.decode!(bytes));
-    } catch (err) {
-      throw new SerError('corrupt', `${file}: cannot decode ${format.toUpperCase()} data (${(err as Error).message}); the file looks damaged`);
-    }
-    if (!res.samplesDecoded || res.channelData.length === 0) {
-      const why = res.errors[0]?.message ? ` (${res.errors[0].message})` : '';
-      throw new SerError('corrupt', `${file}: no audio could be decoded from this ${format.toUpperCase()} file${why}; it is empty or damaged`);
-    }
-    let channels = res.channelData.map((c) => c.subarray(0, res.samplesDecoded));
-    if (format === 'flac' && res.bitDepth && res.bitDepth > 1 && res.bitDepth <= 32) {
-      // The FLAC decoder scales integers by 1/(2^(b−1) − 1); libsndfile (hence librosa) by 1/2^(b−1).
-      const k = (2 ** (res.bitDepth - 1) - 1) / 2 ** (res.bitDepth - 1);
-      channels = channels.map((c) => {
-        const o = new Float32Array(c.length);
-        for (let i = 0; i < c.length; i++) o[i] = c[i]! * k;
-        return o;
-      });
-    }
-    return { sampleRate: res.sampleRate, channels, totalFrames: res.samplesDecoded, format };
+    return await call();
   } finally {
-    decoder.free();
+    console.error = original;
   }
 }
 
-/** Decodes audio bytes; `window` (native-rate frames) limits the work for WAV. Names `file` in every error. */
-export async function decodeAudio(bytes: Uint8Array, file: string, window?: FrameWindow): Promise<DecodedAudio> {
-  if (bytes.length === 0) throw new SerError('corrupt', `${file}: file is empty (0 bytes); re-export or re-record it`);
-  const format = sniffFormat(bytes);
-  if (!format) {
-    throw new SerError('unsupported', `${file}: not a recognised audio file (expected WAV, FLAC, MP3 or Ogg Vorbis)`);
+/** Called with consecutive decoded blocks of the window: per-channel views valid during the call, the block's offset in the window, its frames. */
+export type BlockSink = (channels: Float32Array[], at: number, frames: number) => void;
+
+export interface StreamResult {
+  format: AudioFormat;
+  sampleRate: number;
+  channels: number;
+  /** Frames in the file, or (`lengthKnown` false) the frames decoded before stopping at the window's end. */
+  totalFrames: number;
+  lengthKnown: boolean;
+  /** WAV only: the data chunk claims more bytes than the file holds. */
+  truncated: boolean;
+}
+
+const FEED_BYTES = 64 * 1024;
+
+async function streamCompressed(
+  src: ByteSource,
+  format: Exclude<AudioFormat, 'wav'>,
+  file: string,
+  windowOf: (sampleRate: number, channels: number) => FrameWindow,
+  sink: BlockSink,
+  deadline: Deadline | undefined,
+): Promise<StreamResult> {
+  const name = format === 'ogg' ? 'Ogg Vorbis' : format.toUpperCase();
+  let rate = 0;
+  let nch = 0;
+  let frame = 0; // frames decoded so far
+  let winStart = 0;
+  let winEnd = Infinity;
+  let firstError: string | undefined;
+  let stopped = false;
+  const take = (res: WasmDecoded) => {
+    if (!firstError && res.errors?.length) firstError = res.errors[0]!.message;
+    const n = res.samplesDecoded;
+    if (!n || res.channelData.length === 0) return;
+    if (rate === 0) {
+      rate = res.sampleRate;
+      nch = res.channelData.length;
+      checkChannels(nch, file);
+      checkSampleRate(rate, file);
+      const w = windowOf(rate, nch);
+      winStart = Math.max(0, Math.floor(w.start));
+      winEnd = w.count === undefined ? Infinity : winStart + Math.max(0, Math.floor(w.count));
+    } else if (res.sampleRate !== rate || res.channelData.length !== nch) {
+      throw new SerError('corrupt', `${file}: the ${name} stream changes from ${nch} channel(s) at ${rate} Hz to ${res.channelData.length} at ${res.sampleRate} Hz midway; it is damaged or two files joined`);
+    }
+    const s = Math.max(winStart, frame);
+    const e = Math.min(winEnd, frame + n);
+    if (e > s) {
+      let block = res.channelData.map((c) => c.subarray(s - frame, e - frame));
+      const bits = res.bitDepth;
+      if (format === 'flac' && bits && bits > 1 && bits <= 32) {
+        // The FLAC decoder scales integers by 1/(2^(b−1) − 1); libsndfile (hence librosa) by 1/2^(b−1).
+        const k = (2 ** (bits - 1) - 1) / 2 ** (bits - 1);
+        block = block.map((c) => {
+          const o = new Float32Array(c.length);
+          for (let i = 0; i < c.length; i++) o[i] = c[i]! * k;
+          return o;
+        });
+      }
+      sink(block, s - winStart, e - s);
+    }
+    frame += n;
+  };
+  const decoder = await wasmDecoder(format);
+  try {
+    await decoder.ready;
+    for (let pos = 0; pos < src.size; ) {
+      deadline?.check();
+      const chunk = src.read(pos, FEED_BYTES);
+      if (chunk.length === 0) break;
+      pos += chunk.length;
+      take(await quietly(() => decoder.decode(chunk)));
+      if (frame >= winEnd) {
+        stopped = true;
+        break;
+      }
+    }
+    if (!stopped && decoder.flush) take(await quietly(() => decoder.flush!()));
+  } catch (err) {
+    if (err instanceof SerError) throw err;
+    throw new SerError('corrupt', `${file}: cannot decode ${name} data (${(err as Error)?.message ?? String(err)}); the file looks damaged`);
+  } finally {
+    decoder.free();
   }
-  if (format === 'wav') return decodeWav(bytes, file, window);
-  const all = await decodeWithWasm(format, bytes, file);
-  if (!window) return all;
-  const start = Math.min(all.totalFrames, Math.max(0, window.start));
-  const end = window.count === undefined ? all.totalFrames : Math.min(all.totalFrames, start + window.count);
-  return { ...all, channels: all.channels.map((c) => c.subarray(start, end)) };
+  if (rate === 0) {
+    const why = firstError ? ` (${firstError})` : '';
+    throw new SerError('corrupt', `${file}: no audio could be decoded from this ${name} file${why}; it is empty or damaged`);
+  }
+  return { format, sampleRate: rate, channels: nch, totalFrames: frame, lengthKnown: !stopped, truncated: false };
+}
+
+/**
+ * Decodes the frames `windowOf(nativeRate)` selects (to the end when `count` is undefined), block by block into
+ * `sink`. The window is given as a function because a compressed file's rate is known only once decoding starts.
+ */
+export async function streamAudio(
+  input: Uint8Array | ByteSource,
+  file: string,
+  windowOf: (sampleRate: number, channels: number) => FrameWindow,
+  sink: BlockSink,
+  deadline?: Deadline,
+): Promise<StreamResult> {
+  const src = asSource(input);
+  const format = checkedFormat(src, file);
+  if (format !== 'wav') return streamCompressed(src, format, file, windowOf, sink, deadline);
+  const info = readWavInfo(src, file);
+  if (info.frames === 0) throw new SerError('corrupt', `${file}: WAV file has no audio samples (empty data chunk)`);
+  const { start, n } = clampWindow(windowOf(info.sampleRate, info.channels), info.frames);
+  streamWavFrames(src, info, file, start, n, sink, deadline);
+  return { format, sampleRate: info.sampleRate, channels: info.channels, totalFrames: info.frames, lengthKnown: true, truncated: info.truncated };
+}
+
+/** Per-channel or mono float32 collected from blocks, growing as needed, refusing more than MAX_WINDOW_SECONDS. */
+class Collector {
+  #data: Float32Array[] = [];
+  #length = 0;
+  #limit = Infinity;
+  constructor(private readonly file: string, private readonly mono: boolean) {}
+
+  /** Called once the native rate and channel count are known; `expected` = the window's frames, if bounded. */
+  start(channels: number, sampleRate: number, expected?: number): void {
+    this.#limit = MAX_WINDOW_SECONDS * sampleRate;
+    const size = Math.max(1, Math.min(expected ?? 1 << 16, this.#limit));
+    this.#data = Array.from({ length: this.mono ? 1 : channels }, () => new Float32Array(size));
+  }
+
+  readonly add: BlockSink = (channels, at, frames) => {
+    const end = at + frames;
+    if (end > this.#limit) {
+      throw new SerError('unsupported', `${this.file}: more than ${MAX_WINDOW_SECONDS} s would be decoded at once, the limit; ask for a shorter window`);
+    }
+    if (end > this.#data[0]!.length) {
+      const size = Math.min(this.#limit, Math.max(end, this.#data[0]!.length * 2));
+      this.#data = this.#data.map((d) => {
+        const g = new Float32Array(size);
+        g.set(d.subarray(0, this.#length));
+        return g;
+      });
+    }
+    if (!this.mono || channels.length === 1) {
+      for (let c = 0; c < this.#data.length; c++) this.#data[c]!.set(channels[c]!.subarray(0, frames), at);
+    } else {
+      // librosa.to_mono: the mean over channels, summed in double precision as toMono does.
+      const out = this.#data[0]!;
+      const k = channels.length;
+      for (let i = 0; i < frames; i++) {
+        let s = 0;
+        for (let c = 0; c < k; c++) s += channels[c]![i]!;
+        out[at + i] = s / k;
+      }
+    }
+    this.#length = Math.max(this.#length, end);
+  };
+
+  result(): Float32Array[] {
+    return this.#data.map((d) => (d.length === this.#length ? d : d.subarray(0, this.#length)));
+  }
+}
+
+/** The window's frames per channel (`window` in native-rate frames; default: the whole file, at most MAX_WINDOW_SECONDS). */
+export async function decodeAudio(input: Uint8Array | ByteSource, file: string, window?: FrameWindow, deadline?: Deadline): Promise<DecodedAudio> {
+  const src = asSource(input);
+  if (checkedFormat(src, file) === 'wav') return decodeWav(src, file, window ?? { start: 0 }, deadline);
+  const col = new Collector(file, false);
+  const w = window ?? { start: 0 };
+  const res = await streamAudio(src, file, (rate, channels) => {
+    col.start(channels, rate, w.count);
+    return w;
+  }, col.add, deadline);
+  return { sampleRate: res.sampleRate, channels: col.result(), totalFrames: res.totalFrames, lengthKnown: res.lengthKnown, format: res.format };
+}
+
+export interface MonoWindow {
+  format: AudioFormat;
+  sampleRate: number;
+  /** Channels in the file (the samples are their mean). */
+  channels: number;
+  samples: Float32Array;
+  totalFrames: number;
+  lengthKnown: boolean;
+}
+
+/**
+ * The window's frames down-mixed to mono as they are decoded (librosa.to_mono), so a 64-channel file costs no more
+ * memory than a mono one. `windowOf` turns the native rate into the frame window; `inspect` sees every block's
+ * channels before they are mixed (it may throw to refuse the file).
+ */
+export async function decodeMonoWindow(
+  input: Uint8Array | ByteSource,
+  file: string,
+  windowOf: (sampleRate: number) => FrameWindow,
+  deadline?: Deadline,
+  inspect?: BlockSink,
+): Promise<MonoWindow> {
+  const src = asSource(input);
+  if (checkedFormat(src, file) === 'wav') {
+    const info = readWavInfo(src, file);
+    if (info.channels === 1) {
+      // Mono WAV: straight into one array (the hot path of feature extraction).
+      const d = decodeWav(src, file, windowOf(info.sampleRate), deadline);
+      const mono = d.channels[0]!;
+      inspect?.(d.channels, 0, mono.length);
+      return { format: 'wav', sampleRate: d.sampleRate, channels: 1, samples: mono, totalFrames: d.totalFrames, lengthKnown: true };
+    }
+  }
+  const col = new Collector(file, true);
+  const sink: BlockSink = inspect
+    ? (channels, at, frames) => {
+        inspect(channels, at, frames);
+        col.add(channels, at, frames);
+      }
+    : col.add;
+  const res = await streamAudio(src, file, (rate) => {
+    const w = windowOf(rate);
+    col.start(1, rate, w.count);
+    return w;
+  }, sink, deadline);
+  return { format: res.format, sampleRate: res.sampleRate, channels: res.channels, samples: col.result()[0]!, totalFrames: res.totalFrames, lengthKnown: res.lengthKnown };
+}
+
+export interface AudioProbe {
+  format: AudioFormat;
+  sampleRate: number;
+  channels: number;
+  totalFrames: number;
+  /** WAV: the data chunk claims more than the file holds. */
+  truncated: boolean;
+  /** Largest |sample| over every channel (NaN samples are skipped). */
+  peak: number;
+}
+
+/** Everything a dataset scan checks, read block by block through the whole file: length, format, peak level. */
+export async function probeAudio(input: Uint8Array | ByteSource, file: string, deadline?: Deadline): Promise<AudioProbe> {
+  let peak = 0;
+  const res = await streamAudio(input, file, () => ({ start: 0 }), (channels, _at, frames) => {
+    for (const ch of channels) {
+      for (let i = 0; i < frames; i++) {
+        const a = Math.abs(ch[i]!);
+        if (a > peak) peak = a;
+      }
+    }
+  }, deadline);
+  return { format: res.format, sampleRate: res.sampleRate, channels: res.channels, totalFrames: res.totalFrames, truncated: res.truncated, peak };
 }
 
 /** Down-mixes to mono by averaging the channels, as librosa.to_mono does. Mono input is returned as is. */

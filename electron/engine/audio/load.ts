@@ -3,13 +3,13 @@
  * exactly duration·sr samples. Native-rate window first (soundfile semantics: seek int(offset·sr_native),
  * read int(duration·sr_native) frames), then mono, then resampling — the order librosa uses.
  */
-import { readFile } from 'node:fs/promises';
 import { SerError } from '../errors.js';
-import { decodeAudio, sniffFormat, toMono } from './decode.js';
-import type { DecodedAudio } from './types.js';
-import { readWavInfo } from './wav.js';
+import { decodeMonoWindow } from './decode.js';
+import { Deadline, MAX_WINDOW_SECONDS } from './limits.js';
+import { polyphaseSupports } from './polyphase.js';
 import { resample, type ResampleQuality } from './resample.js';
 import { badSampleReason, findBadSample } from './sampleCheck.js';
+import { withFile, type ByteSource } from './source.js';
 
 export interface LoadOptions {
   /** Target rate in Hz. Paper: 48000. */
@@ -31,50 +31,59 @@ export interface LoadedClip {
   nativeChannels: number;
   /** Samples that came from the file before padding (0 means the offset was past the end). */
   validSamples: number;
-  /** Length of the whole file in seconds. */
+  /** Length of the whole file in seconds; for FLAC/MP3/Ogg read only up to the window's end, a lower bound unless `lengthKnown`. */
   fileSeconds: number;
+  lengthKnown: boolean;
 }
 
-/** Reads a file, mapping OS errors to messages naming the file and what to do. */
-export async function readAudioFile(path: string): Promise<Uint8Array> {
-  try {
-    return await readFile(path);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new SerError('not-found', `${path}: no such file`);
-    if (code === 'EACCES' || code === 'EPERM') throw new SerError('unreadable', `${path}: permission denied; check the file's permissions`);
-    if (code === 'EISDIR') throw new SerError('bad-input', `${path}: is a directory, not an audio file`);
-    throw new SerError('unreadable', `${path}: cannot read file (${(err as Error).message})`);
-  }
+/**
+ * Whether `resample` can take `from` Hz to `to` Hz: the polyphase tables cover every standard rate (352.8 and 384
+ * kHz included); libsamplerate, used for the rest, takes rates up to 192 kHz only.
+ */
+function canResample(from: number, to: number, quality: ResampleQuality): boolean {
+  if (from === to) return true;
+  if (quality !== 'best' && polyphaseSupports(from, to)) return true;
+  return from <= 192_000 && to <= 192_000;
 }
 
-export async function decodeClip(bytes: Uint8Array, file: string, opts: LoadOptions = {}): Promise<LoadedClip> {
+/**
+ * Decodes the clip from bytes in memory or an open file (`source.ts`): only the window offset..offset+duration is
+ * read and converted, down-mixed to mono as it is decoded.
+ */
+export async function decodeClip(input: Uint8Array | ByteSource, file: string, opts: LoadOptions = {}, deadline?: Deadline): Promise<LoadedClip> {
   const sampleRate = opts.sampleRate ?? 48000;
   const offset = opts.offset ?? 0;
   const duration = opts.duration;
+  const quality = opts.resampleQuality ?? 'medium';
   if (!(offset >= 0)) throw new SerError('bad-input', `offset must be ≥ 0 seconds, got ${offset}`);
-  if (duration !== undefined && !(duration > 0)) throw new SerError('bad-input', `duration must be > 0 seconds, got ${duration}`);
-  // The native rate turns seconds into frames: read from the header for WAV (only the window is then
-  // converted); compressed formats are decoded whole once and sliced.
-  let decoded: DecodedAudio;
-  let sr: number;
-  const frameWindow = (rate: number) => ({ start: Math.floor(offset * rate), ...(duration === undefined ? {} : { count: Math.floor(duration * rate) }) });
-  if (sniffFormat(bytes) === 'wav') {
-    sr = readWavInfo(bytes, file).sampleRate;
-    decoded = await decodeAudio(bytes, file, frameWindow(sr));
-  } else {
-    const all = await decodeAudio(bytes, file);
-    sr = all.sampleRate;
-    const w = frameWindow(sr);
-    const s = Math.min(all.totalFrames, w.start);
-    const e = w.count === undefined ? all.totalFrames : Math.min(all.totalFrames, s + w.count);
-    decoded = { ...all, channels: all.channels.map((c) => c.subarray(s, e)) };
+  if (duration !== undefined && !(duration > 0 && duration <= MAX_WINDOW_SECONDS)) throw new SerError('bad-input', `duration must be > 0 and ≤ ${MAX_WINDOW_SECONDS} seconds, got ${duration}`);
+  // Native rate first (soundfile semantics: seek int(offset·sr_native), read int(duration·sr_native) frames).
+  let rate = 0;
+  const decoded = await decodeMonoWindow(
+    input,
+    file,
+    (sr) => {
+      if (!canResample(sr, sampleRate, quality)) {
+        throw new SerError('unsupported', `${file}: sample rate ${sr} Hz cannot be converted to ${sampleRate} Hz (above 192 kHz only standard rates such as 352.8 and 384 kHz are); resample it, e.g. \`sox in.wav -r 48000 out.wav\``);
+      }
+      rate = sr;
+      return { start: Math.floor(offset * sr), ...(duration === undefined ? {} : { count: Math.floor(duration * sr) }) };
+    },
+    deadline,
+    // Per channel, before mixing: +x in one channel and −x in the other would cancel out in the mono mix.
+    (channels, at) => {
+      const bad = findBadSample(channels);
+      if (bad) throw new SerError('corrupt', `${file}: ${badSampleReason({ ...bad, index: at + bad.index }, rate, Math.floor(offset * rate) / rate)}`);
+    },
+  );
+  const sr = decoded.sampleRate;
+  const mono = decoded.samples;
+  let y: Float32Array;
+  try {
+    y = await resample(mono, sr, sampleRate, quality);
+  } catch (err) {
+    throw new SerError('unsupported', `${file}: cannot resample ${sr} Hz to ${sampleRate} Hz (${err instanceof Error ? err.message : String(err)})`);
   }
-  // Per channel, before mixing: +x in one channel and −x in the other would cancel out in the mono mix.
-  const bad = findBadSample(decoded.channels);
-  if (bad) throw new SerError('corrupt', `${file}: ${badSampleReason(bad, sr, Math.floor(offset * sr) / sr)}`);
-  const mono = toMono(decoded.channels);
-  let y = await resample(mono, sr, sampleRate, opts.resampleQuality);
   const validSamples = y.length;
   const pad = opts.pad ?? duration !== undefined;
   if (pad && duration !== undefined) {
@@ -89,13 +98,14 @@ export async function decodeClip(bytes: Uint8Array, file: string, opts: LoadOpti
     samples: y,
     sampleRate,
     nativeSampleRate: sr,
-    nativeChannels: decoded.channels.length,
+    nativeChannels: decoded.channels,
     validSamples: Math.min(validSamples, y.length),
     fileSeconds: decoded.totalFrames / sr,
+    lengthKnown: decoded.lengthKnown,
   };
 }
 
 /** librosa.load(path, sr, offset, duration) + zero padding; errors name the file. */
 export async function loadClip(path: string, opts: LoadOptions = {}): Promise<LoadedClip> {
-  return decodeClip(await readAudioFile(path), path, opts);
+  return withFile(path, (src) => decodeClip(src, path, opts, new Deadline(path)));
 }

@@ -2,8 +2,13 @@
 export interface DecodedAudio {
   sampleRate: number;
   channels: Float32Array[];
-  /** Frames in the whole file (may exceed the decoded span when only a window was read). */
+  /**
+   * Frames in the whole file (may exceed the decoded span when only a window was read). For FLAC/MP3/Ogg decoding
+   * stops at the window's end, so there it is a lower bound unless `lengthKnown`.
+   */
   totalFrames: number;
+  /** True when `totalFrames` is the file's exact length (WAV headers; compressed files decoded to their end). */
+  lengthKnown: boolean;
   format: string;
 }
 
