@@ -8,6 +8,7 @@ import { SerError } from '../errors.js';
 import {
   checkChannels, checkSampleRate, Deadline, formatBytes, MAX_COMPRESSED_BYTES, MAX_WAV_BYTES, MAX_WINDOW_SECONDS,
 } from './limits.js';
+import { findBadSample, type BadSample } from './sampleCheck.js';
 import { asSource, type ByteSource } from './source.js';
 import type { DecodedAudio, FrameWindow } from './types.js';
 import { clampWindow, decodeWav, isWav, readWavInfo, streamWavFrames } from './wav.js';
@@ -301,12 +302,19 @@ export interface AudioProbe {
   truncated: boolean;
   /** Largest |sample| over every channel (NaN samples are skipped). */
   peak: number;
+  /** The first non-finite or overflowing sample (sampleCheck.ts), its index counted from the file's start. */
+  bad?: BadSample;
 }
 
-/** Everything a dataset scan checks, read block by block through the whole file: length, format, peak level. */
+/** Everything a dataset scan checks, read block by block through the whole file: length, format, peak level, bad samples. */
 export async function probeAudio(input: Uint8Array | ByteSource, file: string, deadline?: Deadline): Promise<AudioProbe> {
   let peak = 0;
-  const res = await streamAudio(input, file, () => ({ start: 0 }), (channels, _at, frames) => {
+  let bad: BadSample | undefined;
+  const res = await streamAudio(input, file, () => ({ start: 0 }), (channels, at, frames) => {
+    if (!bad) {
+      const b = findBadSample(channels);
+      if (b) bad = { ...b, index: at + b.index };
+    }
     for (const ch of channels) {
       for (let i = 0; i < frames; i++) {
         const a = Math.abs(ch[i]!);
@@ -314,7 +322,7 @@ export async function probeAudio(input: Uint8Array | ByteSource, file: string, d
       }
     }
   }, deadline);
-  return { format: res.format, sampleRate: res.sampleRate, channels: res.channels, totalFrames: res.totalFrames, truncated: res.truncated, peak };
+  return { format: res.format, sampleRate: res.sampleRate, channels: res.channels, totalFrames: res.totalFrames, truncated: res.truncated, peak, ...(bad ? { bad } : {}) };
 }
 
 /** Down-mixes to mono by averaging the channels, as librosa.to_mono does. Mono input is returned as is. */

@@ -2,8 +2,6 @@
  * Feature-extraction worker: reads a file, checks it is still the content the scan hashed, computes the
  * mel dB and writes it to the cache. Replies with ok or the reason, one message per job.
  */
-import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { parentPort, workerData } from 'node:worker_threads';
 import { FeatureExtractor, type FeatureConfig } from '../audio/features.js';
 import { dirname } from 'node:path';
@@ -24,17 +22,14 @@ export type ExtractReply = { id: number; ok: true; ms: number } | { id: number; 
 if (parentPort) {
   const port = parentPort;
   const data = workerData as ExtractWorkerData;
-  const { FeatureCache, cacheKey, computeEntry } = await import('./featureCache.js');
+  const { FeatureCache, cacheKey, computeChecked } = await import('./featureCache.js');
   // featureCache.root is <dataDir>/features/<hash>; rebuild the cache from its data dir.
   const cache = new FeatureCache(dirname(dirname(data.dataDirRoot)), data.config);
   const fx = new FeatureExtractor(data.config);
   port.on('message', async (job: ExtractJob) => {
     const t0 = performance.now();
     try {
-      const bytes = await readFile(job.absPath);
-      const hash = createHash('sha256').update(bytes).digest('hex');
-      if (hash !== job.contentHash) throw new Error(`${job.absPath}: the file changed since the dataset was scanned; scan it again`);
-      cache.write(cacheKey(job), await computeEntry(fx, bytes, job), job.absPath);
+      cache.write(cacheKey(job), await computeChecked(fx, job), job.absPath);
       port.postMessage({ id: job.id, ok: true, ms: performance.now() - t0 } satisfies ExtractReply);
     } catch (err) {
       port.postMessage({ id: job.id, ok: false, message: (err as Error).message } satisfies ExtractReply);

@@ -14,6 +14,8 @@ import { featureConfigHash, FeatureExtractor, PAPER_FEATURES, type FeatureConfig
 import { SerError } from '../errors.js';
 import { startWorker } from '../workers/spawn.js';
 import { decodeClip } from '../audio/load.js';
+import { Deadline } from '../audio/limits.js';
+import { hashSource, withFile, type ByteSource } from '../audio/source.js';
 import { addAwgn } from '../audio/awgn.js';
 import { Rng } from '../audio/rng.js';
 import type { ExtractJob, ExtractReply, ExtractWorkerData } from './extractWorker.js';
@@ -64,12 +66,24 @@ export interface ExtractSummary {
   workers: number;
 }
 
-/** Mel dB of one entry from the file's bytes: the clean clip, or its noisy copy. */
-export async function computeEntry(fx: FeatureExtractor, bytes: Uint8Array, ref: CacheEntryRef): Promise<Float32Array> {
+/** Mel dB of one entry from the file (bytes, or an open file read only in the window): the clean clip, or its noisy copy. */
+export async function computeEntry(fx: FeatureExtractor, input: Uint8Array | ByteSource, ref: CacheEntryRef, deadline?: Deadline): Promise<Float32Array> {
   const c = fx.config;
-  const clip = await decodeClip(bytes, ref.absPath, { sampleRate: c.mel.sampleRate, offset: c.offset, duration: c.duration });
+  const clip = await decodeClip(input, ref.absPath, { sampleRate: c.mel.sampleRate, offset: c.offset, duration: c.duration }, deadline);
   const samples = ref.augment ? addAwgn(clip.samples, ref.augment.snrDb, new Rng(ref.augment.noiseSeed)) : clip.samples;
   return fx.melDbOf(samples);
+}
+
+/**
+ * Mel dB of `ref` after checking the file is still the content the scan hashed (read a block at a time; only the
+ * window is decoded). The caller's file is opened as a regular file only.
+ */
+export async function computeChecked(fx: FeatureExtractor, ref: CacheEntryRef): Promise<Float32Array> {
+  return withFile(ref.absPath, async (src) => {
+    const deadline = new Deadline(ref.absPath);
+    if (hashSource(src, deadline) !== ref.contentHash) throw new SerError('io', `${ref.absPath}: the file changed since the dataset was scanned; scan it again`);
+    return computeEntry(fx, src, ref, deadline);
+  });
 }
 
 export class FeatureCache {
@@ -182,8 +196,7 @@ export class FeatureCache {
       const fx = new FeatureExtractor(this.config);
       for (const f of todo) {
         try {
-          const bytes = readFileSync(f.absPath);
-          this.write(cacheKey(f), await computeEntry(fx, bytes, f), f.absPath);
+          this.write(cacheKey(f), await computeChecked(fx, f), f.absPath);
           summary.computed++;
         } catch (err) {
           summary.failed.push({ file: f.absPath, reason: (err as Error).message });

@@ -5,13 +5,14 @@
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { basename, dirname, extname, join, relative, resolve, sep } from 'node:path';
 import { SerError } from '../errors.js';
 import { EMOTIONS, type Emotion } from '../labels.js';
-import { decodeAudio } from '../audio/decode.js';
-import { readWavInfo } from '../audio/wav.js';
-import { badSampleReason, findBadSample } from '../audio/sampleCheck.js';
+import { checkedFormat, probeAudio } from '../audio/decode.js';
+import { Deadline, FILE_TIME_LIMIT_MS, MAX_COMPRESSED_BYTES, MAX_WAV_BYTES } from '../audio/limits.js';
+import { badSampleReason } from '../audio/sampleCheck.js';
+import { FileSource, hashSource } from '../audio/source.js';
 import { labelFromFolder, NAME_PARSERS, type ClipMeta, type DatasetFormat } from './formats.js';
 
 export const AUDIO_EXTENSIONS = new Set(['.wav', '.wave', '.flac', '.mp3', '.ogg', '.oga']);
@@ -46,6 +47,8 @@ export interface ScanOptions {
    * is not read again (like git's index), so rescanning a big dataset takes a moment, not a minute.
    */
   statCacheFile?: string;
+  /** Time one file may take to hash and decode before it becomes a problem (ms). Default FILE_TIME_LIMIT_MS. */
+  fileTimeLimitMs?: number;
 }
 
 interface StatCacheEntry {
@@ -57,8 +60,11 @@ interface StatCacheEntry {
   durationSec?: number;
   problem?: string;
 }
-/** Bumped when the checks change, so files a rescan would now flag are read again (2: non-finite samples). */
-const STAT_CACHE_VERSION = 2;
+/**
+ * Bumped when the checks change, so files a rescan would now flag are read again (2: non-finite samples; 3: the
+ * decoders' limits — channels, rates, sizes, regular files only).
+ */
+const STAT_CACHE_VERSION = 3;
 interface StatCache {
   version: typeof STAT_CACHE_VERSION;
   offset: number;
@@ -108,21 +114,43 @@ export interface ScanResult {
 /** Peak below this (−80 dBFS) counts as silence. */
 const SILENCE_PEAK = 1e-4;
 
-async function walk(dir: string, out: string[], isRoot = true): Promise<void> {
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
+const SEP = Buffer.from(sep);
+
+function isUtf8(name: Buffer): boolean {
+  try {
+    STRICT_UTF8.decode(name);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+interface Found {
+  absPath: string;
+  /** The name (or a folder above it) is not valid UTF-8: `absPath` shows U+FFFD and cannot be opened. */
+  badName?: boolean;
+}
+
+/** Names are read as bytes so that one that is not UTF-8 is reported as such instead of as a missing file. */
+async function walk(dir: Buffer, out: Found[], isRoot = true, badDir = false): Promise<void> {
   let entries;
   try {
-    entries = await readdir(dir, { withFileTypes: true });
+    entries = await readdir(dir, { withFileTypes: true, encoding: 'buffer' });
   } catch (err) {
     // An unreadable root is the caller's error; an unreadable sub-folder is skipped.
     if (isRoot) throw err;
     return;
   }
-  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  for (const e of entries) {
-    if (e.name.startsWith('.')) continue;
-    const p = join(dir, e.name);
-    if (e.isDirectory()) await walk(p, out, false);
-    else if ((e.isFile() || e.isSymbolicLink()) && AUDIO_EXTENSIONS.has(extname(e.name).toLowerCase())) out.push(p);
+  const named = entries.map((e) => ({ e, name: e.name.toString('utf8') }));
+  named.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (const { e, name } of named) {
+    if (name.startsWith('.')) continue;
+    const p = Buffer.concat([dir, SEP, e.name]);
+    const bad = badDir || !isUtf8(e.name);
+    if (e.isDirectory()) await walk(p, out, false, bad);
+    // FIFOs, sockets and devices named like audio are listed too, to be reported (they are never read).
+    else if (AUDIO_EXTENSIONS.has(extname(name).toLowerCase())) out.push({ absPath: p.toString('utf8'), ...(bad ? { badName: true } : {}) });
   }
 }
 
@@ -149,43 +177,42 @@ function reasonOf(err: unknown, absPath: string): string {
   return msg.startsWith(`${absPath}: `) ? msg.slice(absPath.length + 2) : msg;
 }
 
-async function inspect(file: DatasetFile, offset: number): Promise<void> {
-  let bytes: Uint8Array;
+/**
+ * Reads, hashes and checks one file, setting `problem` when it cannot be used. Only regular files are opened (a FIFO
+ * or a link to a device is a problem, not a hang); the file is read a block at a time, never whole, and given up on
+ * after `timeLimitMs`.
+ */
+async function inspect(file: DatasetFile, offset: number, timeLimitMs: number): Promise<void> {
+  let src: FileSource;
   try {
-    bytes = await readFile(file.absPath);
+    src = FileSource.open(file.absPath);
   } catch (err) {
     file.problem = reasonOf(err, file.absPath);
     return;
   }
-  file.size = bytes.length;
-  file.contentHash = createHash('sha256').update(bytes).digest('hex');
-  if (bytes.length === 0) {
-    file.problem = 'empty file (0 bytes)';
-    return;
-  }
   try {
-    const decoded = await decodeAudio(bytes, file.absPath);
-    file.sampleRate = decoded.sampleRate;
-    file.channels = decoded.channels.length;
-    file.durationSec = decoded.totalFrames / decoded.sampleRate;
-    if (decoded.format === 'wav') {
-      const info = readWavInfo(bytes, file.absPath);
-      if (info.truncated) {
-        file.problem = `truncated: the audio data stops after ${file.durationSec.toFixed(2)} s, before the length its header declares (damaged copy?)`;
-        return;
-      }
-    }
-    const bad = findBadSample(decoded.channels);
-    if (bad) {
-      file.problem = badSampleReason(bad, decoded.sampleRate);
+    const deadline = new Deadline(file.absPath, timeLimitMs);
+    file.size = src.size;
+    // Hashed whatever it holds (the fingerprint notices any change), unless too large to be read at all.
+    if (src.size <= Math.max(MAX_WAV_BYTES, MAX_COMPRESSED_BYTES)) file.contentHash = hashSource(src, deadline);
+    if (src.size === 0) {
+      file.problem = 'empty file (0 bytes)';
       return;
     }
-    let peak = 0;
-    for (const ch of decoded.channels) for (let i = 0; i < ch.length; i++) {
-      const a = Math.abs(ch[i]!);
-      if (a > peak) peak = a;
+    checkedFormat(src, file.absPath);
+    const probe = await probeAudio(src, file.absPath, deadline);
+    file.sampleRate = probe.sampleRate;
+    file.channels = probe.channels;
+    file.durationSec = probe.totalFrames / probe.sampleRate;
+    if (probe.truncated) {
+      file.problem = `truncated: the audio data stops after ${file.durationSec.toFixed(2)} s, before the length its header declares (damaged copy?)`;
+      return;
     }
-    if (peak < SILENCE_PEAK) {
+    if (probe.bad) {
+      file.problem = badSampleReason(probe.bad, probe.sampleRate);
+      return;
+    }
+    if (probe.peak < SILENCE_PEAK) {
       file.problem = 'silent: no sound above −80 dBFS';
       return;
     }
@@ -194,6 +221,8 @@ async function inspect(file: DatasetFile, offset: number): Promise<void> {
     }
   } catch (err) {
     file.problem = reasonOf(err, file.absPath);
+  } finally {
+    src.close();
   }
 }
 
@@ -227,26 +256,30 @@ export async function scanDataset(rootIn: string, opts: ScanOptions = {}): Promi
   try {
     st = await stat(root);
   } catch {
+    if (rootIn.includes('\uFFFD')) throw new SerError('not-found', `${rootIn}: cannot open: the folder name is not valid UTF-8 (shown with � for the bad bytes); rename it`);
     throw new SerError('not-found', `${rootIn}: no such folder; give the folder that holds the audio files (e.g. the RAVDESS Actor_XX folders)`);
   }
   if (!st.isDirectory()) throw new SerError('bad-input', `${rootIn}: not a folder; give the folder that holds the audio files`);
-  const paths: string[] = [];
+  const found: Found[] = [];
   try {
-    await walk(root, paths);
+    await walk(Buffer.from(root), found);
   } catch (err) {
     throw new SerError('unreadable', `${rootIn}: cannot list the folder (${(err as Error).message})`);
   }
+  const paths = found.map((f) => f.absPath);
   if (paths.length === 0) {
     throw new SerError('not-found', `${rootIn}: no audio files found (looked for ${[...AUDIO_EXTENSIONS].join(', ')} in all sub-folders)`);
   }
   const format = detectFormat(paths.map((p) => basename(p, extname(p))));
   const offset = opts.offset ?? 0.5;
-  const files: DatasetFile[] = paths.map((absPath) => ({
+  const files: DatasetFile[] = found.map(({ absPath, badName }) => ({
     path: relative(root, absPath).split(sep).join('/'),
     absPath,
     size: 0,
     ...labelFor(format, root, absPath),
+    ...(badName ? { problem: 'the file name (or a folder above it) is not valid UTF-8, so it cannot be opened by name (shown with � for the bad bytes); rename it' } : {}),
   }));
+  const timeLimitMs = opts.fileTimeLimitMs ?? FILE_TIME_LIMIT_MS;
 
   const concurrency = Math.max(1, opts.concurrency ?? 8);
   const statCache = loadStatCache(opts.statCacheFile, offset);
@@ -259,7 +292,7 @@ export async function scanDataset(rootIn: string, opts: ScanOptions = {}): Promi
         const f = files[next++]!;
         let st: { size: number; mtimeMs: number } | undefined;
         try {
-          st = await stat(f.absPath);
+          st = f.problem ? undefined : await stat(f.absPath);
         } catch {
           st = undefined;
         }
@@ -271,8 +304,8 @@ export async function scanDataset(rootIn: string, opts: ScanOptions = {}): Promi
           if (hit.channels !== undefined) f.channels = hit.channels;
           if (hit.durationSec !== undefined) f.durationSec = hit.durationSec;
           if (hit.problem !== undefined) f.problem = hit.problem;
-        } else {
-          await inspect(f, offset);
+        } else if (!f.problem) {
+          await inspect(f, offset, timeLimitMs);
         }
         if (st && f.contentHash) {
           newCache.files[f.path] = {

@@ -14,6 +14,7 @@ import type { ScanWorkerInput, ScanWorkerMessage } from './scanWorker.js';
 import type { Worker } from 'node:worker_threads';
 import { FeatureExtractor } from '../audio/features.js';
 import { loadClip } from '../audio/load.js';
+import { MAX_WINDOW_SECONDS } from '../audio/limits.js';
 import type { ClipView, DatasetOverview, ScanResultDto } from '../../api/types.js';
 import type { DatasetFileRecord, DatasetRecord } from '../store/records.js';
 import type { ServiceContext } from './context.js';
@@ -123,7 +124,8 @@ export class DatasetsService {
     const { path, file } = this.resolveFile(datasetId, fileId);
     this.#extractor ??= new FeatureExtractor();
     const fx = this.#extractor;
-    const whole = await loadClip(path, { sampleRate: fx.config.mel.sampleRate, offset: 0 });
+    // The envelope covers the first MAX_WINDOW_SECONDS at most: a recording hours long is not held in memory.
+    const whole = await loadClip(path, { sampleRate: fx.config.mel.sampleRate, offset: 0, duration: MAX_WINDOW_SECONDS, pad: false });
     const waveMin: number[] = [];
     const waveMax: number[] = [];
     const s = whole.samples;
