@@ -99,8 +99,9 @@ function same(a: string, b: string): boolean {
 export function tokenSource(req: IncomingMessage, url: URL, token: string, port: number): 'query' | 'header' | 'cookie' | undefined {
   const q = url.searchParams.get('token');
   if (q !== null && same(q, token)) return 'query';
-  const auth = req.headers.authorization;
-  if (auth?.startsWith('Bearer ') && same(auth.slice(7).trim(), token)) return 'header';
+  // The scheme name is case-insensitive (RFC 7235 §2.1): `bearer …` and `BEARER …` are the same header.
+  const auth = /^bearer[ \t]+(\S+)[ \t]*$/i.exec(req.headers.authorization ?? '');
+  if (auth && same(auth[1]!, token)) return 'header';
   const c = readCookie(req.headers.cookie, cookieName(port));
   if (c !== undefined && same(c, token)) return 'cookie';
   return undefined;

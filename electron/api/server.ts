@@ -62,6 +62,8 @@ const MIME: Record<string, string> = {
 };
 
 const MAX_BODY = 1 << 20;
+/** Bytes of an oversized body read (and dropped) so the 413 reaches the client; beyond, the connection is closed. */
+const DRAIN_LIMIT = 64 << 20;
 
 interface CompiledRoute {
   method: MethodName;
@@ -96,18 +98,36 @@ function sendError(res: ServerResponse, info: ApiErrorInfo): void {
   sendJson(res, STATUS[info.code] ?? 500, info);
 }
 
+/** A body over MAX_BODY: answered 413 (Payload Too Large) rather than 400. */
+class BodyTooLarge extends ApiError {
+  constructor() {
+    super({ code: 'bad-input', message: `request body larger than ${MAX_BODY} bytes` });
+  }
+}
+
+/**
+ * Reads a JSON body of at most MAX_BODY bytes. A larger one is read to its end without being kept, then refused
+ * with 413: closing the socket mid-upload instead would reach the client as a connection reset, not an answer.
+ * Past DRAIN_LIMIT the connection is dropped after all, so nobody can keep the server busy forever.
+ */
 function readBody(req: IncomingMessage): Promise<unknown> {
   return new Promise((resolveBody, reject) => {
+    const declared = Number(req.headers['content-length']);
+    if (declared > DRAIN_LIMIT) {
+      // Announced too large to be worth draining: refuse at once; the client sees 413 before it uploads much.
+      req.resume();
+      reject(new BodyTooLarge());
+      return;
+    }
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (c: Buffer) => {
       size += c.length;
-      if (size > MAX_BODY) {
-        reject(new ApiError({ code: 'bad-input', message: `request body larger than ${MAX_BODY} bytes` }));
-        req.destroy();
-      } else chunks.push(c);
+      if (size > DRAIN_LIMIT) req.destroy();
+      else if (size <= MAX_BODY) chunks.push(c);
     });
     req.on('end', () => {
+      if (size > MAX_BODY) return reject(new BodyTooLarge());
       const text = Buffer.concat(chunks).toString('utf8');
       if (!text.trim()) return resolveBody(undefined);
       try {
@@ -117,6 +137,7 @@ function readBody(req: IncomingMessage): Promise<unknown> {
       }
     });
     req.on('error', reject);
+    req.on('close', () => reject(new BodyTooLarge()));
   });
 }
 
@@ -232,6 +253,10 @@ export function startApiServer(opts: ApiServerOptions): Promise<ApiServer> {
       } catch (err) {
         if (res.headersSent) {
           res.destroy();
+          return;
+        }
+        if (err instanceof BodyTooLarge) {
+          sendJson(res, 413, err.toJSON());
           return;
         }
         sendError(res, toApiError(err));

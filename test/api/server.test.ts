@@ -107,6 +107,29 @@ describe('token', () => {
   });
 });
 
+describe('request size and the Authorization header', () => {
+  it('answers a 10 MB body with 413 and the error shape, not a connection reset, and keeps serving', async () => {
+    const big = `{"root":"${'x'.repeat(10 * 1024 * 1024)}"}`;
+    // Chunked (no Content-Length) and with the length declared up front.
+    for (const headers of [{ ...auth }, { ...auth, 'Content-Length': String(Buffer.byteLength(big)) }]) {
+      const r = await http('/api/datasets/scan', { method: 'POST', headers, body: big });
+      expect(r.status).toBe(413);
+      expect(JSON.parse(r.body)).toEqual({ code: 'bad-input', message: `request body larger than ${1 << 20} bytes` });
+    }
+    expect((await http('/api/runs', { headers: auth })).status).toBe(200);
+  });
+
+  it('accepts the Bearer scheme in any letter case (RFC 7235), and only with the right token', async () => {
+    for (const scheme of ['Bearer', 'bearer', 'BEARER', 'bEaReR']) {
+      expect((await http('/api/runs', { headers: { Authorization: `${scheme} ${TOKEN}` } })).status, scheme).toBe(200);
+    }
+    expect((await http('/api/runs', { headers: { Authorization: `bearer  ${TOKEN} ` } })).status).toBe(200);
+    for (const bad of [`bearer wrong`, `Basic ${TOKEN}`, `bearer${TOKEN}`, `bearer ${TOKEN} extra`, TOKEN]) {
+      expect((await http('/api/runs', { headers: { Authorization: bad } })).status, bad).toBe(401);
+    }
+  });
+});
+
 describe('DNS rebinding', () => {
   it('refuses foreign Host and Origin headers with 403, accepts loopback names', async () => {
     const evil = await http('/api/runs', { headers: { ...auth, Host: `evil.example:${server.port}` } });
