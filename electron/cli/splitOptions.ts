@@ -3,6 +3,9 @@ import type { Command } from 'commander';
 import type { SplitSpec } from '../engine/dataset/splits.js';
 import { parseNumber, UsageError } from './output.js';
 
+/** Folds when only --fold is given (as in splits.ts). */
+const DEFAULT_FOLDS = 5;
+
 export interface SplitFlags {
   split: string;
   testSpeakers?: string;
@@ -32,12 +35,17 @@ export function splitSpecFrom(f: SplitFlags, seed: number): SplitSpec {
   if (f.split !== 'speaker') throw new UsageError(`--split must be random or speaker, got '${f.split}'`);
   const test = speakers(f.testSpeakers);
   const val = speakers(f.valSpeakers);
+  const folds = f.folds !== undefined ? parseNumber('--folds', f.folds, { integer: true, min: 2 }) : undefined;
+  // Checked here, not only in the engine, so a fold that cannot exist is a usage error (exit 2), not a failed run.
+  const fold = f.fold !== undefined ? parseNumber('--fold', f.fold, { integer: true, min: 0 }) : undefined;
+  const k = folds ?? DEFAULT_FOLDS;
+  if (fold !== undefined && fold >= k) throw new UsageError(`--fold is 0-based and must be in 0..${k - 1} with ${folds === undefined ? `the default ${k} folds` : `--folds ${k}`}, got ${fold}`);
   return {
     kind: 'speaker',
     seed,
     ...(test ? { testSpeakers: test } : {}),
     ...(val ? { valSpeakers: val } : {}),
-    ...(f.folds ? { folds: parseNumber('--folds', f.folds, { integer: true, min: 2 }) } : {}),
-    ...(f.fold ? { fold: parseNumber('--fold', f.fold, { integer: true, min: 0 }) } : {}),
+    ...(folds !== undefined ? { folds } : {}),
+    ...(fold !== undefined ? { fold } : {}),
   };
 }

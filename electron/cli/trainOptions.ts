@@ -65,6 +65,7 @@ export async function buildTrainOptions(f: TrainFlags, split: (seed: number) => 
   if (f.backend && !isBackendName(f.backend)) throw new UsageError(`--backend must be one of tensorflow-gpu, tensorflow, wasm, cpu; got '${f.backend}'`);
   const snr = /^(\d+(?:\.\d+)?):(\d+(?:\.\d+)?)$/.exec(f.snr);
   if (!snr) throw new UsageError(`--snr expects low:high in dB, e.g. 15:30; got '${f.snr}'`);
+  if (!(Number(snr[1]) < Number(snr[2]))) throw new UsageError(`--snr expects low:high with low < high (an SNR is drawn from [low, high)), e.g. 15:30; got '${f.snr}'`);
   const seed = parseNumber('--seed', f.seed, { integer: true, min: 0 });
   let schedule;
   try {
