@@ -112,6 +112,11 @@ interface Plan {
 }
 
 const plans = new Map<string, Plan>();
+/**
+ * Plans kept (most recently used last). A dataset uses a handful of rates; files with odd, damaged rates must not
+ * each leave a plan (FFT buffers, tables) behind for the life of the process.
+ */
+const MAX_PLANS = 16;
 
 function checkSpec(spec: ResamplerSpec): void {
   const { passband, stopband, attenuation } = spec;
@@ -158,7 +163,11 @@ export function polyphaseSupports(from: number, to: number): boolean {
 function plan(from: number, to: number, spec: ResamplerSpec): Plan {
   const key = `${from}:${to}:${spec.passband}:${spec.stopband}:${spec.attenuation}`;
   const cached = plans.get(key);
-  if (cached) return cached;
+  if (cached) {
+    plans.delete(key);
+    plans.set(key, cached);
+    return cached;
+  }
   const { L, M, up, down, L2, M2 } = stages(from, to);
   if (L2 > MAX_PHASES) throw new RangeError(`to: ${from} → ${to} Hz needs ${L2} filter phases (at most ${MAX_PHASES}); see polyphaseSupports`);
   const a = spec.attenuation;
@@ -253,6 +262,13 @@ function plan(from: number, to: number, spec: ResamplerSpec): Plan {
     margin = Math.ceil(half2 / up) * up;
   }
   const p: Plan = { L, M, up, down, fwd: new RealFft(nIn), inv: new RealFft(nOut), response, bins, padIn, hopIn, L2, M2, taps, margin, G, W, coef, steps };
+  // Safe to free here: resampling is synchronous, so no other plan is in use while this one is made.
+  while (plans.size >= MAX_PLANS) {
+    const [oldKey, old] = plans.entries().next().value!;
+    plans.delete(oldKey);
+    old.fwd.dispose();
+    old.inv.dispose();
+  }
   plans.set(key, p);
   return p;
 }

@@ -31,16 +31,23 @@ const SRC_TYPE: Record<ResampleQuality, 0 | 1 | 2> = {
 };
 
 type Converter = Awaited<ReturnType<typeof create>>;
-const converters = new Map<string, Promise<Converter>>();
+/**
+ * One converter per quality, re-initialised for each rate pair: every `create()` is a new wasm instance (~26 MB)
+ * that is never freed, so a converter per pair let files with odd (damaged) rates grow the process without bound.
+ */
+const converters = new Map<ResampleQuality, Promise<Converter>>();
 
-function converter(from: number, to: number, quality: ResampleQuality): Promise<Converter> {
-  const key = `${from}:${to}:${quality}`;
-  let c = converters.get(key);
+async function converter(from: number, to: number, quality: ResampleQuality): Promise<Converter> {
+  let c = converters.get(quality);
   if (!c) {
     c = create(1, from, to, { converterType: SRC_TYPE[quality] });
-    converters.set(key, c);
+    converters.set(quality, c);
   }
-  return c;
+  const conv = await c;
+  // Each setter re-initialises the converter (fresh state); resample() uses it synchronously right after.
+  if (conv.inputSampleRate !== from) conv.inputSampleRate = from;
+  if (conv.outputSampleRate !== to) conv.outputSampleRate = to;
+  return conv;
 }
 
 /**
