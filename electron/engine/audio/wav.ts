@@ -131,8 +131,8 @@ function deinterleave16(s: Int16Array, channel: number, stride: number, out: Flo
 }
 
 /**
- * Converts `n` interleaved frames (`bytes`, which starts at a frame) into `out[c][at…at+n)`. A float64 sample
- * beyond float32's range is refused: it would otherwise turn finite input into ±Infinity.
+ * Converts `n` interleaved frames (`bytes`, which starts at a frame) into `out[c][at…at+n)`. A finite float64
+ * sample beyond float32's range is refused: it would otherwise turn finite input into ±Infinity.
  */
 function convertFrames(bytes: Uint8Array, info: WavInfo, n: number, out: Float32Array[], at: number, file: string): void {
   const { channels: nch, blockAlign, bitsPerSample: bits, formatTag } = info;
@@ -152,7 +152,8 @@ function convertFrames(bytes: Uint8Array, info: WavInfo, n: number, out: Float32
     if (formatTag === WAVE_FORMAT_IEEE_FLOAT && bits === 64) {
       for (let i = 0; i < n; i++, p += blockAlign) {
         const v = view.getFloat64(p, true);
-        if (v > FLOAT32_MAX || v < -FLOAT32_MAX) throw new SerError('corrupt', `${file}: a 64-bit float sample (${v}) lies beyond the float32 range; the audio data is damaged`);
+        // ±Infinity and NaN pass through as what the file holds (refused later as non-finite audio).
+        if ((v > FLOAT32_MAX || v < -FLOAT32_MAX) && Number.isFinite(v)) throw new SerError('corrupt', `${file}: a 64-bit float sample (${v}) lies beyond the float32 range; the audio data is damaged`);
         ch[at + i] = v;
       }
       continue;
