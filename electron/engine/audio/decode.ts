@@ -25,12 +25,17 @@ export function sniffFormat(bytes: Uint8Array): AudioFormat | undefined {
   return undefined;
 }
 
+/** Largest file of `format` read at all (limits.ts). */
+export function sizeLimit(format: AudioFormat): number {
+  return format === 'wav' ? MAX_WAV_BYTES : MAX_COMPRESSED_BYTES;
+}
+
 /** The format of `src` after the empty / not-audio / too-large checks every path shares. */
 export function checkedFormat(src: ByteSource, file: string): AudioFormat {
   if (src.size === 0) throw new SerError('corrupt', `${file}: file is empty (0 bytes); re-export or re-record it`);
   const format = sniffFormat(src.read(0, 16));
   if (!format) throw new SerError('unsupported', `${file}: not a recognised audio file (expected WAV, FLAC, MP3 or Ogg Vorbis)`);
-  const limit = format === 'wav' ? MAX_WAV_BYTES : MAX_COMPRESSED_BYTES;
+  const limit = sizeLimit(format);
   if (src.size > limit) {
     throw new SerError('unsupported', `${file}: ${formatBytes(src.size)} is larger than the ${formatBytes(limit)} limit for ${format.toUpperCase()} files; cut it into shorter clips`);
   }

@@ -9,8 +9,8 @@ import { readdir, stat } from 'node:fs/promises';
 import { basename, dirname, extname, join, relative, resolve, sep } from 'node:path';
 import { SerError } from '../errors.js';
 import { EMOTIONS, type Emotion } from '../labels.js';
-import { checkedFormat, probeAudio } from '../audio/decode.js';
-import { Deadline, FILE_TIME_LIMIT_MS, MAX_COMPRESSED_BYTES, MAX_WAV_BYTES } from '../audio/limits.js';
+import { checkedFormat, probeAudio, sizeLimit, sniffFormat } from '../audio/decode.js';
+import { Deadline, FILE_TIME_LIMIT_MS, MAX_WAV_BYTES } from '../audio/limits.js';
 import { badSampleReason } from '../audio/sampleCheck.js';
 import { FileSource, hashSource } from '../audio/source.js';
 import { labelFromFolder, NAME_PARSERS, type ClipMeta, type DatasetFormat } from './formats.js';
@@ -194,7 +194,8 @@ async function inspect(file: DatasetFile, offset: number, timeLimitMs: number): 
     const deadline = new Deadline(file.absPath, timeLimitMs);
     file.size = src.size;
     // Hashed whatever it holds (the fingerprint notices any change), unless too large to be read at all.
-    if (src.size <= Math.max(MAX_WAV_BYTES, MAX_COMPRESSED_BYTES)) file.contentHash = hashSource(src, deadline);
+    const format = sniffFormat(src.read(0, 16));
+    if (src.size <= (format ? sizeLimit(format) : MAX_WAV_BYTES)) file.contentHash = hashSource(src, deadline);
     if (src.size === 0) {
       file.problem = 'empty file (0 bytes)';
       return;
