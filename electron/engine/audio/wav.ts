@@ -7,6 +7,7 @@
  */
 import { SerError } from '../errors.js';
 import { checkChannels, checkSampleRate, MAX_WAV_CHUNKS, MAX_WINDOW_SECONDS, type Deadline } from './limits.js';
+import { badSampleReason } from './sampleCheck.js';
 import { asSource, type ByteSource } from './source.js';
 import type { DecodedAudio, FrameWindow } from './types.js';
 
@@ -131,10 +132,11 @@ function deinterleave16(s: Int16Array, channel: number, stride: number, out: Flo
 }
 
 /**
- * Converts `n` interleaved frames (`bytes`, which starts at a frame) into `out[c][at…at+n)`. A finite float64
- * sample beyond float32's range is refused: it would otherwise turn finite input into ±Infinity.
+ * Converts `n` interleaved frames (`bytes`, which starts at frame `first` of the file) into `out[c][at…at+n)`.
+ * A finite float64 sample beyond float32's range is refused here, with the value the file holds: converted, it would
+ * turn finite input into ±Infinity (sampleCheck.ts refuses it either way, as beyond ±2^24).
  */
-function convertFrames(bytes: Uint8Array, info: WavInfo, n: number, out: Float32Array[], at: number, file: string): void {
+function convertFrames(bytes: Uint8Array, info: WavInfo, n: number, out: Float32Array[], at: number, file: string, first: number): void {
   const { channels: nch, blockAlign, bitsPerSample: bits, formatTag } = info;
   if (formatTag === WAVE_FORMAT_PCM && bits === 16) {
     // Fast path (RAVDESS and most recorders): an Int16Array view; an odd byte offset (odd-sized header chunks) is
@@ -153,7 +155,9 @@ function convertFrames(bytes: Uint8Array, info: WavInfo, n: number, out: Float32
       for (let i = 0; i < n; i++, p += blockAlign) {
         const v = view.getFloat64(p, true);
         // ±Infinity and NaN pass through as what the file holds (refused later as non-finite audio).
-        if ((v > FLOAT32_MAX || v < -FLOAT32_MAX) && Number.isFinite(v)) throw new SerError('corrupt', `${file}: a 64-bit float sample (${v}) lies beyond the float32 range; the audio data is damaged`);
+        if ((v > FLOAT32_MAX || v < -FLOAT32_MAX) && Number.isFinite(v)) {
+          throw new SerError('corrupt', `${file}: ${badSampleReason({ channel: c, index: first + i, value: v }, info.sampleRate)}`);
+        }
         ch[at + i] = v;
       }
       continue;
@@ -199,7 +203,7 @@ export function streamWavFrames(
     const bytes = src.read(info.dataOffset + (start + done) * info.blockAlign, k * info.blockAlign);
     const got = Math.floor(bytes.length / info.blockAlign);
     if (got === 0) break; // the file shrank since the header was read
-    convertFrames(bytes, info, got, scratch, 0, file);
+    convertFrames(bytes, info, got, scratch, 0, file, start + done);
     sink(got === scratch[0]!.length ? scratch : scratch.map((c) => c.subarray(0, got)), done, got);
     done += got;
   }
@@ -224,7 +228,7 @@ export function decodeWav(input: Uint8Array | ByteSource, file = 'input', window
     const bytes = src.read(info.dataOffset + (start + done) * info.blockAlign, k * info.blockAlign);
     const got = Math.floor(bytes.length / info.blockAlign);
     if (got === 0) break;
-    convertFrames(bytes, info, got, out, done, file);
+    convertFrames(bytes, info, got, out, done, file, start + done);
     done += got;
   }
   return { sampleRate: info.sampleRate, channels: out, totalFrames: info.frames, format: 'wav', lengthKnown: true };
