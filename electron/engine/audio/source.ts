@@ -135,6 +135,14 @@ export async function withFile<T>(path: string, fn: (src: FileSource) => Promise
   }
 }
 
+/** Files up to this size are read in one go by `inMemory` (a dataset's clips), larger ones block by block. */
+const SMALL_FILE = 4 << 20;
+
+/** A small file's bytes in memory (one read serves both the hash and the decoder), else the file itself. */
+export function inMemory(src: FileSource): ByteSource {
+  return src.size <= SMALL_FILE ? new MemorySource(src.read(0, src.size)) : src;
+}
+
 const HASH_BLOCK = 1 << 20;
 
 /** sha256 (hex) of every byte of `src`, read 1 MiB at a time (a file is never held in memory whole). */

@@ -15,7 +15,7 @@ import { SerError } from '../errors.js';
 import { startWorker } from '../workers/spawn.js';
 import { decodeClip } from '../audio/load.js';
 import { Deadline } from '../audio/limits.js';
-import { hashSource, withFile, type ByteSource } from '../audio/source.js';
+import { hashSource, inMemory, withFile, type ByteSource } from '../audio/source.js';
 import { addAwgn } from '../audio/awgn.js';
 import { Rng } from '../audio/rng.js';
 import type { ExtractJob, ExtractReply, ExtractWorkerData } from './extractWorker.js';
@@ -79,8 +79,9 @@ export async function computeEntry(fx: FeatureExtractor, input: Uint8Array | Byt
  * window is decoded). The caller's file is opened as a regular file only.
  */
 export async function computeChecked(fx: FeatureExtractor, ref: CacheEntryRef): Promise<Float32Array> {
-  return withFile(ref.absPath, async (src) => {
+  return withFile(ref.absPath, async (file) => {
     const deadline = new Deadline(ref.absPath);
+    const src = inMemory(file);
     if (hashSource(src, deadline) !== ref.contentHash) throw new SerError('io', `${ref.absPath}: the file changed since the dataset was scanned; scan it again`);
     return computeEntry(fx, src, ref, deadline);
   });

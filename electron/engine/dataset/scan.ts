@@ -12,7 +12,7 @@ import { EMOTIONS, type Emotion } from '../labels.js';
 import { checkedFormat, probeAudio, sizeLimit, sniffFormat } from '../audio/decode.js';
 import { Deadline, FILE_TIME_LIMIT_MS, MAX_WAV_BYTES } from '../audio/limits.js';
 import { badSampleReason } from '../audio/sampleCheck.js';
-import { FileSource, hashSource } from '../audio/source.js';
+import { FileSource, hashSource, inMemory } from '../audio/source.js';
 import { labelFromFolder, NAME_PARSERS, type ClipMeta, type DatasetFormat } from './formats.js';
 
 export const AUDIO_EXTENSIONS = new Set(['.wav', '.wave', '.flac', '.mp3', '.ogg', '.oga']);
@@ -193,15 +193,16 @@ async function inspect(file: DatasetFile, offset: number, timeLimitMs: number): 
   try {
     const deadline = new Deadline(file.absPath, timeLimitMs);
     file.size = src.size;
+    const data = inMemory(src);
     // Hashed whatever it holds (the fingerprint notices any change), unless too large to be read at all.
-    const format = sniffFormat(src.read(0, 16));
-    if (src.size <= (format ? sizeLimit(format) : MAX_WAV_BYTES)) file.contentHash = hashSource(src, deadline);
-    if (src.size === 0) {
+    const format = sniffFormat(data.read(0, 16));
+    if (data.size <= (format ? sizeLimit(format) : MAX_WAV_BYTES)) file.contentHash = hashSource(data, deadline);
+    if (data.size === 0) {
       file.problem = 'empty file (0 bytes)';
       return;
     }
-    checkedFormat(src, file.absPath);
-    const probe = await probeAudio(src, file.absPath, deadline);
+    checkedFormat(data, file.absPath);
+    const probe = await probeAudio(data, file.absPath, deadline);
     file.sampleRate = probe.sampleRate;
     file.channels = probe.channels;
     file.durationSec = probe.totalFrames / probe.sampleRate;
