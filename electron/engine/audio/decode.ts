@@ -92,6 +92,11 @@ export interface StreamResult {
 
 const FEED_BYTES = 64 * 1024;
 
+/** Decoder messages can span lines; errors here are one line. */
+function oneLine(s: string): string {
+  return s.replace(/\s+/g, ' ').trim();
+}
+
 async function streamCompressed(
   src: ByteSource,
   format: Exclude<AudioFormat, 'wav'>,
@@ -109,7 +114,7 @@ async function streamCompressed(
   let firstError: string | undefined;
   let stopped = false;
   const take = (res: WasmDecoded) => {
-    if (!firstError && res.errors?.length) firstError = res.errors[0]!.message;
+    if (!firstError && res.errors?.length) firstError = oneLine(res.errors[0]!.message);
     const n = res.samplesDecoded;
     if (!n || res.channelData.length === 0) return;
     if (rate === 0) {
@@ -158,7 +163,7 @@ async function streamCompressed(
     if (!stopped && decoder.flush) take(await quietly(() => decoder.flush!()));
   } catch (err) {
     if (err instanceof SerError) throw err;
-    throw new SerError('corrupt', `${file}: cannot decode ${name} data (${(err as Error)?.message ?? String(err)}); the file looks damaged`);
+    throw new SerError('corrupt', `${file}: cannot decode ${name} data (${oneLine(err instanceof Error ? err.message : String(err))}); the file looks damaged`);
   } finally {
     decoder.free();
   }
