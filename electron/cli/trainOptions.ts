@@ -21,6 +21,7 @@ export interface TrainFlags {
   earlyStopMetric: string;
   augmentCopies: string;
   snr: string;
+  specAugment?: string;
   seed: string;
   backend?: string;
   workers?: string;
@@ -31,7 +32,7 @@ export interface TrainFlags {
 /** Attribute names (camelCase) of the options `addTrainOptions` adds, e.g. to tell which a user gave. */
 export const TRAIN_OPTION_KEYS = [
   'data', 'epochs', 'batchSize', 'microBatch', 'lr', 'optimizer', 'momentum', 'weightDecay', 'schedule', 'earlyStop', 'earlyStopMetric',
-  'augmentCopies', 'snr', 'seed', 'backend', 'workers', 'model', 'includeSong',
+  'augmentCopies', 'snr', 'specAugment', 'seed', 'backend', 'workers', 'model', 'includeSong',
 ] as const satisfies ReadonlyArray<keyof TrainFlags>;
 
 export function addTrainOptions(cmd: Command, opts: { workersHelp?: string } = {}): Command {
@@ -49,6 +50,7 @@ export function addTrainOptions(cmd: Command, opts: { workersHelp?: string } = {
     .option('--early-stop-metric <m>', 'valAccuracy or valLoss', 'valAccuracy')
     .option('--augment-copies <n>', 'noisy (AWGN) copies per training clip', '2')
     .option('--snr <low:high>', 'AWGN SNR range in dB, integer drawn from [low, high)', '15:30')
+    .option('--spec-augment <F:W,T:W>', 'SpecAugment masks on training clips: F frequency masks up to W mel rows, T time masks up to W frames, e.g. 2:16,2:40 (default: none, as the paper)')
     .option('--seed <n>', 'random seed (split, augmentation, initialisation, data order, dropout)', '42')
     .option('--backend <name>', 'tensorflow-gpu | tensorflow | wasm | cpu (default: first that loads)')
     .option('--workers <n>', opts.workersHelp ?? 'training threads on wasm/cpu, each taking a slice of every batch (default: one per core; 1 = single thread)')
@@ -81,6 +83,15 @@ export async function buildTrainOptions(f: TrainFlags, split: (seed: number) => 
       throw new UsageError(`--model expects JSON, e.g. '{"filters":[8,16,16,32],"lstmUnits":32}'`);
     }
   }
+  let specAugment: TrainOptions['specAugment'];
+  if (f.specAugment) {
+    const { parseSpecAugment } = await import('../engine/audio/specAugment.js');
+    try {
+      specAugment = parseSpecAugment(f.specAugment);
+    } catch (err) {
+      throw new UsageError(`--spec-augment: ${(err as Error).message}`);
+    }
+  }
   if (f.earlyStopMetric !== 'valAccuracy' && f.earlyStopMetric !== 'valLoss') throw new UsageError('--early-stop-metric must be valAccuracy or valLoss');
   return {
     data: f.data,
@@ -95,6 +106,7 @@ export async function buildTrainOptions(f: TrainFlags, split: (seed: number) => 
     ...(f.earlyStop ? { earlyStopping: { patience: parseNumber('--early-stop', f.earlyStop, { integer: true, min: 1 }), metric: f.earlyStopMetric } } : {}),
     split: split(seed),
     augment: { copies: parseNumber('--augment-copies', f.augmentCopies, { integer: true, min: 0, max: 20 }), snrLow: Number(snr[1]), snrHigh: Number(snr[2]) },
+    ...(specAugment ? { specAugment } : {}),
     seed,
     ...(f.backend ? { backend: f.backend as NonNullable<TrainOptions['backend']> } : {}),
     ...(f.workers ? { workers: parseWorkers(f.workers) } : {}),

@@ -11,6 +11,7 @@ import { selectBackend } from '../../../native/tf/backends.js';
 import { splitChunks } from '../audio/chunks.js';
 import { Rng } from '../audio/rng.js';
 import { StandardScaler } from '../audio/scaler.js';
+import { specAugment } from '../audio/specAugment.js';
 import { FeatureCache } from '../dataset/featureCache.js';
 import { EMOTIONS } from '../labels.js';
 import { buildModel, saveModel } from '../model/index.js';
@@ -39,6 +40,10 @@ port.on('message', (m: ControlMessage) => {
 
 /** Lets control messages in between batches (the step itself is synchronous). */
 const yieldToEvents = () => new Promise<void>((r) => setImmediate(r));
+
+/** Seed of the SpecAugment masks of the clip at `position` in `epoch`'s order. */
+const maskSeed = (seed: number, epoch: number, position: number): number =>
+  (Math.imul(seed ^ 0x6d2b79f5, 0x9e3779b1) + Math.imul(epoch + 1, 0x85ebca77) + Math.imul(position + 1, 0xc2b2ae3d)) >>> 0;
 
 /** Windows per evaluation round (the workers split it into batches of 16). */
 const EVAL_CHUNK = 64;
@@ -119,17 +124,28 @@ async function main(): Promise<void> {
   // One buffer for inputs: a step copies what it needs before returning, so the next batch is assembled while it runs.
   const xsBuf = new Float32Array(Math.max(opts.batchSize, EVAL_CHUNK) * nFeatures);
   const ysBuf = new Float32Array(opts.batchSize * EMOTIONS.length);
-  const fillX = (mels: Float32Array[], idx: number[]): Float32Array => {
+  const masked = new Float32Array(mel.nMels * nFrames);
+  // `masks(b)` (training batches with SpecAugment): the generator of the batch's b-th clip, a function of the run's
+  // seed and the clip's place in the epoch's order, so masks need no checkpointed state and resume exactly.
+  const fillX = (mels: Float32Array[], idx: number[], masks?: (b: number) => Rng): Float32Array => {
     const x = xsBuf.subarray(0, idx.length * nFeatures);
-    idx.forEach((i, b) => splitChunks(mels[i]!, mel.nMels, nFrames, chunkCfg, x.subarray(b * nFeatures, (b + 1) * nFeatures)));
+    idx.forEach((i, b) => {
+      let m = mels[i]!;
+      if (masks && opts.specAugment) {
+        masked.set(m); // the cached spectrogram stays as it is
+        m = specAugment(masked, mel.nMels, nFrames, opts.specAugment, masks(b));
+      }
+      splitChunks(m, mel.nMels, nFrames, chunkCfg, x.subarray(b * nFeatures, (b + 1) * nFeatures));
+    });
     scaler.transform(x, x);
     return x;
   };
   const shapeOf = (n: number) => [n, chunkCfg.count, mel.nMels, chunkCfg.width, 1];
-  const trainBatch = (idx: number[]) => {
+  const trainBatch = (idx: number[], epoch: number, first: number) => {
     const y = ysBuf.subarray(0, idx.length * EMOTIONS.length).fill(0);
     idx.forEach((i, b) => (y[b * EMOTIONS.length + trainY[i]!] = 1));
-    return { xs: { data: fillX(trainMel, idx), shape: shapeOf(idx.length) }, ys: { data: y, shape: [idx.length, EMOTIONS.length] } };
+    const masks = opts.specAugment ? (b: number) => new Rng(maskSeed(opts.seed, epoch, first + b)) : undefined;
+    return { xs: { data: fillX(trainMel, idx, masks), shape: shapeOf(idx.length) }, ys: { data: y, shape: [idx.length, EMOTIONS.length] } };
   };
 
   const evaluate = async (mels: Float32Array[], samples: PlannedSample[]) => {
@@ -171,7 +187,7 @@ async function main(): Promise<void> {
     let lastReport = 0;
     const batchIdx = (b: number) => order.slice(b * opts.batchSize, (b + 1) * opts.batchSize);
     let ta = performance.now();
-    let next = trainBatch(batchIdx(0));
+    let next = trainBatch(batchIdx(0), epoch, 0);
     let assembleMs = performance.now() - ta;
     let stepMs = 0;
     for (let b = 0; b < batches; b++) {
@@ -179,7 +195,7 @@ async function main(): Promise<void> {
       const ts = performance.now();
       const pending = trainer.step(next.xs, next.ys, () => mathRng.nextUint32());
       ta = performance.now();
-      if (b + 1 < batches) next = trainBatch(batchIdx(b + 1)); // overlaps the step when it runs on workers
+      if (b + 1 < batches) next = trainBatch(batchIdx(b + 1), epoch, (b + 1) * opts.batchSize); // overlaps the step when it runs on workers
       assembleMs += performance.now() - ta;
       const res = await pending;
       stepMs += performance.now() - ts;

@@ -5,6 +5,7 @@
 import type { Emotion } from '../labels.js';
 import type { SplitSpec } from '../dataset/splits.js';
 import type { ModelConfig } from '../model/config.js';
+import type { SpecAugmentConfig } from '../audio/specAugment.js';
 import type { BackendName } from '../../../native/tf/backends.js';
 
 export type LrSchedule =
@@ -39,6 +40,8 @@ export interface TrainOptions {
   earlyStopping?: { patience: number; metric: 'valLoss' | 'valAccuracy' };
   split: SplitSpec;
   augment: AugmentConfig;
+  /** SpecAugment-style masking of training clips (not of their validation/test parts); absent = none, the paper's setting. */
+  specAugment?: SpecAugmentConfig;
   seed: number;
   /** Force a backend; default: the fastest that loads. */
   backend?: BackendName;
