@@ -122,7 +122,7 @@ describe('two databases sharing one data folder', () => {
     expect(existsSync(stateA) && existsSync(stateB)).toBe(true);
   }, 300_000);
 
-  it('a run recorded before run folders had a uuid keeps its old folders and resumes from them', async () => {
+  it('a run recorded before run folders had a uuid resumes from a copy of its old checkpoint under a new uuid, leaving the old folders as they were', async () => {
     const dbC = join(tmp, 'c.db');
     const runId = await interruptAfterFirstCheckpoint(startTraining(tiny(3, 'early layout'), { dbPath: dbC, dataDir }));
     // Make it what an earlier version left: uuid NULL, files at runs/<id> and models/run-<id>, paths stored so.
@@ -137,13 +137,17 @@ describe('two databases sharing one data folder', () => {
     db.prepare('UPDATE models SET path = replace(path, ?, ?) WHERE run_id = ?').run(now.runDir, legacy.runDir, runId);
     db.close();
 
+    const oldCheckpoint = readFileSync(join(legacy.runDir, 'checkpoint', 'weights.bin'));
     const r = await resumeToEnd(dbC, runId);
     expect(r.final.event).toBe('finished');
-    expect(r.started).toMatchObject({ resumed: true, startEpoch: 1 });
+    expect(r.started).toMatchObject({ resumed: true, startEpoch: 1 }); // it found the epoch-1 checkpoint (copied)
     const after = modelsOf(dbC, runId);
-    expect(after.uuid).toBeNull();
-    expect(after.models.find((m) => m.kind === 'export')?.path).toBe(legacy.modelDir);
-    expect(after.models.filter((m) => m.kind !== 'export').every((m) => m.path.startsWith(legacy.runDir) && existsSync(m.path))).toBe(true);
-    expect(existsSync(join(legacy.modelDir, 'model.json'))).toBe(true);
+    expect(after.uuid).toMatch(/^[0-9a-f-]{36}$/);
+    const adopted = runArtifactDirs(dataDir, { id: runId, uuid: after.uuid });
+    expect(after.models.find((m) => m.kind === 'export')?.path).toBe(adopted.modelDir);
+    expect(existsSync(join(adopted.modelDir, 'model.json'))).toBe(true);
+    // Nothing was written to the old folders: another database's run 3 could own them.
+    expect(readFileSync(join(legacy.runDir, 'checkpoint', 'weights.bin')).equals(oldCheckpoint)).toBe(true);
+    expect(existsSync(legacy.modelDir)).toBe(false);
   }, 300_000);
 });

@@ -269,6 +269,12 @@ export class RunsRepository {
     return this.require(id);
   }
 
+  /** Gives a run recorded before runs had UUIDs (migration 6) its UUID; a run that has one keeps it. */
+  assignUuid(id: number): RunRecord {
+    this.ctx.write(() => this.db.prepare('UPDATE runs SET uuid = @uuid WHERE id = @id AND uuid IS NULL').run({ id, uuid: randomUUID() }));
+    return this.require(id);
+  }
+
   setNotes(id: number, notes: string | null): RunRecord {
     return this.update(id, { notes });
   }

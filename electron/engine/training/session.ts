@@ -16,7 +16,7 @@ import { openStore, type Store } from '../store/index.js';
 import type { ClassMetrics as StoredClassMetrics, RunSplit } from '../store/records.js';
 import { appVersion } from '../version.js';
 import { startWorker } from '../workers/spawn.js';
-import { runArtifactDirs } from './artifacts.js';
+import { adoptLegacyRun, runArtifactDirs } from './artifacts.js';
 import { planSamples } from './plan.js';
 import type { ControlMessage, WorkerInit, WorkerMessage } from './protocol.js';
 import type { Metrics, TrainEvent, TrainingEnv, TrainingHandle, TrainOptions } from './types.js';
@@ -167,14 +167,16 @@ export function startTraining(options: TrainOptions | undefined, env: StartOptio
         return { event: 'cancelled', runId: id, epoch: 0 };
       }
 
-      // 3. The loop, on a worker.
+      // 3. The loop, on a worker. A run older than run UUIDs gets one (and a copy of its checkpoint) before it writes.
+      const record = store.runs.require(id);
+      const artifactDirs = record.uuid === null && resume ? adoptLegacyRun(env.dataDir, id, store.runs.assignUuid(id).uuid!) : runArtifactDirs(env.dataDir, record);
       const init: WorkerInit = {
         runId: id,
         options: opts,
         samples: plan,
         dataDir: env.dataDir,
         featureConfig: PAPER_FEATURES,
-        ...runArtifactDirs(env.dataDir, store.runs.require(id)),
+        ...artifactDirs,
         resume,
         appVersion,
         datasetFingerprint: scan.summary.fingerprint,
