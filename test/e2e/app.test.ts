@@ -197,7 +197,10 @@ describe.skipIf(skip)('desktop app in a browser (ser serve + Chromium)', () => {
   });
 
   it('live view: the built-in model first in the picker, its notice shown once', async () => {
-    cpSync(join(dir, 'data', 'models', 'run-1'), join(dir, 'builtin'), { recursive: true });
+    // Run 1's export: models/run-1-<uuid> (run folders are keyed by the run's uuid).
+    const run1 = readdirSync(join(dir, 'data', 'models')).find((d) => d.startsWith('run-1-'));
+    expect(run1, 'run 1 has an exported model').toBeDefined();
+    cpSync(join(dir, 'data', 'models', run1!), join(dir, 'builtin'), { recursive: true });
     const meta = JSON.parse(readFileSync(join(dir, 'builtin', 'metadata.json'), 'utf8')) as Record<string, unknown>;
     const card = { title: 'test', trainedOn: 'a quarter of the dev subset', newSpeakers: { accuracy: 0.125, uar: 0.125, protocol: 'one held-out actor' }, randomSplit: null, licence: 'test' };
     writeFileSync(join(dir, 'builtin', 'metadata.json'), JSON.stringify({ ...meta, card }));
