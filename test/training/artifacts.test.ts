@@ -14,6 +14,7 @@ import type { TrainEvent, TrainOptions, TrainingHandle } from '../../electron/en
 import { openStore } from '../../electron/engine/store/index.js';
 import type { ModelRecord } from '../../electron/engine/store/records.js';
 import { textureDataset } from '../helpers/toneDataset.js';
+import { tinyTrainOptions } from '../helpers/trainOptions.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'ser-artifacts-'));
 const data = join(tmp, 'texture');
@@ -22,23 +23,7 @@ const dbA = join(tmp, 'a.db');
 const dbB = join(tmp, 'b.db');
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-const tiny = (seed: number, name: string): TrainOptions => ({
-  data,
-  name,
-  epochs: 2,
-  batchSize: 4,
-  optimizer: 'adam',
-  learningRate: 0.01,
-  momentum: 0.8,
-  weightDecay: 1e-3,
-  schedule: { kind: 'constant' },
-  split: { kind: 'speaker', seed: 1, testSpeakers: ['3'], valSpeakers: ['2'] },
-  augment: { copies: 0, snrLow: 15, snrHigh: 30 },
-  seed,
-  backend: 'wasm',
-  workers: 1,
-  model: { filters: [4, 4, 4, 4], lstmUnits: 8 },
-});
+const tiny = (seed: number, name: string): TrainOptions => tinyTrainOptions(data, { name, epochs: 2, seed, workers: 1 });
 
 beforeAll(() => {
   textureDataset(data, 3, 4);

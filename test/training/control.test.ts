@@ -10,27 +10,14 @@ import type { TrainEvent, TrainOptions } from '../../electron/engine/training/ty
 import { openStore } from '../../electron/engine/store/index.js';
 import { repoRoot, serBin } from '../helpers/ser.js';
 import { textureDataset } from '../helpers/toneDataset.js';
+import { tinyTrainOptions } from '../helpers/trainOptions.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'ser-control-'));
 const data = join(tmp, 'texture');
 const dbPath = join(tmp, 'experiments.db');
 const dataDir = join(tmp, 'data');
 
-const options: TrainOptions = {
-  data,
-  epochs: 50,
-  batchSize: 4,
-  optimizer: 'adam',
-  learningRate: 0.01,
-  momentum: 0.8,
-  weightDecay: 1e-3,
-  schedule: { kind: 'constant' },
-  split: { kind: 'speaker', seed: 1, testSpeakers: ['3'], valSpeakers: ['2'] },
-  augment: { copies: 0, snrLow: 15, snrHigh: 30 },
-  seed: 1,
-  backend: 'wasm',
-  model: { filters: [4, 4, 8, 8], lstmUnits: 8 },
-};
+const options: TrainOptions = tinyTrainOptions(data, { epochs: 50, model: { filters: [4, 4, 8, 8], lstmUnits: 8 } });
 
 beforeAll(() => {
   textureDataset(data, 3, 4);

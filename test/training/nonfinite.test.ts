@@ -22,6 +22,7 @@ import type { TrainEvent, TrainOptions } from '../../electron/engine/training/ty
 import { textureDataset } from '../helpers/toneDataset.js';
 import { put } from '../helpers/trees.js';
 import { sine, writeWav } from '../helpers/wavWriter.js';
+import { tinyTrainOptions } from '../helpers/trainOptions.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'ser-nonfinite-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -165,23 +166,8 @@ describe('the trainer', () => {
   const data = join(tmp, 'texture');
   const dataDir = join(tmp, 'train-data');
   const dbPath = join(tmp, 'train.db');
-  const options = (o: Partial<TrainOptions>): TrainOptions => ({
-    data,
-    epochs: 1,
-    batchSize: 4,
-    optimizer: 'sgd',
-    learningRate: 0.01,
-    momentum: 0.8,
-    weightDecay: 1e-3,
-    schedule: { kind: 'constant' },
-    split: { kind: 'speaker', seed: 1, testSpeakers: ['3'], valSpeakers: ['2'] },
-    augment: { copies: 0, snrLow: 15, snrHigh: 30 },
-    seed: 1,
-    backend: 'wasm',
-    workers: 1,
-    model: { filters: [4, 4, 4, 4], lstmUnits: 8 },
-    ...o,
-  });
+  const options = (o: Partial<TrainOptions>): TrainOptions => tinyTrainOptions(data, { optimizer: 'sgd', workers: 1, ...o });
+
   const train = async (o: Partial<TrainOptions>): Promise<TrainEvent> => startTraining(options(o), { dbPath, dataDir }).done;
   let spikePath = '';
   beforeAll(() => {
