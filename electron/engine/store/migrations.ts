@@ -234,6 +234,19 @@ export const migrations: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 7,
+    name: 'runs have a kind (train, or tune: fine-tuning a model) and a tuned run records the model it started from',
+    creates: [],
+    up(db) {
+      // The parent is kept as a path (always known) and, when the base model was a run's export, that run's id.
+      db.exec(`
+        ALTER TABLE runs ADD COLUMN kind TEXT NOT NULL DEFAULT 'train' CHECK (kind IN ('train','tune'));
+        ALTER TABLE runs ADD COLUMN parent_model TEXT;
+        ALTER TABLE runs ADD COLUMN parent_run_id INTEGER REFERENCES runs(id) ON DELETE SET NULL;
+      `);
+    },
+  },
 ];
 
 /** Every table a file at schema `version` holds. */

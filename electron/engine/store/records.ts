@@ -50,6 +50,11 @@ export interface RunRecord {
    * Keys the run's folders in the data directory (see training/artifacts.ts), so runs of different databases sharing
    * one data folder never collide; null for runs recorded before migration 6 (they keep runs/<id>, models/run-<id>).
    */
+  /** 'train' (from scratch) or 'tune' (fine-tuning an existing model; migration 7). */
+  kind: RunKind;
+  /** A tuned run's base model: its folder, and the run that exported it when there is one. */
+  parentModel: string | null;
+  parentRunId: number | null;
   uuid: string | null;
 }
 
@@ -64,8 +69,14 @@ export interface RunSummary extends RunRecord {
   durationMs: number | null;
 }
 
+export type RunKind = 'train' | 'tune';
+
 export interface NewRun {
   name: string;
+  /** Default 'train'. */
+  kind?: RunKind;
+  /** For a tune run: the base model's folder and, if it is a run's export, that run. */
+  parent?: { model: string; runId: number | null };
   config: unknown;
   seed?: number | null;
   split?: RunSplit | null;

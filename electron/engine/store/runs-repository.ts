@@ -15,6 +15,7 @@ import {
   type EpochRecord,
   type ListRunsOptions,
   type NewRun,
+  type RunKind,
   type RunPatch,
   type RunRecord,
   type RunSplit,
@@ -45,6 +46,9 @@ interface RunRow {
   group_id: number | null;
   fold: number | null;
   uuid: string | null;
+  kind: RunKind | null;
+  parent_model: string | null;
+  parent_run_id: number | null;
   tags: string | null;
 }
 
@@ -106,6 +110,9 @@ function toRun(row: RunRow): RunRecord {
     groupId: row.group_id ?? null,
     fold: row.fold ?? null,
     uuid: row.uuid ?? null,
+    kind: row.kind ?? 'train',
+    parentModel: row.parent_model ?? null,
+    parentRunId: row.parent_run_id ?? null,
   };
 }
 
@@ -156,9 +163,9 @@ export class RunsRepository {
       const info = this.db
         .prepare(
           `INSERT INTO runs (name, status, config, seed, split, dataset_id, dataset_fingerprint, backend, app_version,
-                             created_at, started_at, notes, pid, host, pid_start, group_id, fold, uuid)
+                             created_at, started_at, notes, pid, host, pid_start, group_id, fold, uuid, kind, parent_model, parent_run_id)
            VALUES (@name, @status, @config, @seed, @split, @datasetId, @datasetFingerprint, @backend, @appVersion,
-                   @now, @startedAt, @notes, @pid, @host, @pidStart, @groupId, @fold, @uuid)`,
+                   @now, @startedAt, @notes, @pid, @host, @pidStart, @groupId, @fold, @uuid, @kind, @parentModel, @parentRunId)`,
         )
         .run({
           name: input.name.trim(),
@@ -179,6 +186,9 @@ export class RunsRepository {
           groupId: input.group?.groupId ?? null,
           fold: input.group?.fold ?? null,
           uuid: randomUUID(),
+          kind: input.kind ?? 'train',
+          parentModel: input.parent?.model ?? null,
+          parentRunId: input.parent?.runId ?? null,
         });
       const runId = Number(info.lastInsertRowid);
       this.insertTags(runId, input.tags ?? []);
