@@ -114,7 +114,9 @@ export class BatchNormRelu extends layers.Layer {
     const gamma = this.gamma.read() as tf.Tensor1D;
     const beta = this.beta.read() as tf.Tensor1D;
     const p = this.pool;
-    if (!kwargs.training) {
+    // A frozen layer (trainable = false, fine-tuning) normalises with its moving statistics and leaves them as they
+    // are, like Keras' BatchNormalization: otherwise "frozen" weights would still drift with the new data.
+    if (!kwargs.training || !this.trainable) {
       const y = batchNormInfer(x, gamma, beta, this.movingMean.read() as tf.Tensor1D, this.movingVariance.read() as tf.Tensor1D, { epsilon: this.epsilon, relu: this.relu });
       if (!p) return y;
       const pooled = tf.maxPool(y as tf.Tensor4D, p, p, 'valid');
