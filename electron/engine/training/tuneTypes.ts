@@ -1,0 +1,64 @@
+/**
+ * Fine-tuning's contract (`ser tune`, and later the app's "Tune to my voice"): options in, events out. Progress
+ * events are the training ones (preparing, started, batch, epoch) so the same printers and listeners serve both;
+ * only the final event differs: it carries the before/after comparison on the held-out takes.
+ */
+import type { BackendName } from '../../../native/tf/backends.js';
+import type { FreezeMode } from './freeze.js';
+import type { AugmentConfig, TrainEvent } from './types.js';
+
+export interface TuneOptions {
+  /** The base model: `--model` as given (folder, run id or built-in), resolved by the session. */
+  model?: string;
+  /** The user's takes: any dataset the scanner reads (folder-per-label is what recording sessions write). */
+  data: string;
+  name?: string;
+  /** Takes per emotion kept aside for the before/after evaluation (default 1). */
+  holdout: number;
+  epochs: number;
+  freeze: FreezeMode;
+  learningRate: number;
+  batchSize: number;
+  /** Noisy copies of each tuning take, as in training (reference: 2 copies at 15–30 dB SNR). */
+  augment: AugmentConfig;
+  seed: number;
+  backend?: BackendName;
+}
+
+export const defaultTuneOptions: Readonly<Omit<TuneOptions, 'data'>> = Object.freeze({
+  holdout: 1,
+  epochs: 10,
+  freeze: 'cnn',
+  // A tenth of training's 0.01: the base weights are a good start the few takes must not wash out.
+  learningRate: 0.001,
+  batchSize: 16,
+  augment: { copies: 2, snrLow: 15, snrHigh: 30 },
+  seed: 1,
+});
+
+export interface BeforeAfter {
+  accuracy: number;
+  uar: number;
+  /** confusion[true][predicted] counts over the held-out takes. */
+  confusion: number[][];
+}
+
+export interface TuneFinishedEvent {
+  event: 'finished';
+  runId: number;
+  modelDir: string;
+  before: BeforeAfter;
+  after: BeforeAfter;
+  heldOut: number;
+  durationMs: number;
+}
+
+export type TuneEvent = Extract<TrainEvent, { event: 'preparing' | 'started' | 'batch' | 'epoch' | 'failed' | 'cancelled' }> | TuneFinishedEvent;
+
+export interface TuningHandle {
+  readonly runId: Promise<number>;
+  onEvent(listener: (e: TuneEvent) => void): () => void;
+  /** Stops the worker; the run becomes `cancelled` and nothing is exported. */
+  cancel(): Promise<void>;
+  readonly done: Promise<TuneEvent>;
+}
