@@ -1,0 +1,94 @@
+/**
+ * `ser tune`: fine-tunes a model (a folder, a run's export or the built-in one) on a person's recordings and
+ * compares base and tuned model on held-out takes. Heavy modules are imported inside the action.
+ */
+import type { Command } from 'commander';
+import { defaultDataDir } from '../../engine/dataDir.js';
+import { defaultDbPath } from '../../engine/store/db-path.js';
+import { BUILTIN_REF } from '../../engine/training/builtinModel.js';
+import { FREEZE_MODES, isFreezeMode } from '../../engine/training/freeze.js';
+import { defaultTuneOptions, type TuneEvent, type TuneOptions } from '../../engine/training/tuneTypes.js';
+import type { TrainEvent } from '../../engine/training/types.js';
+import { beforeAfterText } from '../beforeAfterText.js';
+import { parseNumber, printJson, UsageError } from '../output.js';
+import { formatMs } from '../progress.js';
+import { trainPrinter } from '../trainProgress.js';
+
+interface TuneFlags {
+  model?: string;
+  data?: string;
+  holdout?: string;
+  epochs?: string;
+  freeze?: string;
+  lr?: string;
+  seed?: string;
+  name?: string;
+  backend?: string;
+  db?: string;
+  json?: boolean;
+}
+
+async function tuneOptionsFrom(f: TuneFlags): Promise<TuneOptions> {
+  if (!f.data) throw new UsageError('--data <dir> is required: the folder of your recordings (<dir>/<emotion>/*.wav)');
+  if (f.freeze !== undefined && !isFreezeMode(f.freeze)) throw new UsageError(`--freeze must be one of ${FREEZE_MODES.join(', ')}; got '${f.freeze}'`);
+  const { isBackendName } = await import('../../../native/tf/backends.js');
+  if (f.backend && !isBackendName(f.backend)) throw new UsageError(`--backend must be one of tensorflow-gpu, tensorflow, wasm, cpu; got '${f.backend}'`);
+  const d = defaultTuneOptions;
+  return {
+    ...d,
+    augment: { ...d.augment },
+    ...(f.model !== undefined ? { model: f.model } : {}),
+    data: f.data,
+    ...(f.name ? { name: f.name } : {}),
+    holdout: f.holdout !== undefined ? parseNumber('--holdout', f.holdout, { integer: true, min: 1, max: 1000 }) : d.holdout,
+    epochs: f.epochs !== undefined ? parseNumber('--epochs', f.epochs, { integer: true, min: 1, max: 1000 }) : d.epochs,
+    freeze: f.freeze !== undefined && isFreezeMode(f.freeze) ? f.freeze : d.freeze,
+    learningRate: f.lr !== undefined ? parseNumber('--lr', f.lr, { min: 1e-9, max: 10 }) : d.learningRate,
+    seed: f.seed !== undefined ? parseNumber('--seed', f.seed, { integer: true, min: 0, max: 2 ** 31 - 1 }) : d.seed,
+    ...(f.backend ? { backend: f.backend as NonNullable<TuneOptions['backend']> } : {}),
+  };
+}
+
+export function registerTune(program: Command): void {
+  program
+    .command('tune')
+    .description('fine-tune a model on your recordings; compares base and tuned model on held-out takes')
+    .option('--model <dir|run-id|built-in>', `the base model: an exported model folder, a run id, or ${BUILTIN_REF} (default)`)
+    .option('--data <dir>', 'your recordings: <dir>/<emotion>/*.wav (or any dataset `ser dataset scan` reads)')
+    .option('--holdout <n>', `takes per emotion kept aside for the before/after comparison (default ${defaultTuneOptions.holdout})`)
+    .option('--epochs <n>', `passes over the takes (default ${defaultTuneOptions.epochs})`)
+    .option('--freeze <what>', `cnn: train only the LSTM and the output layer (default); none: train every layer`)
+    .option('--lr <x>', `learning rate (default ${defaultTuneOptions.learningRate})`)
+    .option('--seed <n>', `seed of the held-out choice, noise copies, order and dropout (default ${defaultTuneOptions.seed})`)
+    .option('--name <name>', 'run name')
+    .option('--backend <name>', 'tensorflow-gpu | tensorflow | wasm | cpu (default: first that loads)')
+    .option('--db <path>', 'experiment database (default: SER_DB or experiments.db)')
+    .option('--json', 'one JSON event per line; the last is {"event":"finished",…} with before/after')
+    .action(async (flags: TuneFlags) => {
+      const options = await tuneOptionsFrom(flags);
+      const { startTuning } = await import('../../engine/training/tuneSession.js');
+      const handle = startTuning(options, { dbPath: flags.db ?? defaultDbPath(), dataDir: defaultDataDir() });
+      const onSigint = () => void handle.cancel();
+      process.on('SIGINT', onSigint);
+      const printer = trainPrinter();
+      handle.onEvent((e: TuneEvent) => {
+        if (flags.json) printJson(e);
+        else if (e.event !== 'finished') printer.onEvent(e as TrainEvent);
+      });
+      const final = await handle.done;
+      process.off('SIGINT', onSigint);
+      printer.stop();
+      if (final.event === 'failed') {
+        process.stderr.write(`ser: ${final.error}\n`);
+        process.exitCode = 1;
+        return;
+      }
+      if (final.event === 'cancelled') {
+        process.exitCode = 130;
+        return;
+      }
+      if (final.event === 'finished' && !flags.json) {
+        process.stdout.write(`\nrun ${final.runId} (tune) finished in ${formatMs(final.durationMs)}\n\n${beforeAfterText(final.before, final.after, final.heldOut)}\n\nmodel: ${final.modelDir}\n`);
+      }
+    });
+}
