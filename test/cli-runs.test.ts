@@ -45,7 +45,7 @@ beforeAll(async () => {
   s.close();
 });
 
-const KEYS = ['id', 'name', 'status', 'epochsDone', 'bestValAccuracy', 'testAccuracy', 'durationMs', 'backend', 'startedAt'];
+const KEYS = ['id', 'name', 'status', 'kind', 'epochsDone', 'bestValAccuracy', 'testAccuracy', 'durationMs', 'backend', 'startedAt'];
 
 describe('ser runs', () => {
   it('--json prints runs newest first with exactly the contract keys', async () => {

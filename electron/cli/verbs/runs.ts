@@ -36,6 +36,8 @@ export interface RunListItem {
   id: number;
   name: string;
   status: string;
+  /** 'train' or 'tune' (fine-tuned from another model, see `ser runs show`). */
+  kind: string;
   epochsDone: number;
   bestValAccuracy: number | null;
   testAccuracy: number | null;
@@ -49,6 +51,7 @@ export function toListItem(r: RunSummary): RunListItem {
     id: r.id,
     name: r.name,
     status: r.status,
+    kind: r.kind,
     epochsDone: r.epochsDone,
     bestValAccuracy: r.bestValAccuracy,
     testAccuracy: r.testAccuracy,
@@ -195,6 +198,7 @@ function showText(run: RunRecord, epochs: EpochRecord[], evaluations: Evaluation
   field('dataset', run.datasetId === null ? '–' : `#${run.datasetId}${run.datasetFingerprint ? `  fingerprint ${run.datasetFingerprint}` : ''}`);
   field('app', run.appVersion);
   if (run.pid !== null) field('process', `pid ${run.pid}${run.host ? ` on ${run.host}` : ''}`);
+  if (run.kind === 'tune') field('tuned from', `${run.parentRunId !== null ? `run ${run.parentRunId}, ` : ''}${run.parentModel ?? '–'}`);
   if (run.groupId !== null) field('group', `cross-validation ${run.groupId}, fold ${(run.fold ?? 0) + 1} (ser cv show ${run.groupId})`);
   field('tags', run.tags.length ? run.tags.join(', ') : '–');
   if (run.notes) field('notes', run.notes);
