@@ -152,4 +152,19 @@ describe.skipIf(!sharedDir)(`ser tune on RAVDESS actor 04 (${sharedDir ? 'dev su
       store.close();
     }
   }, 120_000);
+
+  it('--freeze none trains the CNN too', async () => {
+    const r = await runSer(['tune', '--model', baseDir, '--data', takes, '--epochs', '1', '--freeze', 'none', '--backend', 'wasm', '--db', db, '--json'], { env, timeoutMs: 300_000 });
+    expect(r.code, r.stderr).toBe(0);
+    const last = events(r.stdout).at(-1)!;
+    const base = await weightsOf(baseDir);
+    const tuned = await weightsOf(last.modelDir as string);
+    for (const name of ['conv1', 'bn_relu4', 'lstm', 'emotion']) expect(tuned.get(name)!.some((w, i) => !w.equals(base.get(name)![i]!)), name).toBe(true);
+    const store = openStore(db, { mustExist: true });
+    try {
+      expect(store.runs.require(last.runId as number)).toMatchObject({ kind: 'tune', parentRunId: null, parentModel: baseDir }); // a folder, not a run id
+    } finally {
+      store.close();
+    }
+  }, 300_000);
 });

@@ -73,7 +73,10 @@ export function registerTune(program: Command): void {
       const printer = trainPrinter();
       handle.onEvent((e: TuneEvent) => {
         if (flags.json) printJson(e);
-        else if (e.event !== 'finished') printer.onEvent(e as TrainEvent);
+        else if (e.event === 'started') {
+          printer.stop();
+          process.stdout.write(`run ${e.runId} "${e.name}" on ${e.backend}: tuning on ${e.trainSize} samples (takes and their noisy copies), ${e.testSize} takes held out; ${e.batchesPerEpoch} batches per epoch\n`);
+        } else if (e.event !== 'finished') printer.onEvent(e as TrainEvent);
       });
       const final = await handle.done;
       process.off('SIGINT', onSigint);
