@@ -2,7 +2,7 @@
  * `ser tune` for real: a tiny base model trained on RAVDESS dev actors 01–03, fine-tuned on actor 04's clips laid
  * out as a recording session writes them (<dir>/<emotion>/*.wav), with a real SQLite file and the wasm backend.
  */
-import { copyFileSync, linkSync, mkdirSync, mkdtempSync, readdirSync } from 'node:fs';
+import { copyFileSync, linkSync, mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
@@ -123,6 +123,16 @@ describe.skipIf(!sharedDir)(`ser tune on RAVDESS actor 04 (${sharedDir ? 'dev su
     }
   });
 
+  it("exports the base's scaler and feature config (not refitted) and names its parent", () => {
+    const meta = (dir: string) => JSON.parse(readFileSync(join(dir, 'metadata.json'), 'utf8')) as Record<string, unknown>;
+    const base = meta(baseDir);
+    const tuned = meta(finished.modelDir as string);
+    expect(tuned.scaler).toEqual(base.scaler);
+    expect(tuned.featureConfig).toEqual(base.featureConfig);
+    expect(tuned).toMatchObject({ kind: 'vox-affect-model', runId: finished.runId, parent: { model: baseDir, runId: baseRunId }, tune: { freeze: 'cnn', epochs: 2 } });
+    expect(tuned.test).toBeUndefined(); // the base's test figures do not describe the tuned model
+  });
+
   it('exports a model that `ser classify --model <run id>` uses', async () => {
     const clip = join(takes, 'angry', readdirSync(join(takes, 'angry'))[0]!);
     const r = await runSer(['classify', '--model', String(finished.runId), '--backend', 'wasm', '--db', db, '--json', clip], { env });
@@ -131,14 +141,15 @@ describe.skipIf(!sharedDir)(`ser tune on RAVDESS actor 04 (${sharedDir ? 'dev su
   });
 
   it('refuses bad inputs with one line: exit 1 for missing models and data, exit 2 for usage', async () => {
-    const one = async (args: string[], code: number, text: RegExp) => {
-      const r = await runSer(['tune', ...args, '--db', db], { env });
+    const one = async (args: string[], code: number, text: RegExp, extraEnv: Record<string, string> = {}) => {
+      const r = await runSer(['tune', ...args, '--db', db], { env: { ...env, ...extraEnv } });
       expect(r.code, r.stderr).toBe(code);
       expect(r.stderr.trim().split('\n'), r.stderr).toHaveLength(1);
       expect(r.stderr).toMatch(text);
     };
     await one(['--model', join(tmp, 'no-such-model'), '--data', takes], 1, /no-such-model: not a model folder/);
     await one(['--model', '999', '--data', takes], 1, /no run with id 999/);
+    await one(['--data', takes], 1, /no model: train one or reinstall; the built-in model is missing from .*no-builtin/, { SER_BUILTIN_MODEL: join(tmp, 'no-builtin') });
     await one(['--model', baseDir, '--data', empty], 1, /empty: no audio files found/);
     await one(['--model', baseDir, '--data', join(tmp, 'nowhere')], 1, /nowhere: no such folder/);
     await one(['--model', baseDir, '--data', takes, '--holdout', '4'], 1, /neutral has 4 take\(s\); holding out 4/);

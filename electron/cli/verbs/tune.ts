@@ -68,7 +68,9 @@ export function registerTune(program: Command): void {
       const options = await tuneOptionsFrom(flags);
       const { startTuning } = await import('../../engine/training/tuneSession.js');
       const handle = startTuning(options, { dbPath: flags.db ?? defaultDbPath(), dataDir: defaultDataDir() });
-      const onSigint = () => void handle.cancel();
+      let interrupted = 0;
+      // First Ctrl-C: stop the worker, the run becomes cancelled; a second one while it stops: exit now.
+      const onSigint = () => (++interrupted === 1 ? void handle.cancel() : process.exit(130));
       process.on('SIGINT', onSigint);
       const printer = trainPrinter();
       handle.onEvent((e: TuneEvent) => {

@@ -5,7 +5,7 @@
  * Bad inputs (no model, no takes, too few takes for --holdout) fail before any run is recorded.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import type { FeatureConfig } from '../audio/features.js';
 import { FeatureCache, type CacheEntryRef } from '../dataset/featureCache.js';
@@ -70,7 +70,7 @@ export function startTuning(options: TuneOptions, env: TrainingEnv & { extractWo
     try {
       const opts = options;
       // 1. The base model: `--model` resolved as `ser classify` resolves it.
-      const baseDir = resolveModelDir(opts.model, env.dbPath);
+      const baseDir = resolve(resolveModelDir(opts.model, env.dbPath)); // absolute: it is recorded as the parent
       const baseRunId = opts.model !== undefined && /^\d+$/.test(opts.model) && !existsSync(opts.model) ? Number(opts.model) : null;
       const featureConfig = readFeatureConfig(baseDir);
 

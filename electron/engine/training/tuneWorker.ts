@@ -117,17 +117,17 @@ async function main(): Promise<void> {
 
   const after = await evaluate();
   await saveModel(model, init.modelDir);
-  const { card: _card, ...baseMeta } = metadata; // the built-in model's card describes the base, not this model
   const summary = (m: typeof after) => ({ accuracy: m.accuracy, uar: m.uar, confusion: m.confusion });
   writeFileSync(
     join(init.modelDir, 'metadata.json'),
     JSON.stringify(
       {
-        ...baseMeta,
+        // Only what still describes this model: the base's card and test figures do not.
         kind: 'vox-affect-model',
         labels: EMOTIONS,
         featureConfig: metadata.featureConfig,
         scaler: metadata.scaler,
+        ...(metadata.modelConfig !== undefined ? { modelConfig: metadata.modelConfig } : {}),
         runId: init.runId,
         appVersion: init.appVersion,
         backend: sel.name,
