@@ -11,6 +11,8 @@ import { selectBackend } from '../../native/tf/backends.js';
 import { EMOTIONS } from '../../electron/engine/labels.js';
 import { loadModel } from '../../electron/engine/model/index.js';
 import { openStore } from '../../electron/engine/store/index.js';
+import { startTuning } from '../../electron/engine/training/tuneSession.js';
+import { defaultTuneOptions } from '../../electron/engine/training/tuneTypes.js';
 import { runSer, sharedDir, sharedSkipReason } from '../helpers/ser.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'ser-tune-'));
@@ -174,6 +176,23 @@ describe.skipIf(!sharedDir)(`ser tune on RAVDESS actor 04 (${sharedDir ? 'dev su
     const store = openStore(db, { mustExist: true });
     try {
       expect(store.runs.require(last.runId as number)).toMatchObject({ kind: 'tune', parentRunId: null, parentModel: baseDir }); // a folder, not a run id
+    } finally {
+      store.close();
+    }
+  }, 300_000);
+
+  it('cancel() stops the worker: the run is cancelled and nothing is exported', async () => {
+    const h = startTuning({ ...defaultTuneOptions, model: baseDir, data: takes, epochs: 50, backend: 'wasm' }, { dbPath: db, dataDir: env.SER_DATA_DIR });
+    h.onEvent((e) => {
+      if (e.event === 'epoch') void h.cancel();
+    });
+    const final = await h.done;
+    expect(final.event).toBe('cancelled');
+    const store = openStore(db, { mustExist: true });
+    try {
+      const id = await h.runId;
+      expect(store.runs.require(id).status).toBe('cancelled');
+      expect(store.models.listForRun(id, 'export')).toEqual([]);
     } finally {
       store.close();
     }
