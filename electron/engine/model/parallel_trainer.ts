@@ -122,7 +122,7 @@ async function artifactsOf(model: LayersModel): Promise<Omit<GradientWorkerInit,
   return { modelTopology: a.modelTopology as object, weightSpecs: (a.weightSpecs ?? []) as GradientWorkerInit['weightSpecs'], weightData };
 }
 
-const host = (t: tf.Tensor | HostTensor): HostTensor => ('data' in t && 'shape' in t && !(t instanceof tf.Tensor) ? t : { data: (t as tf.Tensor).dataSync() as Float32Array, shape: (t as tf.Tensor).shape });
+const host = (t: tf.Tensor | HostTensor): HostTensor => (t instanceof tf.Tensor ? { data: t.dataSync() as Float32Array, shape: t.shape } : t);
 
 /** Worker i's dropout seed for a step seeded `seed` (a different, fixed stream per worker). */
 export function workerSeed(seed: number, worker: number): number {

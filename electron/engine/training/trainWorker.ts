@@ -63,9 +63,9 @@ async function main(): Promise<void> {
   send({ type: 'backend', name: sel.name, skipped: sel.skipped, workers });
 
   const { chunks: chunkCfg, mel } = init.featureConfig;
-  const nFrames = 1 + Math.floor(Math.floor(init.featureConfig.duration * mel.sampleRate) / mel.hopLength);
   const nFeatures = chunkCfg.count * mel.nMels * chunkCfg.width;
   const cache = new FeatureCache(init.dataDir, init.featureConfig);
+  const nFrames = cache.nFrames;
   const load = (s: PlannedSample): Float32Array => {
     const m = cache.read(s.key);
     if (!m) throw new Error(`features of ${s.path} are missing from the cache (${cache.pathFor(s.key)}); run \`ser dataset extract\` or start the run again`);

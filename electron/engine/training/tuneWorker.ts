@@ -36,10 +36,10 @@ async function main(): Promise<void> {
   const base = await loadExportedModel(init.baseDir);
   const { model, scaler, metadata } = base;
   const { chunks: chunkCfg, mel } = metadata.featureConfig;
-  const nFrames = 1 + Math.floor(Math.floor(metadata.featureConfig.duration * mel.sampleRate) / mel.hopLength);
   const nFeatures = chunkCfg.count * mel.nMels * chunkCfg.width;
 
   const cache = new FeatureCache(init.dataDir, metadata.featureConfig);
+  const nFrames = cache.nFrames;
   const load = (s: PlannedSample): Float32Array => {
     const m = cache.read(s.key);
     if (!m) throw new Error(`features of ${s.path} are missing from the cache (${cache.pathFor(s.key)}); start the tuning again`);
