@@ -129,7 +129,7 @@ function beforeReady(electron: ElectronMain): Promise<AppHandle | undefined> {
     app.quit();
     return Promise.resolve(undefined);
   }
-  // The packaged app keeps its database and data under the OS user-data folder (README: The database).
+  // The packaged app keeps its database and data under the OS user-data folder (README: Where data lives).
   if (app.isPackaged) setUserDataDir(app.getPath('userData'));
 
   protocol.registerSchemesAsPrivileged([{ scheme: 'app', privileges: { standard: true, secure: true, supportFetchAPI: true, stream: true } }]);

@@ -1,7 +1,7 @@
 /**
- * What the decoders accept, in one place (README, "Bad input"). Every limit exists so that one hostile or broken
- * file can neither hang a scan nor grow the process to gigabytes; each refusal is a one-line SerError naming the
- * file and the limit.
+ * What the decoders accept, in one place (docs/audio-pipeline.md, "Bad input"). Every limit exists so that one
+ * hostile or broken file can neither hang a scan nor grow the process to gigabytes; each refusal is a one-line
+ * SerError naming the file and the limit.
  */
 import { SerError } from '../errors.js';
 

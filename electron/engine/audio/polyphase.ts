@@ -11,7 +11,7 @@
  *    the signal fills at most half of stage 1's band (U = 2 when needed), so the transition band here is wide and
  *    16–18 taps reach the same attenuation (stage 1 needs ≈ 410 at 44.1 kHz).
  *
- * Designs (Kaiser's formulas for β and length; the measured figures are in README.md and asserted in
+ * Designs (Kaiser's formulas for β and length; the measured figures are in docs/audio-pipeline.md and asserted in
  * test/audio/resample.test.ts): passband flat to `passband`·(lower Nyquist), stopband from `stopband`·(lower
  * Nyquist), both stages designed for `attenuation` dB. Arithmetic is float32 (PFFFT and the output), like soxr at
  * its HQ setting, which limits what can be reached to ≈ 130 dB.

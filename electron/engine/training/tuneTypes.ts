@@ -30,7 +30,7 @@ export const defaultTuneOptions: Readonly<Omit<TuneOptions, 'data'>> = Object.fr
   epochs: 10,
   freeze: 'cnn',
   // Training's SGD rate: by default only the head trains, in a few dozen steps, and must actually move. Not yet
-  // tuned on a good base (see README, "Fine-tuning on your own voice").
+  // tuned on a good base (see docs/results.md, "Fine-tuning, before and after").
   learningRate: 0.01,
   batchSize: 16,
   augment: { copies: 2, snrLow: 15, snrHigh: 30 },
