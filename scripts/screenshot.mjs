@@ -1,7 +1,8 @@
 // Screenshot of the app for the README: serves the built app headless (`ser serve`) on a database of your choice,
 // opens one view in Debian's Chromium (playwright-core, no browser download) and saves a PNG.
 //   node scripts/screenshot.mjs --db <copy of a database> [--view '#/compare?ids=3,4'] [--out docs/images/app.png]
-//                               [--width 1280] [--height 800] [--theme light|dark] [--ser <bin/ser.js of a built checkout>]
+//                               [--width 1280] [--height 800] [--theme light|dark]
+//                               [--ser <bin/ser.js of a built checkout; default: this one>]
 // The server writes to the database (client registration), so point --db at a copy. SER_DATA_DIR is set to a
 // temporary folder unless given, so nothing lands in the checkout.
 import { spawn } from 'node:child_process';
