@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isBackendName, selectBackend } from '../native/tf/backends.js';
-import { benchmarkInference, benchmarkParallelTraining, benchmarkTraining } from '../electron/engine/model/train_benchmark.js';
+import { benchmarkInference, benchmarkParallelTraining, benchmarkTraining } from '../electron/engine/training/trainBenchmark.js';
 import { defaultDataDir } from '../electron/engine/dataDir.js';
 import { defaultTrainingWorkers, startTraining } from '../electron/engine/training/session.js';
 import type { TrainEvent } from '../electron/engine/training/types.js';

@@ -14,11 +14,11 @@ import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { dirname, extname, join, relative, resolve, sep, isAbsolute } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { AUDIO_ROUTE } from './api/contract.js';
-import { CHANNEL_PREFIX, EVENT_CHANNEL, METHOD_NAMES } from './api/names.js';
-import { createRouter, toApiError } from './api/router.js';
-import { CSP, SECURITY_HEADERS } from './api/security.js';
-import { createServices, type Services } from './engine/services/index.js';
+import { AUDIO_ROUTE } from './contract/contract.js';
+import { CHANNEL_PREFIX, EVENT_CHANNEL, METHOD_NAMES } from './contract/names.js';
+import { createRouter, toApiError } from './server/router.js';
+import { CSP, SECURITY_HEADERS } from './server/security.js';
+import { createServices, type Services } from './services/index.js';
 import { setUserDataDir } from './engine/store/index.js';
 import { appRoot } from './engine/version.js';
 

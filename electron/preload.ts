@@ -5,7 +5,7 @@
  * No raw ipcRenderer, no sendSync. Bundled to CommonJS (dist/electron/preload.cjs): a sandboxed preload can
  * only `require('electron')`, so names.ts is inlined by the bundler.
  */
-import { CHANNEL_PREFIX, EVENT_CHANNEL, METHOD_NAMES } from './api/names.js';
+import { CHANNEL_PREFIX, EVENT_CHANNEL, METHOD_NAMES } from './contract/names.js';
 
 /** The part of Electron's renderer API used here (typed locally: electron is an optional dependency). */
 interface PreloadElectron {

@@ -1,5 +1,5 @@
 /** What `ser tune` prints at the end: the base and the tuned model on the held-out takes, side by side. */
-import { EMOTIONS } from '../engine/labels.js';
+import { EMOTIONS } from '../shared/labels.js';
 import type { BeforeAfter } from '../engine/training/tuneTypes.js';
 import { pct } from './metricsTable.js';
 

@@ -4,7 +4,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { appVersion } from '../engine/version.js';
-import { toErrorInfo } from '../engine/errors.js';
+import { toErrorInfo } from '../shared/errors.js';
 import { verbs } from './verbs/index.js';
 import { UsageError } from './output.js';
 

@@ -1,5 +1,5 @@
 /** The metrics table `ser train`, `ser eval <run>` and `ser eval --model --data` print for humans. */
-import { EMOTIONS, type Emotion } from '../engine/labels.js';
+import { EMOTIONS, type Emotion } from '../shared/labels.js';
 
 export interface ClassRow {
   label: string;

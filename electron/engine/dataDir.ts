@@ -4,7 +4,7 @@
  * `<userData>/data` in the packaged app or an installed CLI.
  */
 import { dirname, join } from 'node:path';
-import { defaultDbPath, runningFromCheckout } from './store/db-path.js';
+import { defaultDbPath, runningFromCheckout } from './store/dbPath.js';
 
 export function defaultDataDir(env: NodeJS.ProcessEnv = process.env): string {
   const fromEnv = env.SER_DATA_DIR?.trim();

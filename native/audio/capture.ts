@@ -16,8 +16,8 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SerError, type ErrorInfo } from '../../electron/engine/errors.js';
-import { RingBuffer } from '../../electron/engine/live/ringBuffer.js';
+import { SerError, type ErrorInfo } from '../../electron/shared/errors.js';
+import { RingBuffer } from '../../electron/shared/ringBuffer.js';
 import { CAPTURE_RATE, nowMs, type FromCapture, type InputDevice, type OpenedDevice, type ToCapture } from './protocol.js';
 
 export { CAPTURE_RATE, type InputDevice, type OpenedDevice } from './protocol.js';

@@ -4,7 +4,7 @@
  * It never decides when to give up on a silent device: the app watches the block stream and SIGKILLs this
  * process, because a dead PortAudio stream can block even process.exit() here.
  */
-import { toErrorInfo, SerError } from '../../electron/engine/errors.js';
+import { toErrorInfo, SerError } from '../../electron/shared/errors.js';
 import { listInputDevices, openInput, type NaudiodonInput } from './naudiodonBackend.js';
 import { interleavedToMono, type SampleFormat } from './pcm.js';
 import { StreamResampler } from './streamResampler.js';

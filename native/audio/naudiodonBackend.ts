@@ -4,7 +4,7 @@
  * or built for another ABI, callers get SerError('backend') saying so, not a stack trace.
  */
 import { createRequire } from 'node:module';
-import { SerError } from '../../electron/engine/errors.js';
+import { SerError } from '../../electron/shared/errors.js';
 import type { InputDevice } from './protocol.js';
 import type { SampleFormat } from './pcm.js';
 

@@ -3,7 +3,7 @@
  * Plain data only: they cross a process boundary (Node IPC, 'advanced' serialization, so Float32Array
  * travels as a typed array). Errors come back as data, never as thrown objects.
  */
-import type { ErrorInfo } from '../../electron/engine/errors.js';
+import type { ErrorInfo } from '../../electron/shared/errors.js';
 
 /** The sample rate every block leaving capture has: the model's and the feature pipeline's rate. */
 export const CAPTURE_RATE = 48_000;

@@ -11,7 +11,7 @@ import * as tf from '@tensorflow/tfjs-core';
 // tfjs-core's Node bundle registers no gradient functions; tfjs-layers' bundle registers all of core's (into the
 // shared global registry) when loaded. Import it here so gradients exist whatever the caller imported.
 import '@tensorflow/tfjs-layers';
-import { SerError } from '../../electron/engine/errors.js';
+import { SerError } from '../../electron/shared/errors.js';
 import { registerWasmTrainingKernels } from './wasm/register.js';
 
 /** Our names for the backends, in the order the app tries them. */

@@ -2,11 +2,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { EVENT_NAMES, METHOD_NAMES, eventSchemas, inputSchemas, routes } from '../../electron/api/contract.js';
-import { createRouter, parseInput } from '../../electron/api/router.js';
-import { EventBus } from '../../electron/engine/services/eventBus.js';
+import { EVENT_NAMES, METHOD_NAMES, eventSchemas, inputSchemas, routes } from '../../electron/contract/contract.js';
+import { createRouter, parseInput } from '../../electron/server/router.js';
+import { EventBus } from '../../electron/services/eventBus.js';
 import { repoRoot } from '../helpers/ser.js';
-import type { ApiHandlers } from '../../electron/api/contract.js';
+import type { ApiHandlers } from '../../electron/contract/contract.js';
 
 describe('contract', () => {
   it('has one schema and one distinct HTTP route per method', () => {

@@ -3,9 +3,9 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createRouter } from '../../electron/api/router.js';
-import { EMOTIONS } from '../../electron/engine/labels.js';
-import { createServices } from '../../electron/engine/services/index.js';
+import { createRouter } from '../../electron/server/router.js';
+import { EMOTIONS } from '../../electron/shared/labels.js';
+import { createServices } from '../../electron/services/index.js';
 import { groupSummary } from '../../electron/engine/training/cvGroups.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ser-api-groups-'));

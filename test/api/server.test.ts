@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { startApiServer, type ApiServer } from '../../electron/api/server.js';
-import { createServices, type Services } from '../../electron/engine/services/index.js';
+import { startApiServer, type ApiServer } from '../../electron/server/server.js';
+import { createServices, type Services } from '../../electron/services/index.js';
 import { encodeWav16 } from '../../electron/engine/audio/wav.js';
 
 const TOKEN = 'test-token-0123456789';

@@ -284,9 +284,9 @@ describe('resample()', () => {
   });
 });
 
-describe('wasm/fir_wasm.ts', () => {
+describe('wasm/firWasm.ts', () => {
   it('is exactly what fir.as compiles to (run `npm run build:kernels` after editing fir.as)', async () => {
-    const committed = readFileSync(new URL('../../electron/engine/audio/wasm/fir_wasm.ts', import.meta.url), 'utf8');
+    const committed = readFileSync(new URL('../../electron/engine/audio/wasm/firWasm.ts', import.meta.url), 'utf8');
     expect(render(await compileFir())).toBe(committed);
   }, 60_000);
 });

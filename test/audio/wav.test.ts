@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { decodeWav, encodeWav16, readWavInfo } from '../../electron/engine/audio/wav.js';
 import { decodeAudio, toMono } from '../../electron/engine/audio/decode.js';
-import { SerError } from '../../electron/engine/errors.js';
+import { SerError } from '../../electron/shared/errors.js';
 import { quantize, sine, writeWav, type WavSpec } from '../helpers/wavWriter.js';
 
 const encodings: WavSpec['encoding'][] = ['pcm8', 'pcm16', 'pcm24', 'pcm32', 'float32', 'float64'];

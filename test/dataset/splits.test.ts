@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { assertNoSpeakerLeak, defaultValSpeakerCount, makeSplit, speakerFolds } from '../../electron/engine/dataset/splits.js';
-import { EMOTIONS } from '../../electron/engine/labels.js';
+import { EMOTIONS } from '../../electron/shared/labels.js';
 
 // RAVDESS-shaped: 24 speakers × (neutral 4 + 7 × 8).
 const items: Array<{ label: string; speaker: string }> = [];

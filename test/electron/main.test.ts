@@ -1,6 +1,6 @@
 /**
  * The Electron main process (electron/main.ts) against the one shared stand-in for `electron`
- * (mock-electron.ts): the window's webPreferences, navigation / new-window / webview / permission guards, the IPC
+ * (mockElectron.ts): the window's webPreferences, navigation / new-window / webview / permission guards, the IPC
  * boundary (prefix, sender frame, schema), the app:// protocol, and quitting during training. Everything behind
  * Electron is real: the services, a SQLite file and the training worker on a generated dataset.
  */
@@ -8,14 +8,14 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { EVENT_CHANNEL, METHOD_NAMES } from '../../electron/api/names.js';
-import { CSP } from '../../electron/api/security.js';
+import { EVENT_CHANNEL, METHOD_NAMES } from '../../electron/contract/names.js';
+import { CSP } from '../../electron/server/security.js';
 import { openStore } from '../../electron/engine/store/index.js';
 import { appRoot } from '../../electron/engine/version.js';
 import { textureDataset } from '../helpers/toneDataset.js';
-import * as electron from './mock-electron.js';
+import * as electron from './mockElectron.js';
 
-vi.mock('electron', async () => (await import('./mock-electron.js')).electronModule);
+vi.mock('electron', async () => (await import('./mockElectron.js')).electronModule);
 
 const dir = mkdtempSync(join(tmpdir(), 'vox-main-'));
 const env = { SER_DB: join(dir, 'e.db'), SER_DATA_DIR: join(dir, 'data') };

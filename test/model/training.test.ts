@@ -6,7 +6,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '../../native/tf/backends.js';
-import { batchNormTrain, batchNormTrainComposite } from '../../native/tf/ops/batch_norm.js';
+import { batchNormTrain, batchNormTrainComposite } from '../../native/tf/ops/batchNorm.js';
 import { buildModel, createTrainer, predict, type ModelConfig } from '../../electron/engine/model/index.js';
 import { excess, onBackend, pattern, relErr } from './helpers.js';
 

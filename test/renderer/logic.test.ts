@@ -1,6 +1,6 @@
 /** Component logic of the renderer that needs no DOM: table sorting/filtering, formatting, routes, confusion, HTTP paths. */
 import { describe, expect, it } from 'vitest';
-import type { RunGroupRow, RunRow } from '../../electron/api/contract.js';
+import type { RunGroupRow, RunRow } from '../../electron/contract/contract.js';
 import { experimentEntries, filterRuns, nextSort, sortRuns } from '../../renderer/src/lib/runsTable.js';
 import { duration, parseList, pct, pctSd } from '../../renderer/src/lib/format.js';
 import { parseRoute } from '../../renderer/src/lib/route.js';

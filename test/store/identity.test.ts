@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
-import { SerError } from '../../electron/engine/errors.js';
+import { SerError } from '../../electron/shared/errors.js';
 import { migrate } from '../../electron/engine/store/connection.js';
 import { APPLICATION_ID, LATEST_VERSION } from '../../electron/engine/store/migrations.js';
 import { openStore } from '../../electron/engine/store/store.js';

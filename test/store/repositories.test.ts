@@ -3,10 +3,10 @@ import { hostname, tmpdir } from 'node:os';
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { SerError } from '../../electron/engine/errors.js';
-import { EMOTIONS } from '../../electron/engine/labels.js';
+import { SerError } from '../../electron/shared/errors.js';
+import { EMOTIONS } from '../../electron/shared/labels.js';
 import { openStore, type Store } from '../../electron/engine/store/store.js';
-import type { EvaluationInput } from '../../electron/engine/store/records.js';
+import type { EvaluationInput } from '../../electron/engine/store/types.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ser-store-repo-'));
 let n = 0;

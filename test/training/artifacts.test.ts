@@ -12,7 +12,7 @@ import { runArtifactDirs } from '../../electron/engine/training/artifacts.js';
 import { startTraining } from '../../electron/engine/training/session.js';
 import type { TrainEvent, TrainOptions, TrainingHandle } from '../../electron/engine/training/types.js';
 import { openStore } from '../../electron/engine/store/index.js';
-import type { ModelRecord } from '../../electron/engine/store/records.js';
+import type { ModelRecord } from '../../electron/engine/store/types.js';
 import { textureDataset } from '../helpers/toneDataset.js';
 import { tinyTrainOptions } from '../helpers/trainOptions.js';
 

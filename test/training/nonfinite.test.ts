@@ -14,7 +14,7 @@ import { MAX_SAMPLE_MAGNITUDE } from '../../electron/engine/audio/sampleCheck.js
 import { StandardScaler } from '../../electron/engine/audio/scaler.js';
 import { cacheKey, computeEntry, FeatureCache } from '../../electron/engine/dataset/featureCache.js';
 import { scanDataset } from '../../electron/engine/dataset/scan.js';
-import { SerError } from '../../electron/engine/errors.js';
+import { SerError } from '../../electron/shared/errors.js';
 import { openStore } from '../../electron/engine/store/index.js';
 import { checkLoss, checkScaler } from '../../electron/engine/training/finiteGuards.js';
 import { startTraining } from '../../electron/engine/training/session.js';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { planSamples } from '../../electron/engine/training/plan.js';
 import { makeSplit } from '../../electron/engine/dataset/splits.js';
 import type { DatasetFile } from '../../electron/engine/dataset/scan.js';
-import { EMOTIONS } from '../../electron/engine/labels.js';
+import { EMOTIONS } from '../../electron/shared/labels.js';
 
 const files: DatasetFile[] = [];
 for (let spk = 1; spk <= 6; spk++) {

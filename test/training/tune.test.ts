@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../../native/tf/backends.js';
-import { EMOTIONS } from '../../electron/engine/labels.js';
+import { EMOTIONS } from '../../electron/shared/labels.js';
 import { loadModel } from '../../electron/engine/model/index.js';
 import { openStore } from '../../electron/engine/store/index.js';
 import { startTuning } from '../../electron/engine/training/tuneSession.js';

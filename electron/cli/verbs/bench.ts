@@ -1,4 +1,4 @@
-/** `ser bench train`: times training steps of the paper's model on random input (see engine/model/train_benchmark.ts). */
+/** `ser bench train`: times training steps of the paper's model on random input (see engine/training/trainBenchmark.ts). */
 import type { Command } from 'commander';
 // TensorFlow.js loads inside the action only, so this module costs nothing to every other verb's start.
 const backendNames = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
@@ -24,7 +24,7 @@ export function registerBench(program: Command): void {
       const steps = parseNumber('--steps', opts.steps, { min: 1, integer: true });
       const asked = opts.workers === undefined ? undefined : parseNumber('--workers', opts.workers, { min: 1, max: 256, integer: true });
       const { selectBackend } = await import('../../../native/tf/backends.js');
-      const { benchmarkTraining, benchmarkParallelTraining } = await import('../../engine/model/train_benchmark.js');
+      const { benchmarkTraining, benchmarkParallelTraining } = await import('../../engine/training/trainBenchmark.js');
       const { defaultTrainingWorkers } = await import('../../engine/training/session.js');
       const { name } = await selectBackend(opts.backend ? { backend: opts.backend } : {});
       // The same rule as `ser train`: worker threads only on the portable backends.

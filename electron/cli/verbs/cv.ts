@@ -7,9 +7,9 @@
  */
 import type { Command } from 'commander';
 import { defaultDataDir } from '../../engine/dataDir.js';
-import { defaultDbPath } from '../../engine/store/db-path.js';
+import { defaultDbPath } from '../../engine/store/dbPath.js';
 import type { Store } from '../../engine/store/store.js';
-import type { CvSummary, RunGroupRecord } from '../../engine/store/records.js';
+import type { CvSummary, RunGroupRecord } from '../../engine/store/types.js';
 import type { CvEvent, CvFinalEvent } from '../../engine/training/crossValidation.js';
 import type { CvGroupDetail } from '../../engine/training/cvGroups.js';
 import { metricsFromConfusion } from '../../engine/training/metrics.js';

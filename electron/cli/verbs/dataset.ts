@@ -6,9 +6,9 @@
  */
 import type { Command } from 'commander';
 import { defaultDataDir } from '../../engine/dataDir.js';
-import { EMOTIONS } from '../../engine/labels.js';
+import { EMOTIONS } from '../../shared/labels.js';
 import type { ScanResult } from '../../engine/dataset/scan.js';
-import { defaultDbPath } from '../../engine/store/db-path.js';
+import { defaultDbPath } from '../../engine/store/dbPath.js';
 import { parseNumber, printJson } from '../output.js';
 import { addSplitOptions, splitSpecFrom, type SplitFlags } from '../splitOptions.js';
 import { formatMs, progressBar } from '../progress.js';
@@ -73,10 +73,10 @@ export function registerDataset(program: Command): void {
       const scan = await runScan(dir, opts);
       if (opts.save !== false) {
         const { openStore } = await import('../../engine/store/store.js');
-        const { recordScan } = await import('../../engine/dataset/record.js');
+        const { saveScan } = await import('../../engine/dataset/saveScan.js');
         const store = openStore(opts.db ?? defaultDbPath());
         try {
-          recordScan(store, scan);
+          saveScan(store, scan);
         } finally {
           store.close();
         }

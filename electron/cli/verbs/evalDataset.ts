@@ -4,7 +4,7 @@
  * label mapping and what was skipped. Progress bars go to stderr, and only on a terminal.
  */
 import { defaultDataDir } from '../../engine/dataDir.js';
-import { defaultDbPath } from '../../engine/store/db-path.js';
+import { defaultDbPath } from '../../engine/store/dbPath.js';
 import type { DatasetEvalProgress, DatasetEvaluation } from '../../engine/training/evaluateDataset.js';
 import { metricsTable } from '../metricsTable.js';
 import { parseNumber, printJson, UsageError } from '../output.js';

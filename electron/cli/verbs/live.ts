@@ -7,10 +7,10 @@
  */
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { SerError } from '../../engine/errors.js';
-import { EMOTIONS } from '../../engine/labels.js';
+import { SerError } from '../../shared/errors.js';
+import { EMOTIONS } from '../../shared/labels.js';
 import { BUILTIN_REF } from '../../engine/training/builtinModel.js';
-import { defaultDbPath } from '../../engine/store/db-path.js';
+import { defaultDbPath } from '../../engine/store/dbPath.js';
 import type { LiveEvent } from '../../engine/live/streamingClassifier.js';
 import type { SmoothingOptions } from '../../engine/live/smoothing.js';
 import { parseNumber, printJson, round, UsageError } from '../output.js';

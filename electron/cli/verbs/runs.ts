@@ -11,10 +11,10 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
-import { SerError } from '../../engine/errors.js';
-import { defaultDbPath } from '../../engine/store/db-path.js';
+import { SerError } from '../../shared/errors.js';
+import { defaultDbPath } from '../../engine/store/dbPath.js';
 import { openStore, type Store } from '../../engine/store/store.js';
-import type { EpochRecord, EvaluationRecord, RunGroupRecord, RunRecord, RunSummary } from '../../engine/store/records.js';
+import type { EpochRecord, EvaluationRecord, RunGroupRecord, RunRecord, RunSummary } from '../../engine/store/types.js';
 import { buildPaperTable, type PaperTable } from '../../engine/results/paperTable.js';
 import { loadRunResults, type RunSelection } from '../../engine/results/runSelection.js';
 import { paperTableText } from '../paperTableText.js';

@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { SerError } from '../../engine/errors.js';
+import { SerError } from '../../shared/errors.js';
 import { appRoot } from '../../engine/version.js';
 import { parseNumber, printJson } from '../output.js';
 
@@ -38,8 +38,8 @@ export function registerServe(program: Command): void {
         throw new SerError('not-found', `${staticDir}: the renderer is not built; run \`npm run build:renderer\` (or \`npm run build\`)`);
       }
       // The API, services and everything behind them load on use, not on every `ser` start.
-      const { startApiServer } = await import('../../api/server.js');
-      const { createServices } = await import('../../engine/services/index.js');
+      const { startApiServer } = await import('../../server/server.js');
+      const { createServices } = await import('../../services/index.js');
       const services = createServices({ transport: 'http', ...(opts.db ? { dbPath: opts.db } : {}) });
       let server;
       try {

@@ -4,9 +4,9 @@
  */
 import type { Command } from 'commander';
 import { defaultDataDir } from '../../engine/dataDir.js';
-import { EMOTIONS } from '../../engine/labels.js';
+import { EMOTIONS } from '../../shared/labels.js';
 import { BUILTIN_REF } from '../../engine/training/builtinModel.js';
-import { defaultDbPath } from '../../engine/store/db-path.js';
+import { defaultDbPath } from '../../engine/store/dbPath.js';
 import type { TrainEvent } from '../../engine/training/types.js';
 import { metricsTable, pct } from '../metricsTable.js';
 import { parseNumber, printJson, UsageError } from '../output.js';
@@ -114,7 +114,7 @@ export function registerTrain(program: Command): void {
       if (datasetOnly.length) throw new UsageError(`--${datasetOnly[0]!.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())} applies to --data evaluations, not to a run's stored test evaluation`);
       const id = parseNumber('run id', rawId, { integer: true, min: 1 });
       const { openStore } = await import('../../engine/store/index.js');
-      const { SerError } = await import('../../engine/errors.js');
+      const { SerError } = await import('../../shared/errors.js');
       const store = openStore(flags.db ?? defaultDbPath(), { mustExist: true });
       try {
         const run = store.runs.require(id);

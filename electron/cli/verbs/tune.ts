@@ -4,7 +4,7 @@
  */
 import type { Command } from 'commander';
 import { defaultDataDir } from '../../engine/dataDir.js';
-import { defaultDbPath } from '../../engine/store/db-path.js';
+import { defaultDbPath } from '../../engine/store/dbPath.js';
 import { BUILTIN_REF } from '../../engine/training/builtinModel.js';
 import { FREEZE_MODES, isFreezeMode } from '../../engine/training/freeze.js';
 import { defaultTuneOptions, type TuneEvent, type TuneOptions } from '../../engine/training/tuneTypes.js';

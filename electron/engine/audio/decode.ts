@@ -4,7 +4,7 @@
  * window is decoded, so neither memory nor time grows with what lies after it. Every failure is a SerError naming
  * the file; the limits (channels, rates, sizes, time) are in limits.ts.
  */
-import { SerError } from '../errors.js';
+import { SerError } from '../../shared/errors.js';
 import {
   checkChannels, checkSampleRate, Deadline, formatBytes, MAX_COMPRESSED_BYTES, MAX_WAV_BYTES, MAX_WINDOW_SECONDS,
 } from './limits.js';

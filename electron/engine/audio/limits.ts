@@ -3,7 +3,7 @@
  * hostile or broken file can neither hang a scan nor grow the process to gigabytes; each refusal is a one-line
  * SerError naming the file and the limit.
  */
-import { SerError } from '../errors.js';
+import { SerError } from '../../shared/errors.js';
 
 /** Channels per file. 64 covers every real recorder and ambisonic order ≤ 7; headers claiming more are refused. */
 export const MAX_CHANNELS = 64;

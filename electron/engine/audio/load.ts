@@ -3,7 +3,7 @@
  * exactly duration·sr samples. Native-rate window first (soundfile semantics: seek int(offset·sr_native),
  * read int(duration·sr_native) frames), then mono, then resampling — the order librosa uses.
  */
-import { SerError } from '../errors.js';
+import { SerError } from '../../shared/errors.js';
 import { decodeMonoWindow } from './decode.js';
 import { Deadline, MAX_WINDOW_SECONDS } from './limits.js';
 import { polyphaseSupports } from './polyphase.js';

@@ -17,7 +17,7 @@
  * its HQ setting, which limits what can be reached to ≈ 130 dB.
  */
 import { isRealFftSize, RealFft } from './fft.js';
-import { firWasmBase64 } from './wasm/fir_wasm.js';
+import { firWasmBase64 } from './wasm/firWasm.js';
 
 /** What a resampler design has to meet. Frequencies are fractions of the lower of the two Nyquist frequencies. */
 export interface ResamplerSpec {

@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from 'node:fs';
-import { SerError } from '../errors.js';
+import { SerError } from '../../shared/errors.js';
 import type { Deadline } from './limits.js';
 
 export interface ByteSource {

@@ -5,7 +5,7 @@
  * Reads the header chunks, then only the requested frame window, a block at a time: reading 3 s of a long (or
  * sparse multi-GiB) file stays cheap, and memory follows the window, not the file.
  */
-import { SerError } from '../errors.js';
+import { SerError } from '../../shared/errors.js';
 import { checkChannels, checkSampleRate, MAX_WAV_CHUNKS, MAX_WINDOW_SECONDS, type Deadline } from './limits.js';
 import { badSampleReason } from './sampleCheck.js';
 import { asSource, type ByteSource } from './source.js';

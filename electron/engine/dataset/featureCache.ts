@@ -11,7 +11,7 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync, existsSync, unlinkS
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { featureConfigHash, FeatureExtractor, PAPER_FEATURES, type FeatureConfig } from '../audio/features.js';
-import { SerError } from '../errors.js';
+import { SerError } from '../../shared/errors.js';
 import { startWorker } from '../workers/spawn.js';
 import { decodeClip } from '../audio/load.js';
 import { Deadline } from '../audio/limits.js';

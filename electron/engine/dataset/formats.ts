@@ -2,7 +2,7 @@
  * File-naming conventions of the common SER corpora, mapped onto the app's 8 labels
  * (neutral, calm, happy, sad, angry, fearful, disgust, surprised).
  */
-import { EMOTIONS, type Emotion } from '../labels.js';
+import { EMOTIONS, type Emotion } from '../../shared/labels.js';
 
 export type DatasetFormat = 'ravdess' | 'crema-d' | 'tess' | 'savee' | 'folders';
 

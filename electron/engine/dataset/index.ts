@@ -2,5 +2,5 @@ export * from './formats.js';
 export * from './scan.js';
 export * from './splits.js';
 export * from './featureCache.js';
-export * from './record.js';
+export * from './saveScan.js';
 export * from './labelMap.js';

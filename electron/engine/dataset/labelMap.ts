@@ -5,7 +5,7 @@
  * could not be measured at all.
  */
 import { basename, extname } from 'node:path';
-import { EMOTIONS, type Emotion } from '../labels.js';
+import { EMOTIONS, type Emotion } from '../../shared/labels.js';
 import { CORPUS_LABELS, labelFromFolder, NAME_PARSERS, type DatasetFormat } from './formats.js';
 import type { DatasetFile } from './scan.js';
 

@@ -3,7 +3,7 @@
  * - `random`: stratified by emotion (the paper's 80/10/10 over files — speakers leak across parts);
  * - `speaker`: speaker-independent, with explicit test/validation speakers or the k-th of K folds.
  */
-import { SerError } from '../errors.js';
+import { SerError } from '../../shared/errors.js';
 import { Rng } from '../audio/rng.js';
 
 export interface SplitItem {

@@ -5,7 +5,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { selectBackend, isBackendName } from '../../../native/tf/backends.js';
-import { toErrorInfo } from '../errors.js';
+import { toErrorInfo } from '../../shared/errors.js';
 import { loadExportedModel } from '../training/exported.js';
 import type { ClassifierWorkerInit, FromClassifierWorker, ToClassifierWorker } from './protocol.js';
 import { WindowClassifier } from './windowClassifier.js';

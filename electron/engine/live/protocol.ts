@@ -1,5 +1,5 @@
 /** Messages between the streaming classifier (app/CLI thread) and its inference worker thread. Plain data only. */
-import type { ErrorInfo } from '../errors.js';
+import type { ErrorInfo } from '../../shared/errors.js';
 import type { GateOptions } from './gate.js';
 
 export interface ClassifierWorkerInit {

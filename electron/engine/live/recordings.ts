@@ -6,8 +6,8 @@
  * override the folder's label.
  */
 import { join } from 'node:path';
-import { SerError } from '../errors.js';
-import { EMOTIONS, type Emotion } from '../labels.js';
+import { SerError } from '../../shared/errors.js';
+import { EMOTIONS, type Emotion } from '../../shared/labels.js';
 
 export function recordingsDir(dataDir: string): string {
   return join(dataDir, 'recordings');

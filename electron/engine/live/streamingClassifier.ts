@@ -11,12 +11,12 @@
  * (capture's `deliveredAtMs`) to the event: queueing + gate + features + inference + the thread hops.
  */
 import type { Worker } from 'node:worker_threads';
-import { SerError, type ErrorInfo } from '../errors.js';
-import { EMOTIONS, type Emotion } from '../labels.js';
+import { SerError, type ErrorInfo } from '../../shared/errors.js';
+import { EMOTIONS, type Emotion } from '../../shared/labels.js';
 import { startWorker } from '../workers/spawn.js';
 import { DEFAULT_GATE, type GateOptions } from './gate.js';
 import type { ClassifierWorkerInit, FromClassifierWorker, ToClassifierWorker } from './protocol.js';
-import type { RingBuffer } from './ringBuffer.js';
+import type { RingBuffer } from '../../shared/ringBuffer.js';
 import { argmax, DEFAULT_SMOOTHING, ProbabilitySmoother, type SmoothingOptions } from './smoothing.js';
 
 /** What the classifier reads audio from: `CaptureSession` (native/audio/capture.ts) fits. */

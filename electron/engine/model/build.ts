@@ -45,7 +45,7 @@ export function withoutOrthogonalWarning<T>(fn: () => T): T {
   }
 }
 
-/** Builds the (uncompiled) model; training goes through ./trainer.ts, not `model.fit`. */
+/** Builds the (uncompiled) model; training goes through ../training/trainer.ts, not `model.fit`. */
 export function buildModel(partial: Partial<ModelConfig> = {}): LayersModel {
   return withoutOrthogonalWarning(() => buildModelQuietly(partial));
 }

@@ -7,7 +7,7 @@
  * Choose the backend first (native/tf/backends.ts `selectBackend`); nothing here depends on which one runs.
  */
 export { buildModel, countParams, predict } from './build.js';
-export { createTrainer, type Trainer, type StepOptions, type StepResult } from './trainer.js';
-export { createParallelTrainer, type ParallelTrainer, type ParallelOptions } from './parallel_trainer.js';
+export { createTrainer, type Trainer, type StepOptions, type StepResult } from '../training/trainer.js';
+export { createParallelTrainer, type ParallelTrainer, type ParallelOptions } from '../training/parallelTrainer.js';
 export { saveModel, loadModel, folderIO } from './storage.js';
 export { defaultModelConfig, defaultTrainConfig, resolveModelConfig, chunkFeatureSize, type ModelConfig, type TrainConfig } from './config.js';

@@ -7,8 +7,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { serialization } from '@tensorflow/tfjs-core';
 import { initializers, layers, type LayerVariable } from '@tensorflow/tfjs-layers';
-import { batchNormInfer, batchNormReluPool, batchNormTrain } from '../../../native/tf/ops/batch_norm.js';
-import { conv2dBias } from '../../../native/tf/ops/conv2d_bias.js';
+import { batchNormInfer, batchNormReluPool, batchNormTrain } from '../../../native/tf/ops/batchNorm.js';
+import { conv2dBias } from '../../../native/tf/ops/conv2dBias.js';
 import { dropout } from '../../../native/tf/ops/dropout.js';
 
 type Shape = (number | null)[];
@@ -66,7 +66,7 @@ export class UnfoldTime extends layers.Layer {
 
 /**
  * BatchNorm over the channel axis followed by ReLU (and, with `pool`, MaxPool pool×pool stride pool 'valid'), as
- * one layer so training runs one fused kernel each way (native/tf/ops/batch_norm.ts) instead of tfjs' generic
+ * one layer so training runs one fused kernel each way (native/tf/ops/batchNorm.ts) instead of tfjs' generic
  * BatchNorm gradient; with the pool fused too, the full-size activation is never stored. Same weights and semantics as
  * Keras' BatchNormalization (+ ReLU): gamma, beta, moving_mean, moving_variance; moving = m·moving + (1−m)·batch,
  * except that, like PyTorch, the moving variance takes the unbiased batch variance.
@@ -178,7 +178,7 @@ const Conv2DBase = layers.conv2d({ filters: 1, kernelSize: 1 }).constructor as n
 
 /**
  * Keras' Conv2D (same weights `kernel`/`bias`, same config) whose training graph asks only for the gradients it
- * needs: conv + bias runs through native/tf/ops/conv2d_bias.ts instead of tf.fused.conv2d's customGrad, so the
+ * needs: conv + bias runs through native/tf/ops/conv2dBias.ts instead of tf.fused.conv2d's customGrad, so the
  * first layer's input gradient is never computed and saved tensors are not copied. Unusual setups (dilation,
  * channels-first, a fused activation, no bias) use Conv2D's own call.
  */

@@ -7,7 +7,7 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { loadLayersModel, type LayersModel } from '@tensorflow/tfjs-layers';
-import { SerError } from '../errors.js';
+import { SerError } from '../../shared/errors.js';
 import { withoutOrthogonalWarning } from './build.js';
 import './layers.js'; // registers the custom layer classes the JSON refers to
 

@@ -4,7 +4,7 @@
  * speakers, so a row that does not say which split it used invites the wrong comparison. Pure: records in,
  * plain data out; `ser runs --table` and the UI (through the API) both print what this returns.
  */
-import type { EpochRecord, EvaluationRecord, RunRecord, RunStatus } from '../store/records.js';
+import type { EpochRecord, EvaluationRecord, RunRecord, RunStatus } from '../store/types.js';
 import { PAPER_PROTOCOL, PAPER_RESULTS, PAPER_SOURCE, PROJECTED_EPOCHS, type PaperReferenceRow } from './paperReference.js';
 
 export type SplitType = 'random' | 'speaker' | 'unknown';

@@ -2,7 +2,7 @@
  * Loads the runs a results table is about from the store: given ids (in the order given), the runs with a tag,
  * or every run (oldest first, as the paper lists its rows by growing budget). The CLI and the services share it.
  */
-import { SerError } from '../errors.js';
+import { SerError } from '../../shared/errors.js';
 import type { Store } from '../store/store.js';
 import type { RunResultsInput } from './paperTable.js';
 

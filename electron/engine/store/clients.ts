@@ -5,7 +5,7 @@
  */
 import { basename } from 'node:path';
 import type Database from 'better-sqlite3';
-import { currentProcess, processLiveness } from './process-identity.js';
+import { currentProcess, processLiveness } from './processIdentity.js';
 
 export interface StoreClient {
   pid: number;

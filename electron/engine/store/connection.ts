@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { SerError } from '../errors.js';
+import { SerError } from '../../shared/errors.js';
 import { APPLICATION_ID, LATEST_VERSION, migrations } from './migrations.js';
 import { otherLiveClients } from './clients.js';
 import { classifyDb, inspectDb, schemaObjects } from './identity.js';

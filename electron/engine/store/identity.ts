@@ -11,7 +11,7 @@ import { closeSync, copyFileSync, existsSync, mkdtempSync, openSync, readSync, r
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { SerError } from '../errors.js';
+import { SerError } from '../../shared/errors.js';
 import { APPLICATION_ID, LATEST_VERSION, tablesAt } from './migrations.js';
 
 export interface DbIdentity {

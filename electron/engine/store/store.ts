@@ -9,13 +9,13 @@ import type Database from 'better-sqlite3';
 import { DEFAULT_BUSY_TIMEOUT_MS, openConnection } from './connection.js';
 import { defaultClientName, otherLiveClients, registerClient, unregisterClient, type StoreClient } from './clients.js';
 import { StoreContext } from './context.js';
-import { DatasetsRepository } from './datasets-repository.js';
-import { EvaluationsRepository } from './evaluations-repository.js';
-import { LiveRepository } from './live-repository.js';
+import { DatasetsRepository } from './datasetsRepository.js';
+import { EvaluationsRepository } from './evaluationsRepository.js';
+import { LiveRepository } from './liveRepository.js';
 import { LATEST_VERSION } from './migrations.js';
-import { ModelsRepository } from './models-repository.js';
-import { RunGroupsRepository } from './run-groups-repository.js';
-import { RunsRepository } from './runs-repository.js';
+import { ModelsRepository } from './modelsRepository.js';
+import { RunGroupsRepository } from './runGroupsRepository.js';
+import { RunsRepository } from './runsRepository.js';
 
 export interface OpenStoreOptions {
   /** How long a write waits for another process's lock before failing with SerError('db-locked'). Default 3000. */

@@ -14,7 +14,7 @@
  */
 import { cpSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { SerError } from '../errors.js';
+import { SerError } from '../../shared/errors.js';
 
 export interface RunArtifactDirs {
   /** checkpoint/ and best/ live here. */

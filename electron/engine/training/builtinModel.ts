@@ -13,7 +13,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { SerError } from '../errors.js';
+import { SerError } from '../../shared/errors.js';
 import { appRoot } from '../version.js';
 
 export const BUILTIN_MODEL_NAME = 'ravdess-cnn-lstm';

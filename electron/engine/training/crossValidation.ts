@@ -13,9 +13,9 @@
 import { basename, resolve } from 'node:path';
 import { scanDataset, statCachePath, usableFiles } from '../dataset/scan.js';
 import { defaultValSpeakerCount, makeSplit, type SpeakerSplitSpec, type Split } from '../dataset/splits.js';
-import { SerError } from '../errors.js';
+import { SerError } from '../../shared/errors.js';
 import { openStore, type Store } from '../store/index.js';
-import type { CvSummary } from '../store/records.js';
+import type { CvSummary } from '../store/types.js';
 import { groupSummary, latestFoldRuns } from './cvGroups.js';
 import { defaultTrainingWorkers, startTraining, type StartOptions } from './session.js';
 import type { TrainEvent, TrainingEnv, TrainingHandle, TrainOptions } from './types.js';

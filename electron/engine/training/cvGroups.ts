@@ -3,7 +3,7 @@
  * the group with its fold runs as `ser cv show` and the app present it. No training code here (cheap to import).
  */
 import type { Store } from '../store/index.js';
-import type { CvSummary, RunGroupRecord, RunStatus, RunSummary } from '../store/records.js';
+import type { CvSummary, RunGroupRecord, RunStatus, RunSummary } from '../store/types.js';
 import { summarizeFolds, type FoldResult } from './cvSummary.js';
 
 /** The newest run of each fold (a fold retried after a failure has several). */

@@ -3,8 +3,8 @@
  * UAR and macro F1, and the pooled confusion matrix (the sum of the folds' test confusions: every file of the dataset
  * tested once, by the model that never heard its speaker) with the accuracy, UAR and macro F1 computed from it.
  */
-import { EMOTIONS } from '../labels.js';
-import type { CvSummary, FoldMetrics } from '../store/records.js';
+import { EMOTIONS } from '../../shared/labels.js';
+import type { CvSummary, FoldMetrics } from '../store/types.js';
 import { metricsFromConfusion } from './metrics.js';
 
 export interface FoldResult extends FoldMetrics {

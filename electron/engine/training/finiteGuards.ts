@@ -6,7 +6,7 @@
  */
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import type { StandardScaler } from '../audio/scaler.js';
-import { SerError } from '../errors.js';
+import { SerError } from '../../shared/errors.js';
 
 function nonFinite(a: ArrayLike<number>): number {
   let n = 0;

@@ -4,8 +4,8 @@
  * content duplicates a held-out one under another name is kept out of the tuning set too).
  */
 import { Rng } from '../audio/rng.js';
-import { SerError } from '../errors.js';
-import type { Emotion } from '../labels.js';
+import { SerError } from '../../shared/errors.js';
+import type { Emotion } from '../../shared/labels.js';
 
 export interface Take {
   emotion: Emotion;

@@ -1,15 +1,15 @@
 /**
  * What the training loop needs from a trainer, over both ways of running a step: on the loop's own thread
- * (`workers` 1: model/trainer.ts, BatchNorm statistics over each micro-batch, dropout from the thread's seeded
- * Math.random) or data-parallel over worker threads (model/parallel_trainer.ts: per-worker BatchNorm statistics,
+ * (`workers` 1: training/trainer.ts, BatchNorm statistics over each micro-batch, dropout from the thread's seeded
+ * Math.random) or data-parallel over worker threads (training/parallelTrainer.ts: per-worker BatchNorm statistics,
  * dropout seeded per step and worker). Inputs are host arrays so a step can be handed to workers without a copy
  * through a tensor; evaluation goes through the same path, so it uses every core too.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { createParallelTrainer, createTrainer, predict, type TrainConfig } from '../model/index.js';
-import type { HostTensor } from '../model/parallel_trainer.js';
-import type { StepResult } from '../model/trainer.js';
+import type { HostTensor } from './parallelTrainer.js';
+import type { StepResult } from './trainer.js';
 
 export interface LoopTrainer {
   readonly workers: number;

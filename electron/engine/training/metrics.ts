@@ -7,7 +7,7 @@
  * `calm` (TESS, CREMA-D) is then not charged a 0 for a class it cannot contain, while a prediction of `calm`
  * still counts as an error in the recall of the true class (and in accuracy).
  */
-import { EMOTIONS, type Emotion } from '../labels.js';
+import { EMOTIONS, type Emotion } from '../../shared/labels.js';
 import type { ClassMetrics, Metrics } from './types.js';
 
 export function confusionMatrix(yTrue: ArrayLike<number>, yPred: ArrayLike<number>, nClasses: number): number[][] {

@@ -4,7 +4,7 @@
  * noisy twins of test clips were trained on — a leak this plan cannot express: copies derive from train files).
  */
 import { createHash } from 'node:crypto';
-import { EMOTIONS } from '../labels.js';
+import { EMOTIONS } from '../../shared/labels.js';
 import { Rng } from '../audio/rng.js';
 import { cacheKey, type CacheEntryRef } from '../dataset/featureCache.js';
 import type { DatasetFile } from '../dataset/scan.js';

@@ -7,13 +7,13 @@ import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
 import { PAPER_FEATURES } from '../audio/features.js';
 import { FeatureCache, type CacheEntryRef } from '../dataset/featureCache.js';
-import { recordScan } from '../dataset/record.js';
+import { saveScan } from '../dataset/saveScan.js';
 import { scanDataset, statCachePath, usableFiles } from '../dataset/scan.js';
 import { makeSplit } from '../dataset/splits.js';
-import { SerError } from '../errors.js';
-import { EMOTIONS } from '../labels.js';
+import { SerError } from '../../shared/errors.js';
+import { EMOTIONS } from '../../shared/labels.js';
 import { openStore, type Store } from '../store/index.js';
-import type { ClassMetrics as StoredClassMetrics, RunSplit } from '../store/records.js';
+import type { ClassMetrics as StoredClassMetrics, RunSplit } from '../store/types.js';
 import { appVersion } from '../version.js';
 import { startWorker } from '../workers/spawn.js';
 import { adoptLegacyRun, runArtifactDirs } from './artifacts.js';
@@ -117,7 +117,7 @@ export function startTraining(options: TrainOptions | undefined, env: StartOptio
       );
       if (split.train.length === 0) throw new SerError('bad-input', 'the split leaves no training files');
       const plan = planSamples(files, split, opts.augment, opts.seed);
-      const dataset = recordScan(store, scan);
+      const dataset = saveScan(store, scan);
       const runSplit: RunSplit = {
         kind: split.kind,
         seed: split.seed,

@@ -13,7 +13,7 @@ import { Rng } from '../audio/rng.js';
 import { StandardScaler } from '../audio/scaler.js';
 import { specAugment } from '../audio/specAugment.js';
 import { FeatureCache } from '../dataset/featureCache.js';
-import { EMOTIONS } from '../labels.js';
+import { EMOTIONS } from '../../shared/labels.js';
 import { buildModel, saveModel } from '../model/index.js';
 import { hasCheckpoint, loadCheckpoint, loadWeightsInto, saveCheckpoint, type TrainState } from './checkpoint.js';
 import { checkLoss, checkScaler, checkWeights } from './finiteGuards.js';
@@ -86,7 +86,7 @@ async function main(): Promise<void> {
   const model: LayersModel = buildModel(modelCfg);
   // A whole batch of 32 fits wasm32's 4 GB since the fused kernels (≈1.1 GB peak) and is what makes BatchNorm
   // statistics match the reference; bigger batches are split so memory stays bounded. With several workers each
-  // takes its slice of the batch (per-worker BatchNorm statistics, see model/parallel_trainer.ts).
+  // takes its slice of the batch (per-worker BatchNorm statistics, see training/parallelTrainer.ts).
   const microBatch = opts.microBatch ?? (sel.name === 'wasm' || sel.name === 'cpu' ? Math.min(32, opts.batchSize) : opts.batchSize);
   const trainer: LoopTrainer = await createLoopTrainer(
     model,

@@ -9,10 +9,10 @@ import { join, resolve } from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import type { FeatureConfig } from '../audio/features.js';
 import { FeatureCache, type CacheEntryRef } from '../dataset/featureCache.js';
-import { recordScan } from '../dataset/record.js';
+import { saveScan } from '../dataset/saveScan.js';
 import { scanDataset, statCachePath, usableFiles } from '../dataset/scan.js';
-import { SerError } from '../errors.js';
-import { EMOTIONS } from '../labels.js';
+import { SerError } from '../../shared/errors.js';
+import { EMOTIONS } from '../../shared/labels.js';
 import { openStore, type Store } from '../store/index.js';
 import { appVersion } from '../version.js';
 import { startWorker } from '../workers/spawn.js';
@@ -92,7 +92,7 @@ export function startTuning(options: TuneOptions, env: TrainingEnv & { extractWo
 
       // 3. The run: recorded once the inputs are known to be usable.
       store = openStore(env.dbPath);
-      const dataset = recordScan(store, scan);
+      const dataset = saveScan(store, scan);
       const run = store.runs.create({
         name: opts.name ?? `tune ${dataset.name} ${new Date().toISOString().slice(0, 16).replace('T', ' ')}`,
         kind: 'tune',

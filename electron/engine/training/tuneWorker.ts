@@ -13,7 +13,7 @@ import { selectBackend } from '../../../native/tf/backends.js';
 import { splitChunks } from '../audio/chunks.js';
 import { Rng } from '../audio/rng.js';
 import { FeatureCache } from '../dataset/featureCache.js';
-import { EMOTIONS } from '../labels.js';
+import { EMOTIONS } from '../../shared/labels.js';
 import { saveModel } from '../model/index.js';
 import { loadExportedModel } from './exported.js';
 import { checkLoss, checkWeights } from './finiteGuards.js';

@@ -2,7 +2,7 @@
  * The training engine's contract: what a caller (CLI, services behind IPC / HTTP) passes in and the events it
  * gets back. Plain data only, so events cross worker, IPC and WebSocket boundaries unchanged.
  */
-import type { Emotion } from '../labels.js';
+import type { Emotion } from '../../shared/labels.js';
 import type { SplitSpec } from '../dataset/splits.js';
 import type { ModelConfig } from '../model/config.js';
 import type { SpecAugmentConfig } from '../audio/specAugment.js';

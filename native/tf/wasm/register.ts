@@ -4,13 +4,13 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { replaceKernel } from './backend.js';
-import { conv2DBackpropFilterConfig } from './conv2d_backprop_filter.js';
-import { conv2DBackpropInputConfig } from './conv2d_backprop_input.js';
-import { fusedConv2DConfig } from './conv2d_direct.js';
+import { conv2DBackpropFilterConfig } from './conv2dBackpropFilter.js';
+import { conv2DBackpropInputConfig } from './conv2dBackpropInput.js';
+import { fusedConv2DConfig } from './conv2dDirect.js';
 import { identityConfig } from './identity.js';
-import { maxPoolGradWasmConfig } from './max_pool_grad.js';
+import { maxPoolGradWasmConfig } from './maxPoolGrad.js';
 import { sumConfig } from './sum.js';
-import '../ops/batch_norm.js'; // registers the fused BatchNorm(+ReLU) training kernels and gradient
+import '../ops/batchNorm.js'; // registers the fused BatchNorm(+ReLU) training kernels and gradient
 
 const kernels: tf.KernelConfig[] = [conv2DBackpropFilterConfig, conv2DBackpropInputConfig, maxPoolGradWasmConfig, identityConfig, sumConfig, fusedConv2DConfig];
 let registered = false;

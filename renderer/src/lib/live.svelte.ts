@@ -1,5 +1,5 @@
 /** State of the Live view: device, level meter, probabilities, top-emotion timeline, recordings. */
-import type { ApiClient, ApiEvents, DeviceInfo, LiveSessionDetail, LiveSessionRow, LiveStartResult, ModelChoice, RecordingResult } from '../../../electron/api/contract.js';
+import type { ApiClient, ApiEvents, DeviceInfo, LiveSessionDetail, LiveSessionRow, LiveStartResult, ModelChoice, RecordingResult } from '../../../electron/contract/contract.js';
 import { modelKey } from './modelCard.js';
 
 type LiveEvent = ApiEvents['live'];

@@ -1,5 +1,5 @@
 /** Words for the built-in model's card (metadata.json `card`): what it was trained on and how well it hears new voices. */
-import type { ModelCard, ModelChoice } from '../../../electron/api/contract.js';
+import type { ModelCard, ModelChoice } from '../../../electron/contract/contract.js';
 
 const pct = (x: number) => `${Math.round(x * 100)}%`;
 

@@ -3,7 +3,7 @@
  * loses nothing; pushed training events only add what the store does not keep (progress within an epoch) and
  * trigger a refetch when an epoch or the run ends.
  */
-import type { ActiveTraining, ApiClient, RunDetail, TrainEvent } from '../../../electron/api/contract.js';
+import type { ActiveTraining, ApiClient, RunDetail, TrainEvent } from '../../../electron/contract/contract.js';
 
 type BatchEvent = Extract<TrainEvent, { event: 'batch' }>;
 type PreparingEvent = Extract<TrainEvent, { event: 'preparing' }>;

@@ -1,5 +1,5 @@
 /** Sorting and filtering of the experiments table (pure; the view keeps the state). */
-import type { RunGroupRow, RunRow } from '../../../electron/api/contract.js';
+import type { RunGroupRow, RunRow } from '../../../electron/contract/contract.js';
 
 export type SortKey = 'name' | 'status' | 'datasetName' | 'splitKind' | 'epochsDone' | 'bestValAccuracy' | 'testAccuracy' | 'uar' | 'durationMs' | 'backend' | 'startedAt';
 export interface SortState {

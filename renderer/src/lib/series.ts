@@ -1,5 +1,5 @@
 /** Turns stored epochs into chart series (pure). Stored epochs count from 0; people count from 1. */
-import type { EpochRecord } from '../../../electron/api/contract.js';
+import type { EpochRecord } from '../../../electron/contract/contract.js';
 
 export interface Series {
   label: string;

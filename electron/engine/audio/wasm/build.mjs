@@ -1,15 +1,15 @@
 #!/usr/bin/env node
-// Compiles fir.as (AssemblyScript) to WebAssembly SIMD and writes it, base64-encoded, into fir_wasm.ts, so the binary
+// Compiles fir.as (AssemblyScript) to WebAssembly SIMD and writes it, base64-encoded, into firWasm.ts, so the binary
 // travels with the TypeScript (tsc → dist/, no file to locate at run time). The generated file is committed;
 // `npm run build:kernels` regenerates it, test/audio/resample.test.ts checks that a fresh compile is byte-identical,
 // and `node build.mjs --check` exits 1 when the committed file is stale. Same scheme as native/tf/wasm/simd/build.mjs.
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { compileAs, embedMain, renderEmbedded } from '../../../../scripts/asc-embed.mjs';
+import { compileAs, embedMain, renderEmbedded } from '../../../../scripts/ascEmbed.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const source = join(here, 'fir.as');
-const target = join(here, 'fir_wasm.ts');
+const target = join(here, 'firWasm.ts');
 
 /** asc flags: SIMD on, no runtime, no asserts; the module exports its own memory (one page to start, grown by the caller). */
 const flags = ['-O3', '--noAssert', '--runtime', 'stub', '--enable', 'simd', '--initialMemory', '1', '--use', 'abort='];

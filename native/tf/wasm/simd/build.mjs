@@ -1,15 +1,15 @@
 #!/usr/bin/env node
-// Compiles kernels.as (AssemblyScript) to WebAssembly and writes it, base64-encoded, into kernels_wasm.ts, so the
+// Compiles kernels.as (AssemblyScript) to WebAssembly and writes it, base64-encoded, into kernelsWasm.ts, so the
 // binary travels with the TypeScript (tsc → dist/, no file paths to resolve at run time). The generated file is
-// committed; `npm run build:kernels` regenerates it and test/model/wasm_simd_kernels.test.ts checks that a fresh
+// committed; `npm run build:kernels` regenerates it and test/model/wasmSimdKernels.test.ts checks that a fresh
 // compile is byte-identical. `node build.mjs --check` exits 1 when the committed file is stale.
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { compileAs, embedMain, renderEmbedded } from '../../../../scripts/asc-embed.mjs';
+import { compileAs, embedMain, renderEmbedded } from '../../../../scripts/ascEmbed.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const source = join(here, 'kernels.as');
-const target = join(here, 'kernels_wasm.ts');
+const target = join(here, 'kernelsWasm.ts');
 
 /** asc flags: SIMD on; the memory is tfjs-backend-wasm's (imported), no runtime, no asserts, no data segments. */
 // The virtual entry 'kernels.ts' maps to kernels.as (named .as so tsc, which compiles native/**/*.ts, skips it).

@@ -1,11 +1,11 @@
 /**
- * Loads kernels.as (compiled to WebAssembly SIMD, embedded in kernels_wasm.ts) against the tfjs wasm backend's own
+ * Loads kernels.as (compiled to WebAssembly SIMD, embedded in kernelsWasm.ts) against the tfjs wasm backend's own
  * WasmMemory, so its functions take tensors' heap offsets and touch the data in place (no copies). One
  * instance per backend memory; the memory may grow later (tfjs grows it), which the shared Memory object handles.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { WasmBackendLike } from '../backend.js';
-import { kernelsWasmBase64 } from './kernels_wasm.js';
+import { kernelsWasmBase64 } from './kernelsWasm.js';
 
 /** Signatures of kernels.as' exports (pointers are byte offsets into the backend's heap). */
 export interface SimdKernels {

@@ -1,5 +1,5 @@
 /** Listener registry shared by both clients: one typed map from event name to listeners. */
-import { eventSchemas, type EventListener, type EventMessage, type EventName } from '../../../../electron/api/contract.js';
+import { eventSchemas, type EventListener, type EventMessage, type EventName } from '../../../../electron/contract/contract.js';
 
 export class EventHub {
   readonly #listeners = new Map<EventName, Set<(p: unknown) => void>>();

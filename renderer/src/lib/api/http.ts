@@ -2,7 +2,7 @@
  * The API over fetch + WebSocket (headless mode, `ser serve`). Routes come from the contract; the token is taken
  * from the page URL once (the server also set it as an HttpOnly cookie) and removed from the address bar.
  */
-import { EVENTS_PATH, METHOD_NAMES, routes, type ApiClient, type MethodName } from '../../../../electron/api/contract.js';
+import { EVENTS_PATH, METHOD_NAMES, routes, type ApiClient, type MethodName } from '../../../../electron/contract/contract.js';
 import { ClientError, isErrorInfo } from './errors.js';
 import { EventHub } from './events.js';
 

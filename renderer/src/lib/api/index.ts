@@ -1,5 +1,5 @@
 /** Picks the transport once at start-up: Electron's preload bridge when present, else HTTP + WebSocket. */
-import type { ApiClient } from '../../../../electron/api/contract.js';
+import type { ApiClient } from '../../../../electron/contract/contract.js';
 import { createHttpClient } from './http.js';
 import { createIpcClient, type PreloadApi } from './ipc.js';
 

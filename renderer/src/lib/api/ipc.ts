@@ -1,5 +1,5 @@
 /** The API over Electron IPC: the preload's `window.voxApi`, one function per method returning `{ok, value|error}`. */
-import { METHOD_NAMES, type ApiClient, type ApiErrorInfo } from '../../../../electron/api/contract.js';
+import { METHOD_NAMES, type ApiClient, type ApiErrorInfo } from '../../../../electron/contract/contract.js';
 import { ClientError } from './errors.js';
 import { EventHub } from './events.js';
 

@@ -1,0 +1,140 @@
+/**
+ * Runtime schemas (zod) of everything that enters the services from outside: method inputs and pushed events.
+ * Inputs arrive as JSON bodies, query strings (all strings) or IPC payloads, so numbers are coerced and lists
+ * accept "1,2,3". Every limit here is also the form's validation in the renderer.
+ */
+import { z } from 'zod';
+import { EMOTIONS } from '../shared/labels.js';
+
+/** Numbers arrive as numbers (JSON, IPC) or strings (query, path): convert non-empty strings only, so a missing
+ * field reads "expected number, received undefined" rather than NaN. */
+const asNumber = (v: unknown) => (typeof v === 'string' && v.trim() !== '' ? Number(v) : v);
+const N = <T extends z.ZodType>(schema: T) => z.preprocess(asNumber, schema);
+const Id = z.preprocess(asNumber, z.number().int().positive());
+const IdList = z.preprocess(
+  (v) => (typeof v === 'string' ? v.split(',').filter((s) => s.trim() !== '') : v),
+  z.array(Id).min(2, 'select at least two runs to compare').max(8, 'compare at most 8 runs'),
+);
+/** Runs of the paper's table: any set, one run included (the Results view of a single run). */
+const TableIds = z.preprocess(
+  (v) => (typeof v === 'string' ? v.split(',').filter((s) => s.trim() !== '') : v),
+  z.array(Id).min(1, 'select at least one run').max(100, 'a table of at most 100 runs'),
+);
+const Empty = z.object({}).strict().optional();
+const BoolFromQuery = z.preprocess((v) => (v === 'true' ? true : v === 'false' ? false : v), z.boolean());
+const Speakers = z.array(z.string().trim().min(1).max(64)).max(200);
+
+export const EmotionSchema = z.enum(EMOTIONS);
+export const BACKEND_CHOICES = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
+
+/** What the New run form sends: the trainer's options minus the expert knobs, which keep the paper's defaults. */
+export const TrainRequestSchema = z
+  .object({
+    data: z.string().trim().min(1, 'choose a dataset folder').max(4096),
+    name: z.string().trim().max(120).optional(),
+    epochs: N(z.number().int().min(1).max(10_000)),
+    batchSize: N(z.number().int().min(1).max(1024)),
+    optimizer: z.enum(['sgd', 'adam']),
+    learningRate: N(z.number().gt(0).max(10)),
+    split: z.discriminatedUnion('kind', [
+      z.object({ kind: z.literal('random') }),
+      z.object({ kind: z.literal('speaker'), testSpeakers: Speakers.optional(), valSpeakers: Speakers.optional() }),
+    ]),
+    augmentCopies: N(z.number().int().min(0).max(10)),
+    snrLow: N(z.number().int().min(-10).max(60)),
+    snrHigh: N(z.number().int().min(-9).max(61)),
+    seed: N(z.number().int().min(0).max(2 ** 31 - 1)),
+    backend: z.enum(BACKEND_CHOICES).optional(),
+    workers: N(z.number().int().min(1).max(256)).optional(),
+    includeSong: z.boolean().optional(),
+  })
+  .strict()
+  .refine((r) => r.snrHigh > r.snrLow, { message: 'the SNR range must be low < high', path: ['snrHigh'] });
+export type TrainRequest = z.infer<typeof TrainRequestSchema>;
+
+/** One schema per method input. */
+export const inputSchemas = {
+  listRuns: Empty,
+  listGroups: Empty,
+  getRun: z.object({ id: Id }).strict(),
+  deleteRun: z.object({ id: Id }).strict(),
+  tagRun: z
+    .object({ id: Id, add: z.array(z.string().trim().min(1).max(40)).max(20).optional(), remove: z.array(z.string().max(40)).max(20).optional() })
+    .strict(),
+  noteRun: z.object({ id: Id, notes: z.string().max(10_000).nullable() }).strict(),
+  renameRun: z.object({ id: Id, name: z.string().trim().min(1).max(120) }).strict(),
+  compareRuns: z.object({ ids: IdList }).strict(),
+  paperTable: z.object({ ids: TableIds }).strict(),
+  getResults: z.object({ id: Id }).strict(),
+  startTraining: TrainRequestSchema,
+  pauseTraining: z.object({ runId: Id }).strict(),
+  resumeTraining: z.object({ runId: Id }).strict(),
+  cancelTraining: z.object({ runId: Id }).strict(),
+  continueRun: z.object({ id: Id }).strict(),
+  trainingStatus: Empty,
+  scanDataset: z.object({ root: z.string().trim().min(1, 'give a dataset folder').max(4096), includeSong: z.boolean().optional() }).strict(),
+  listDatasets: Empty,
+  getDataset: z.object({ id: Id }).strict(),
+  getDatasetFiles: z
+    .object({ id: Id, label: N(z.number().int().min(0).max(EMOTIONS.length - 1)).optional(), speaker: z.string().max(64).optional(), usableOnly: BoolFromQuery.optional() })
+    .strict(),
+  getClipView: z.object({ id: Id, fileId: Id }).strict(),
+  listBackends: Empty,
+  listDevices: Empty,
+  listModels: Empty,
+  /** No runId and no builtIn: the built-in model if installed, else the newest run's (see LiveService.chooseModel). */
+  startLive: z
+    .object({ deviceId: N(z.number().int().min(0)).optional(), runId: Id.optional(), builtIn: z.boolean().optional(), keep: z.boolean().optional() })
+    .strict()
+    .refine((r) => !(r.builtIn && r.runId !== undefined), { message: 'choose either a run or the built-in model, not both', path: ['builtIn'] }),
+  stopLive: Empty,
+  record: z
+    .object({ seconds: N(z.number().gt(0).max(30)), label: EmotionSchema, deviceId: N(z.number().int().min(0)).optional() })
+    .strict(),
+  keepLiveSession: z.object({ keep: z.boolean() }).strict(),
+  listLiveSessions: Empty,
+  getLiveSession: z.object({ id: Id }).strict(),
+  deleteLiveSession: z.object({ id: Id }).strict(),
+  about: Empty,
+  installCli: Empty,
+} as const;
+
+const num = z.number();
+const numOrNull = z.number().nullable();
+
+/** Training progress: the training engine's TrainEvent, checked field by field. */
+export const TrainEventSchema = z.discriminatedUnion('event', [
+  z.object({ event: z.literal('preparing'), runId: numOrNull, stage: z.enum(['scan', 'features']), done: num, total: num, etaMs: num }),
+  z.object({ event: z.literal('started'), runId: num, name: z.string(), backend: z.string(), epochs: num, startEpoch: num, trainSize: num, valSize: num, testSize: num, batchesPerEpoch: num, resumed: z.boolean(), workers: num }),
+  z.object({ event: z.literal('batch'), runId: num, epoch: num, batch: num, batches: num, loss: num, accuracy: num, samplesPerSec: num, etaMs: num }),
+  z.object({
+    event: z.literal('epoch'), runId: num, epoch: num, epochs: num, trainLoss: num, trainAccuracy: num, valLoss: numOrNull, valAccuracy: numOrNull,
+    valUar: numOrNull, lr: num, durationMs: num, samplesPerSec: num, etaMs: num, tensors: num.optional(),
+    timing: z.object({ stepMs: num, assembleMs: num, evalMs: num, checkpointMs: num }).optional(),
+  }),
+  z.object({ event: z.literal('checkpoint'), runId: num, epoch: num, path: z.string(), best: z.boolean() }),
+  z.object({ event: z.literal('paused'), runId: num, epoch: num }),
+  z.object({ event: z.literal('resumed'), runId: num, epoch: num }),
+  z.object({ event: z.literal('finished'), runId: num, testAccuracy: num, uar: num, macroF1: num, epochs: num, durationMs: num, modelDir: z.string() }),
+  z.object({ event: z.literal('failed'), runId: numOrNull, error: z.string() }),
+  z.object({ event: z.literal('cancelled'), runId: num, epoch: num }),
+]);
+
+export const ScanEventSchema = z.object({ root: z.string(), done: num, total: num, file: z.string() });
+
+/** Live microphone stream: level meter blocks, classifier predictions, and the end of a session. */
+export const LiveEventSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('started'), device: z.string(), sampleRate: num, classifier: z.boolean(), reason: z.string().optional() }),
+  z.object({ kind: z.literal('level'), t: num, rms: num, peak: num }),
+  z.object({
+    kind: z.literal('prediction'), t: num, probs: z.array(num).length(EMOTIONS.length), top: z.string(), confidence: num, rms: num, voiced: z.boolean(), latencyMs: num,
+  }),
+  z.object({ kind: z.literal('recording'), seconds: num, rms: num, peak: num }),
+  z.object({ kind: z.literal('ended'), error: z.object({ code: z.string(), message: z.string() }).optional() }),
+]);
+
+export const eventSchemas = {
+  training: TrainEventSchema,
+  scan: ScanEventSchema,
+  live: LiveEventSchema,
+} as const;

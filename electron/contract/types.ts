@@ -1,0 +1,291 @@
+/**
+ * Plain-data shapes the API returns. Most are the store's own records (already plain, camelCase); the rest are
+ * views the services assemble for a screen. Type-only imports: nothing here exists at run time.
+ */
+import type { Emotion } from '../shared/labels.js';
+import type { InputDevice } from '../../native/audio/protocol.js';
+import type {
+  CvSummary,
+  DatasetFileRecord,
+  DatasetRecord,
+  EpochRecord,
+  EvaluationRecord,
+  GroupStatus,
+  ModelRecord,
+  RunGroupRecord,
+  RunRecord,
+  RunSummary,
+} from '../engine/store/types.js';
+import type { TrainEvent } from '../engine/training/types.js';
+import type { ModelCard } from '../engine/training/builtinModel.js';
+import type { EpochProjection, PaperRow, PaperTable, PaperTableRow, SplitType } from '../engine/results/paperTable.js';
+import type { z } from 'zod';
+import type { eventSchemas } from './schemas.js';
+
+export type { CvSummary, DatasetFileRecord, DatasetRecord, EpochRecord, EvaluationRecord, GroupStatus, ModelCard, ModelRecord, RunGroupRecord, RunRecord, RunSummary, TrainEvent };
+export type { EpochProjection, PaperRow, PaperTable, PaperTableRow, SplitType };
+
+/** Error codes of the engine plus the two the HTTP front door adds. */
+export type ApiErrorCode =
+  | 'bad-input' | 'not-found' | 'unreadable' | 'corrupt' | 'unsupported' | 'io' | 'db-newer' | 'db-locked'
+  | 'backend' | 'device' | 'cancelled' | 'internal' | 'unauthorized' | 'forbidden';
+
+/** The one error shape that crosses every boundary. */
+export interface ApiErrorInfo {
+  code: ApiErrorCode;
+  message: string;
+  details?: Record<string, unknown>;
+}
+
+/** One row of the experiments table: the store's summary plus what the table shows beside it. */
+export interface RunRow extends RunSummary {
+  /** UAR of the latest test evaluation (0..1), or null. */
+  uar: number | null;
+  macroF1: number | null;
+  datasetName: string | null;
+  /** 'random' | 'speaker', from the run's config. */
+  splitKind: string | null;
+  /** Epochs the run was configured for. */
+  epochsPlanned: number | null;
+}
+
+/**
+ * A cross-validation group as the experiments table shows it: one row (mean ± sd over folds) that expands to its
+ * fold runs, which `listRuns` returns like any run (with `groupId` and `fold` set).
+ */
+export interface RunGroupRow extends Omit<RunGroupRecord, 'config' | 'pid' | 'host'> {
+  /** The current run of each fold that has one, in fold order. */
+  runIds: number[];
+  foldsCompleted: number;
+  datasetName: string | null;
+  /** Epochs each fold is configured for. */
+  epochsPlanned: number | null;
+  /** Epochs done, summed over the folds. */
+  epochsDone: number;
+  /** Training time summed over the folds. */
+  durationMs: number | null;
+  backend: string | null;
+}
+
+/** A run with everything its monitor and results screens need. */
+export interface RunDetail {
+  run: RunRow;
+  epochs: EpochRecord[];
+  evaluations: EvaluationRecord[];
+  models: ModelRecord[];
+  dataset: DatasetRecord | null;
+  /** True when this process is training it now (pause/cancel apply). */
+  active: boolean;
+  paused: boolean;
+}
+
+/** A test-set clip the model got wrong, playable through the dataset audio endpoint. */
+export interface Misclassified {
+  datasetId: number;
+  fileId: number;
+  path: string;
+  speaker: string | null;
+  truth: Emotion;
+  predicted: Emotion;
+  confidence: number;
+}
+
+export interface RunResults extends RunDetail {
+  test: EvaluationRecord | null;
+  /** Latest validation evaluation (per-epoch ones are in `evaluations`). */
+  val: EvaluationRecord | null;
+  /** null when the run stored no per-clip predictions (then the list cannot be shown). */
+  misclassified: Misclassified[] | null;
+}
+
+export interface ActiveTraining {
+  runId: number;
+  paused: boolean;
+  started: Extract<TrainEvent, { event: 'started' }> | null;
+  lastBatch: Extract<TrainEvent, { event: 'batch' }> | null;
+  lastEpoch: Extract<TrainEvent, { event: 'epoch' }> | null;
+}
+
+export interface DatasetOverview {
+  dataset: DatasetRecord;
+  usable: number;
+  byEmotion: Record<Emotion, number>;
+  bySpeaker: Record<string, number>;
+  problems: Array<{ fileId: number; file: string; reason: string }>;
+}
+
+export interface ScanResultDto extends DatasetOverview {
+  durationMs: number;
+}
+
+/** Waveform envelope and mel spectrogram of one clip, sized for drawing. */
+export interface ClipView {
+  fileId: number;
+  path: string;
+  label: Emotion | null;
+  speaker: string | null;
+  sampleRate: number;
+  durationSec: number;
+  /** Envelope: min and max per column. */
+  waveMin: number[];
+  waveMax: number[];
+  /** Mel dB quantised to 0..255 (0 = −80 dB, 255 = 0 dB), band-major, base64; `bands` × `frames`. */
+  mel: { bands: number; frames: number; base64: string };
+}
+
+export interface BackendInfo {
+  name: string;
+  available: boolean;
+  reason?: string;
+  selected?: boolean;
+}
+
+/** An input device as capture lists it (`ser devices`). */
+export type DeviceInfo = InputDevice;
+
+/** A model the app can classify with, as the Live view's picker lists it. */
+export interface ModelChoice {
+  kind: 'built-in' | 'run';
+  /** The run that exported it; null for the built-in model. */
+  runId: number | null;
+  /** What a picker shows: "Built-in — RAVDESS CNN-LSTM", or "#3 my run". */
+  label: string;
+  /** The model folder (model.json, weights.bin, metadata.json). */
+  dir: string;
+  /** The run's test figures and split kind ('random' | 'speaker'); null for the built-in model (see card). */
+  testAccuracy: number | null;
+  uar: number | null;
+  splitKind: string | null;
+  /** The built-in model's card from its metadata; null for runs, or when the metadata has no valid card. */
+  card: ModelCard | null;
+  /** Changes when the model does (the Live view tells about a new built-in model once per version). */
+  version: string;
+}
+
+export interface ModelList {
+  /** The built-in model first (when installed), then finished runs with an exported model, newest first. */
+  models: ModelChoice[];
+  /** Why the built-in model is not listed (one line naming where it was looked for), or null. */
+  builtInMissing: string | null;
+}
+
+/** The model a live session listens with. */
+export interface LiveModelInUse {
+  kind: 'built-in' | 'run';
+  runId: number | null;
+  label: string;
+}
+
+export interface LiveStartResult {
+  device: string;
+  /** False when no model/classifier is available: the level meter runs alone. */
+  classifier: boolean;
+  /** The model listening (null with no classifier); `reason` says it in words. */
+  model: LiveModelInUse | null;
+  reason?: string;
+}
+
+/** The live session "Keep this session" applies to (the current one, or the last one after it stopped). */
+export interface LiveKeepResult {
+  kept: boolean;
+  /** Its id in the store while kept, else null. */
+  sessionId: number | null;
+  /** Predictions stored (kept) or held so far (not kept). */
+  predictions: number;
+}
+
+/** A saved live session as the "Saved sessions" list shows it. */
+export interface LiveSessionRow {
+  id: number;
+  runId: number | null;
+  runName: string | null;
+  /** True when it listened with the built-in model. */
+  builtIn: boolean;
+  device: string | null;
+  startedAt: string;
+  endedAt: string | null;
+  /** Span of its predictions (first to last window), s. */
+  durationSec: number | null;
+  predictionCount: number;
+  /** The most frequent top emotion over voiced windows, or null when nothing was voiced. */
+  dominant: Emotion | null;
+  /** True for the session listening now. */
+  current: boolean;
+}
+
+export interface LiveSessionDetail {
+  session: LiveSessionRow;
+  /** By time; `top` is 'silence' for windows the gate found unvoiced. */
+  predictions: Array<{ t: number; top: Emotion | 'silence'; confidence: number; probs: number[] }>;
+}
+
+export interface RecordingResult {
+  path: string;
+  label: Emotion;
+  seconds: number;
+  rms: number;
+  peak: number;
+  /** The "my recordings" dataset folder (scan it to train on the recordings). */
+  datasetRoot: string;
+}
+
+export interface AboutInfo {
+  name: string;
+  version: string;
+  dbPath: string;
+  dataDir: string;
+  recordingsDir: string;
+  devDataset: string | null;
+  platform: string;
+  versions: Record<string, string>;
+  transport: 'ipc' | 'http';
+  /** True when this app can install the `ser` command (the desktop app; not a browser tab). */
+  canInstallCli: boolean;
+}
+
+/** Where the `ser` launcher was written, and what the user must still do for it to be on PATH. */
+export interface CliInstallResult {
+  path: string;
+  onPath: boolean;
+  hint?: string;
+}
+
+/** What each method resolves with. */
+export interface MethodOutputs {
+  listRuns: RunRow[];
+  listGroups: RunGroupRow[];
+  getRun: RunDetail;
+  deleteRun: { deleted: boolean };
+  tagRun: RunRecord;
+  noteRun: RunRecord;
+  renameRun: RunRecord;
+  compareRuns: RunDetail[];
+  /** The paper's epochs / training time / accuracy table for these runs, split type in every row. */
+  paperTable: PaperTable;
+  getResults: RunResults;
+  startTraining: { runId: number };
+  pauseTraining: { ok: true };
+  resumeTraining: { ok: true };
+  cancelTraining: { ok: true };
+  continueRun: { runId: number };
+  trainingStatus: ActiveTraining[];
+  scanDataset: ScanResultDto;
+  listDatasets: DatasetRecord[];
+  getDataset: DatasetOverview;
+  getDatasetFiles: DatasetFileRecord[];
+  getClipView: ClipView;
+  listBackends: BackendInfo[];
+  listDevices: DeviceInfo[];
+  listModels: ModelList;
+  startLive: LiveStartResult;
+  stopLive: { ok: true };
+  record: RecordingResult;
+  keepLiveSession: LiveKeepResult;
+  listLiveSessions: LiveSessionRow[];
+  getLiveSession: LiveSessionDetail;
+  deleteLiveSession: { deleted: boolean };
+  about: AboutInfo;
+  installCli: CliInstallResult;
+}
+
+export type ApiEvents = { [K in keyof typeof eventSchemas]: z.infer<(typeof eventSchemas)[K]> };

@@ -1,0 +1,183 @@
+/**
+ * Run groups: a cross-validation is one group holding one run per fold (runs.group_id / runs.fold). The group has
+ * its own lifecycle and owner process, so a killed `ser cv` leaves it `interrupted` (resumable) like its runs.
+ */
+import { SerError } from '../../shared/errors.js';
+import { appVersion } from '../version.js';
+import { currentProcess } from './processIdentity.js';
+import { claim, ownerAlive, release } from './runOwnership.js';
+import { StoreContext, iso, isoRequired, parseJson, toJson } from './context.js';
+import { GROUP_STATUSES, type CvSummary, type GroupKind, type GroupStatus, type NewRunGroup, type RunGroupRecord } from './types.js';
+
+interface GroupRow {
+  id: number;
+  kind: GroupKind;
+  name: string;
+  status: GroupStatus;
+  config: string;
+  folds: number;
+  summary: string | null;
+  app_version: string;
+  created_at: number;
+  started_at: number | null;
+  ended_at: number | null;
+  pid: number | null;
+  host: string | null;
+  pid_start: string | null;
+  error: string | null;
+}
+
+/** Every unfinished status may go back to running (`ser cv --resume`); completed is final. */
+const TRANSITIONS: Record<GroupStatus, readonly GroupStatus[]> = {
+  running: ['completed', 'failed', 'cancelled', 'interrupted'],
+  interrupted: ['running', 'failed', 'cancelled'],
+  failed: ['running'],
+  cancelled: ['running'],
+  completed: [],
+};
+
+function toGroup(row: GroupRow): RunGroupRecord {
+  return {
+    id: row.id,
+    kind: row.kind,
+    name: row.name,
+    status: row.status,
+    config: parseJson(row.config),
+    folds: row.folds,
+    summary: parseJson(row.summary) as CvSummary | null,
+    appVersion: row.app_version,
+    createdAt: isoRequired(row.created_at),
+    startedAt: iso(row.started_at),
+    endedAt: iso(row.ended_at),
+    pid: row.pid,
+    host: row.host,
+    error: row.error,
+  };
+}
+
+export class RunGroupsRepository {
+  constructor(private readonly ctx: StoreContext) {}
+
+  private get db() {
+    return this.ctx.db;
+  }
+
+  /** A new group, `running` and owned by this process. */
+  create(input: NewRunGroup): RunGroupRecord {
+    if (!input.name || !input.name.trim()) throw new SerError('bad-input', 'a run group needs a non-empty name');
+    if (input.kind !== 'cv') throw new SerError('bad-input', `unknown run group kind '${String(input.kind)}'`);
+    if (!(Number.isInteger(input.folds) && input.folds >= 2)) throw new SerError('bad-input', `a cross-validation has at least 2 folds, got ${input.folds}`);
+    const me = currentProcess();
+    const now = Date.now();
+    const id = this.ctx.write(() =>
+      Number(
+        this.db
+          .prepare(
+            `INSERT INTO run_groups (kind, name, status, config, folds, app_version, created_at, started_at, pid, host, pid_start)
+             VALUES (@kind, @name, 'running', @config, @folds, @appVersion, @now, @now, @pid, @host, @pidStart)`,
+          )
+          .run({ kind: input.kind, name: input.name.trim(), config: toJson(input.config ?? null), folds: input.folds, appVersion, now, pid: me.pid, host: me.host, pidStart: me.start })
+          .lastInsertRowid,
+      ),
+    );
+    claim('group', this.ctx.path, id);
+    return this.require(id);
+  }
+
+  get(id: number): RunGroupRecord | undefined {
+    const row = this.ctx.read(() => this.db.prepare('SELECT * FROM run_groups WHERE id = ?').get(id) as GroupRow | undefined);
+    return row ? toGroup(row) : undefined;
+  }
+
+  require(id: number): RunGroupRecord {
+    const g = this.get(id);
+    if (!g) throw new SerError('not-found', `no run group with id ${id}`, { id });
+    return g;
+  }
+
+  /** Newest first, like the runs list. */
+  list(): RunGroupRecord[] {
+    const rows = this.ctx.read(() => this.db.prepare('SELECT * FROM run_groups ORDER BY coalesce(started_at, created_at) DESC, id DESC').all() as GroupRow[]);
+    return rows.map(toGroup);
+  }
+
+  update(id: number, patch: { name?: string; config?: unknown; summary?: CvSummary | null }): RunGroupRecord {
+    const sets: string[] = [];
+    const params: Record<string, unknown> = { id };
+    if (patch.name !== undefined) {
+      if (!patch.name.trim()) throw new SerError('bad-input', 'a run group needs a non-empty name');
+      sets.push('name = @name');
+      params.name = patch.name.trim();
+    }
+    if (patch.config !== undefined) {
+      sets.push('config = @config');
+      params.config = toJson(patch.config);
+    }
+    if (patch.summary !== undefined) {
+      sets.push('summary = @summary');
+      params.summary = patch.summary === null ? null : toJson(patch.summary);
+    }
+    if (sets.length) {
+      const changed = this.ctx.write(() => this.db.prepare(`UPDATE run_groups SET ${sets.join(', ')} WHERE id = @id`).run(params).changes);
+      if (changed === 0) throw new SerError('not-found', `no run group with id ${id}`, { id });
+    }
+    return this.require(id);
+  }
+
+  /** Like runs: `running` takes ownership (and clears the end and error), any other status stamps ended_at. */
+  setStatus(id: number, status: GroupStatus, opts: { error?: string | null } = {}): RunGroupRecord {
+    if (!GROUP_STATUSES.includes(status)) throw new SerError('bad-input', `unknown run group status '${String(status)}'`);
+    const me = currentProcess();
+    this.ctx.write(() => {
+      const cur = this.db.prepare('SELECT status FROM run_groups WHERE id = ?').get(id) as { status: GroupStatus } | undefined;
+      if (!cur) throw new SerError('not-found', `no run group with id ${id}`, { id });
+      if (cur.status === status) return;
+      if (!TRANSITIONS[cur.status].includes(status)) throw new SerError('bad-input', `run group ${id} is ${cur.status} and cannot become ${status}`, { id, from: cur.status, to: status });
+      const live = status === 'running';
+      this.db
+        .prepare(
+          `UPDATE run_groups SET status = @status,
+             ended_at = CASE WHEN @live THEN NULL ELSE @now END,
+             pid = CASE WHEN @live THEN @pid ELSE pid END,
+             host = CASE WHEN @live THEN @host ELSE host END,
+             pid_start = CASE WHEN @live THEN @pidStart ELSE pid_start END,
+             error = CASE WHEN @live THEN NULL ELSE @error END
+           WHERE id = @id`,
+        )
+        .run({ id, status, now: Date.now(), live: live ? 1 : 0, pid: me.pid, host: me.host, pidStart: me.start, error: opts.error ?? null });
+    });
+    if (status === 'running') claim('group', this.ctx.path, id);
+    else release('group', this.ctx.path, id);
+    return this.require(id);
+  }
+
+  /** True while a live process (this one included) drives the group. */
+  isDriven(id: number): boolean {
+    const row = this.ctx.read(() => this.db.prepare('SELECT status, pid, host, pid_start FROM run_groups WHERE id = ?').get(id) as Pick<GroupRow, 'status' | 'pid' | 'host' | 'pid_start'> | undefined);
+    return row !== undefined && row.status === 'running' && this.ownerAlive(id, row);
+  }
+
+  /** Crash recovery on open: a running group whose owner is gone becomes `interrupted`. Returns the ids it marked. */
+  recoverInterrupted(): number[] {
+    return this.ctx.write(() => {
+      const rows = this.db.prepare("SELECT id, pid, host, pid_start FROM run_groups WHERE status = 'running'").all() as Array<Pick<GroupRow, 'id' | 'pid' | 'host' | 'pid_start'>>;
+      const mark = this.db.prepare(
+        `UPDATE run_groups SET status = 'interrupted',
+           ended_at = coalesce((SELECT max(coalesce(r.ended_at, r.started_at)) FROM runs r WHERE r.group_id = run_groups.id), started_at, created_at),
+           error = @error
+         WHERE id = @id`,
+      );
+      const marked: number[] = [];
+      for (const row of rows) {
+        if (this.ownerAlive(row.id, row)) continue;
+        mark.run({ id: row.id, error: `the process that ran it (pid ${row.pid ?? '?'}) stopped without finishing it` });
+        marked.push(row.id);
+      }
+      return marked;
+    });
+  }
+
+  private ownerAlive(id: number, row: Pick<GroupRow, 'pid' | 'host' | 'pid_start'>): boolean {
+    return ownerAlive('group', this.ctx.path, id, row);
+  }
+}

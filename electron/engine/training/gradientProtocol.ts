@@ -1,0 +1,51 @@
+/**
+ * Messages between the data-parallel trainer (./parallelTrainer.ts) and its gradient workers
+ * (./gradientWorker.ts): one tagged union each way, plain data (Float32Arrays, shapes), errors as data.
+ */
+
+/** workerData of a gradient worker: the backend to use and the model as tfjs artifacts. */
+export interface GradientWorkerInit {
+  backend: 'wasm' | 'cpu';
+  modelTopology: object;
+  weightSpecs: { name: string; shape: number[]; dtype: string }[];
+  weightData: ArrayBuffer;
+}
+
+/** Every weight of the model (trainable and not), in `model.weights` order, with the version they belong to. */
+export interface WeightsUpdate {
+  version: number;
+  values: Float32Array[];
+}
+
+/** Main → worker: compute the gradients of one slice of a batch at the given weights. */
+export interface StepRequest {
+  type: 'step';
+  id: number;
+  /** New weights, or undefined when the worker already holds the current version. */
+  weights: WeightsUpdate | undefined;
+  xs: Float32Array;
+  xsShape: number[];
+  ys: Float32Array;
+  ysShape: number[];
+  microBatch: number;
+  /** Seeds this worker's dropout generator for the step (reproducible, resumable runs); absent: unseeded. */
+  seed: number | undefined;
+}
+
+/** Main → worker: class probabilities of a slice of windows at the given weights (inference mode). */
+export interface PredictRequest {
+  type: 'predict';
+  id: number;
+  weights: WeightsUpdate | undefined;
+  xs: Float32Array;
+  xsShape: number[];
+}
+
+export type WorkerRequest = StepRequest | PredictRequest | { type: 'close'; id: number };
+
+/** Worker → main. grads: mean over the slice, in `model.trainableWeights` order; state: the non-trainable weights after the slice's forward passes (BatchNorm moving statistics), in model order. */
+export type WorkerReply =
+  | { type: 'ready'; id: 0 }
+  | { type: 'result'; id: number; loss: number; correct: number; grads: Float32Array[]; state: Float32Array[] }
+  | { type: 'probs'; id: number; probs: Float32Array }
+  | { type: 'error'; id: number; message: string };

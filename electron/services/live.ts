@@ -1,0 +1,252 @@
+/**
+ * The microphone: device list, a live session (level meter, and the streaming classifier's predictions with the
+ * built-in model or the exported model of a finished run), and record-and-label into "my recordings"
+ * (a folder-per-label dataset under the data folder, browsable and trainable like any other).
+ * Capture runs in its own process (native/audio/capture.ts); this service only receives 48 kHz blocks.
+ * A session with a model can be kept in the store ("Keep this session", see liveKeeper.ts) and listed later.
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { SerError } from '../shared/errors.js';
+import { encodeWav16 } from '../engine/audio/wav.js';
+import { listInputDevices, startCapture, type CaptureSession } from '../../native/audio/capture.js';
+import { levels, recordAudio } from '../../native/audio/recorder.js';
+import type { DeviceInfo, LiveKeepResult, LiveModelInUse, LiveSessionDetail, LiveSessionRow, LiveStartResult, ModelChoice, ModelList, RecordingResult } from '../contract/types.js';
+import { EMOTIONS, type Emotion } from '../shared/labels.js';
+import { BUILTIN_MODEL_LABEL, builtInMissingMessage, findBuiltInModel, readModelFolderInfo, requireBuiltInModel } from '../engine/training/builtinModel.js';
+import { SessionKeeper, sessionDetail, sessionRow } from './liveKeeper.js';
+import type { ServiceContext } from './context.js';
+import type { StreamingClassifier } from '../engine/live/streamingClassifier.js';
+
+/** Level events per second (the meter does not need more; the sender throttles). */
+const LEVEL_EVERY_MS = 50;
+
+export class LiveService {
+  #session: CaptureSession | undefined;
+  #classifier: StreamingClassifier | undefined;
+  #recording: AbortController | undefined;
+  /** Predictions of the current session, or of the last one after it stopped (so it can still be kept). */
+  #keeper: SessionKeeper | undefined;
+
+  constructor(private readonly ctx: ServiceContext) {}
+
+  listDevices(): Promise<DeviceInfo[]> {
+    return listInputDevices();
+  }
+
+  /** Runs whose exported model is on disk, newest first (or just `runId`'s). */
+  #runExports(runId?: number): Array<{ dir: string; runId: number; modelId: number; name: string }> {
+    const { store } = this.ctx;
+    const runs = runId !== undefined ? [store.runs.require(runId)] : store.runs.list({ status: 'completed' });
+    const out = [];
+    for (const r of runs) {
+      const m = store.models.listForRun(r.id, 'export').at(-1);
+      if (m && existsSync(join(m.path, 'model.json'))) out.push({ dir: m.path, runId: r.id, modelId: m.id, name: r.name });
+    }
+    return out;
+  }
+
+  /**
+   * The model a session listens with. An explicit choice wins (a run, or the built-in model); with none, the
+   * built-in model — the known-good one, measured on new speakers — else the newest run's export; else none.
+   */
+  chooseModel(choice: { runId?: number; builtIn?: boolean } = {}): (LiveModelInUse & { dir: string; modelId: number | null }) | undefined {
+    if (choice.runId !== undefined) {
+      const run = this.#runExports(choice.runId)[0];
+      if (!run) throw new SerError('not-found', `run ${choice.runId} has no exported model (it did not finish)`);
+      return { kind: 'run', runId: run.runId, modelId: run.modelId, dir: run.dir, label: `model of run #${run.runId} "${run.name}"` };
+    }
+    const builtIn = choice.builtIn ? requireBuiltInModel() : findBuiltInModel();
+    if (builtIn) return { kind: 'built-in', runId: null, modelId: null, dir: builtIn, label: 'built-in model (RAVDESS CNN-LSTM)' };
+    const run = this.#runExports()[0];
+    return run && { kind: 'run', runId: run.runId, modelId: run.modelId, dir: run.dir, label: `model of run #${run.runId} "${run.name}"` };
+  }
+
+  /** What the model picker lists: the built-in model first, then runs with an exported model. */
+  models(): ModelList {
+    const models: ModelChoice[] = [];
+    const builtIn = findBuiltInModel();
+    let builtInMissing: string | null = builtIn ? null : builtInMissingMessage();
+    if (builtIn) {
+      try {
+        const info = readModelFolderInfo(builtIn);
+        models.push({ kind: 'built-in', runId: null, label: BUILTIN_MODEL_LABEL, dir: builtIn, testAccuracy: null, uar: null, splitKind: null, card: info.card, version: info.version });
+      } catch (err) {
+        builtInMissing = err instanceof Error ? err.message : String(err);
+      }
+    }
+    const { store } = this.ctx;
+    for (const r of this.#runExports()) {
+      const run = store.runs.require(r.runId);
+      const test = store.evaluations.listForRun(r.runId, 'test').at(-1);
+      const split = (run.config as { split?: { kind?: unknown } } | null)?.split?.kind ?? run.split?.['kind'];
+      models.push({
+        kind: 'run', runId: r.runId, label: `#${r.runId} ${r.name}`, dir: r.dir, testAccuracy: test?.accuracy ?? null, uar: test?.uar ?? null,
+        splitKind: typeof split === 'string' ? split : null, card: null, version: String(r.modelId),
+      });
+    }
+    return { models, builtInMissing };
+  }
+
+  async start(deviceId: number | undefined, choice: { runId?: number; builtIn?: boolean } = {}, keep = false): Promise<LiveStartResult> {
+    if (this.#recording) throw new SerError('device', 'a recording is in progress; wait for it to finish');
+    await this.stop();
+    // Model first (it takes a moment), then the device, so the ring holds only audio the classifier will see.
+    const model = this.chooseModel(choice);
+    let classifier: StreamingClassifier | undefined;
+    if (model) {
+      const { StreamingClassifier } = await import('../engine/live/streamingClassifier.js');
+      classifier = await StreamingClassifier.start({ modelDir: model.dir });
+    }
+    let session: CaptureSession;
+    try {
+      session = await startCapture({ ...(deviceId === undefined ? {} : { deviceId }), stallTimeoutMs: 1200 });
+    } catch (err) {
+      await classifier?.close();
+      throw err;
+    }
+    this.#session = session;
+    this.#classifier = classifier;
+    this.#keeper = undefined;
+    if (classifier) {
+      const keeper = new SessionKeeper(
+        this.ctx.store,
+        {
+          runId: model!.runId,
+          modelId: model!.modelId,
+          device: session.opened.device.name,
+          config: { modelDir: model!.dir, ...(model!.kind === 'built-in' ? { builtIn: true } : {}), backend: classifier.backend, windowSeconds: classifier.windowFrames / classifier.sampleRate, hopSeconds: classifier.hopFrames / classifier.sampleRate },
+        },
+        keep,
+      );
+      this.#keeper = keeper;
+      classifier.onEvent((e) => {
+        this.ctx.bus.emit('live', { kind: 'prediction', t: e.t, probs: e.probs, top: e.top, confidence: e.confidence, rms: e.rms, voiced: e.voiced, latencyMs: e.latencyMs });
+        const top = e.voiced ? EMOTIONS.indexOf(e.top as Emotion) : 0;
+        try {
+          keeper.add({ t: e.t, probs: e.probs, top: top < 0 ? 0 : top, confidence: e.confidence, rms: e.rms, voiced: e.voiced, latencyMs: e.latencyMs });
+        } catch (err) {
+          console.error(`keeping the live session failed: ${err instanceof Error ? err.message : String(err)}`);
+        }
+      });
+      classifier.onError((err) => {
+        this.ctx.bus.emit('live', { kind: 'ended', error: { code: err.code, message: err.message } });
+        void this.stop();
+      });
+      classifier.attach(session);
+    }
+    const rate = session.opened.inputRate;
+    let acc: Float32Array[] = [];
+    let lastEmit = 0;
+    session.onBlock((b) => {
+      acc.push(b.samples);
+      const now = b.deliveredAtMs;
+      if (now - lastEmit < LEVEL_EVERY_MS) return;
+      lastEmit = now;
+      const n = acc.reduce((s, a) => s + a.length, 0);
+      const joined = new Float32Array(n);
+      let o = 0;
+      for (const a of acc) {
+        joined.set(a, o);
+        o += a.length;
+      }
+      acc = [];
+      const { rms, peak } = levels(joined);
+      this.ctx.bus.emit('live', { kind: 'level', t: (b.frame + b.samples.length) / b.sampleRate, rms, peak });
+    });
+    void session.ended.then((end) => {
+      if (this.#session === session) this.#session = undefined;
+      this.#endKeeper();
+      this.ctx.bus.emit('live', end.error ? { kind: 'ended', error: { code: end.error.code, message: end.error.message } } : { kind: 'ended' });
+    });
+    const device = session.opened.device.name;
+    if (!classifier) {
+      const reason = `${builtInMissingMessage()}; the level meter works meanwhile`;
+      this.ctx.bus.emit('live', { kind: 'started', device, sampleRate: rate, classifier: false, reason });
+      return { device, classifier: false, model: null, reason };
+    }
+    const inUse: LiveModelInUse = { kind: model!.kind, runId: model!.runId, label: model!.label };
+    const reason = `${model!.label} on ${classifier.backend}, ${classifier.windowFrames / classifier.sampleRate} s windows every ${classifier.hopFrames / classifier.sampleRate} s`;
+    this.ctx.bus.emit('live', { kind: 'started', device, sampleRate: rate, classifier: true, reason });
+    return { device, classifier: true, model: inUse, reason };
+  }
+
+  async stop(): Promise<{ ok: true }> {
+    const s = this.#session;
+    const c = this.#classifier;
+    this.#session = undefined;
+    this.#classifier = undefined;
+    if (s) await s.stop();
+    if (c) await c.close();
+    this.#endKeeper();
+    return { ok: true };
+  }
+
+  #endKeeper(): void {
+    try {
+      this.#keeper?.end();
+    } catch (err) {
+      console.error(`ending the kept live session failed: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+
+  /** Keeps (or stops keeping) the current session, or the last one after it stopped. */
+  keep(keep: boolean): LiveKeepResult {
+    if (!this.#keeper) {
+      throw new SerError('bad-input', 'there is no live session with a model to keep: start listening with a model first');
+    }
+    return this.#keeper.keep(keep);
+  }
+
+  /** Kept sessions (also those saved by `ser live --save`), newest first; ones without predictions are left out. */
+  sessions(): LiveSessionRow[] {
+    const current = this.#keeper && !this.#keeper.ended ? this.#keeper.rowId : null;
+    return this.ctx.store.live
+      .listSessions({ limit: 200 })
+      .filter((s) => s.predictionCount > 0 || s.id === current)
+      .map((s) => sessionRow(this.ctx.store, s, current));
+  }
+
+  session(id: number): LiveSessionDetail {
+    const s = this.ctx.store.live.getSession(id);
+    if (!s) throw new SerError('not-found', `no saved live session with id ${id}`);
+    return sessionDetail(this.ctx.store, s, this.#keeper && !this.#keeper.ended ? this.#keeper.rowId : null);
+  }
+
+  deleteSession(id: number): { deleted: boolean } {
+    if (this.#keeper?.rowId === id) return { deleted: this.#keeper.keep(false).kept === false };
+    if (!this.ctx.store.live.getSession(id)) throw new SerError('not-found', `no saved live session with id ${id}`);
+    return { deleted: this.ctx.store.live.deleteSession(id) };
+  }
+
+  /** Records `seconds` from the device and saves a 48 kHz 16-bit WAV under recordings/<label>/. */
+  async record(seconds: number, label: Emotion, deviceId: number | undefined): Promise<RecordingResult> {
+    if (this.#recording) throw new SerError('device', 'a recording is already in progress');
+    await this.stop();
+    const abort = new AbortController();
+    this.#recording = abort;
+    try {
+      const rec = await recordAudio({
+        seconds,
+        signal: abort.signal,
+        ...(deviceId === undefined ? {} : { deviceId }),
+        onProgress: (p) => this.ctx.bus.emit('live', { kind: 'recording', seconds: p.seconds, rms: p.rms, peak: p.peak }),
+      });
+      if (rec.end.error && rec.samples.length === 0) throw new SerError('device', rec.end.error.message);
+      const dir = join(this.ctx.recordingsDir, label);
+      await mkdir(dir, { recursive: true });
+      const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+      const path = join(dir, `${label}-${stamp}.wav`);
+      await writeFile(path, encodeWav16(rec.samples, rec.sampleRate));
+      return { path, label, seconds: rec.seconds, rms: rec.rms, peak: rec.peak, datasetRoot: this.ctx.recordingsDir };
+    } finally {
+      this.#recording = undefined;
+    }
+  }
+
+  async close(): Promise<void> {
+    this.#recording?.abort();
+    await this.stop();
+  }
+}

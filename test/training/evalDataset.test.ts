@@ -1,0 +1,221 @@
+/**
+ * `ser eval --model --data`: a tiny model trained here (1 epoch on the RAVDESS dev subset) evaluated on the dev
+ * subset, a speaker subset, and TESS-named and folder-per-label trees made of dev clips — built CLI, real files,
+ * real feature cache.
+ */
+import { mkdirSync, mkdtempSync, symlinkSync, copyFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { EMOTIONS } from '../../electron/shared/labels.js';
+import { runSer, sharedDir, sharedSkipReason } from '../helpers/ser.js';
+
+interface ClassRow {
+  precision: number;
+  recall: number;
+  f1: number;
+  support: number;
+}
+interface EvalJson {
+  model: string;
+  runId: number | null;
+  data: string;
+  format: string;
+  speakers: string[];
+  files: number;
+  accuracy: number;
+  uar: number;
+  macroF1: number;
+  weightedF1: number;
+  labels: string[];
+  confusion: number[][];
+  perClass: Record<string, ClassRow>;
+  presentClasses: string[];
+  absentClasses: string[];
+  labelMap: Record<string, string>;
+  skipped: Array<{ file: string; reason: string }>;
+  features: { cached: number; computed: number };
+  timing: Record<string, number>;
+}
+
+const tmp = mkdtempSync(join(tmpdir(), 'ser-eval-data-'));
+const db = join(tmp, 'experiments.db');
+const env = { SER_DATA_DIR: join(tmp, 'data'), SER_DB: db };
+const dev = sharedDir ? join(sharedDir, 'data', 'ravdess-dev') : '';
+const TINY = '{"filters":[4,4,4,4],"lstmUnits":8}';
+const sum = (m: number[][]) => m.flat().reduce((a, b) => a + b, 0);
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+
+/** Metrics recomputed from the confusion matrix, averaging over the given classes only. */
+function fromConfusion(c: number[][], present: string[]): { uar: number; macroF1: number } {
+  const idx = present.map((e) => EMOTIONS.indexOf(e as (typeof EMOTIONS)[number]));
+  const recall = (i: number) => c[i]![i]! / c[i]!.reduce((a, b) => a + b, 0);
+  const precision = (i: number) => {
+    const col = c.reduce((a, row) => a + row[i]!, 0);
+    return col ? c[i]![i]! / col : 0;
+  };
+  const f1 = (i: number) => (precision(i) + recall(i) > 0 ? (2 * precision(i) * recall(i)) / (precision(i) + recall(i)) : 0);
+  return { uar: mean(idx.map(recall)), macroF1: mean(idx.map(f1)) };
+}
+
+async function evalJson(args: string[], extraEnv: Record<string, string> = {}): Promise<EvalJson> {
+  const r = await runSer(['eval', ...args, '--json'], { env: { ...env, ...extraEnv } });
+  expect(r.code, r.stderr).toBe(0);
+  expect(r.stdout.trim().split('\n')).toHaveLength(1);
+  return JSON.parse(r.stdout) as EvalJson;
+}
+
+(sharedDir ? describe : describe.skip)('ser eval --model --data', () => {
+  let runId = 0;
+  let modelDir = '';
+  const tess = join(tmp, 'tess');
+  const folders = join(tmp, 'folders');
+
+  beforeAll(async () => {
+    const r = await runSer(['train', '--data', dev, '--split', 'speaker', '--test-speakers', '4', '--val-speakers', '3', '--epochs', '1', '--batch-size', '16', '--augment-copies', '0', '--optimizer', 'adam', '--model', TINY, '--json'], { env, timeoutMs: 120_000 });
+    expect(r.code, r.stderr).toBe(0);
+    const fin = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { event: string; runId: number; modelDir: string };
+    expect(fin.event).toBe('finished');
+    runId = fin.runId;
+    modelDir = fin.modelDir;
+
+    // TESS names (no calm; fear → fearful, ps → surprised), two clips each, plus a class the app lacks.
+    mkdirSync(tess);
+    const tessCodes: Record<string, string> = { neutral: '01', happy: '03', sad: '04', angry: '05', fear: '06', disgust: '07', ps: '08' };
+    for (const [word, code] of Object.entries(tessCodes)) {
+      symlinkSync(join(dev, 'Actor_01', `03-01-${code}-01-01-01-01.wav`), join(tess, `OAF_back_${word}.wav`));
+      symlinkSync(join(dev, 'Actor_02', `03-01-${code}-01-02-01-02.wav`), join(tess, `YAF_bar_${word}.wav`));
+    }
+    symlinkSync(join(dev, 'Actor_01', '03-01-02-01-01-01-01.wav'), join(tess, 'OAF_bean_boredom.wav'));
+
+    // Folder per label, with a synonym folder (Anger), an unknown class (boredom) and a copied (not linked) file.
+    for (const d of ['angry', 'Anger', 'sad', 'boredom']) mkdirSync(join(folders, d), { recursive: true });
+    symlinkSync(join(dev, 'Actor_03', '03-01-05-01-01-01-03.wav'), join(folders, 'angry', 'a1.wav'));
+    symlinkSync(join(dev, 'Actor_03', '03-01-05-02-01-01-03.wav'), join(folders, 'Anger', 'a2.wav'));
+    copyFileSync(join(dev, 'Actor_03', '03-01-04-01-01-01-03.wav'), join(folders, 'sad', 's1.wav'));
+    symlinkSync(join(dev, 'Actor_03', '03-01-04-02-02-01-03.wav'), join(folders, 'sad', 's2.wav'));
+    symlinkSync(join(dev, 'Actor_03', '03-01-02-01-01-01-03.wav'), join(folders, 'boredom', 'b1.wav'));
+  }, 120_000);
+
+  it('scores every usable file of the dev subset, in the contract shape', async () => {
+    const o = await evalJson(['--model', modelDir, '--data', dev]);
+    expect(Object.keys(o)).toEqual(expect.arrayContaining(['accuracy', 'uar', 'macroF1', 'labels', 'confusion', 'perClass', 'files', 'skipped', 'absentClasses', 'presentClasses', 'labelMap']));
+    expect(o.files).toBe(240);
+    expect(sum(o.confusion)).toBe(240);
+    expect(o.labels).toEqual([...EMOTIONS]);
+    expect(o.confusion).toHaveLength(8);
+    expect(o.format).toBe('ravdess');
+    expect(o.speakers).toEqual(['01', '02', '03', '04']);
+    expect(o.skipped).toEqual([]);
+    expect(o.absentClasses).toEqual([]);
+    expect(o.presentClasses).toEqual([...EMOTIONS]);
+    expect(o.labelMap).toMatchObject({ '01': 'neutral', '02': 'calm', '08': 'surprised' });
+    expect(o.perClass.neutral!.support).toBe(16);
+    expect(o.perClass.calm!.support).toBe(32);
+    expect(o.accuracy).toBeCloseTo(o.confusion.reduce((a, row, i) => a + row[i]!, 0) / 240, 12);
+    // The training run cached these features: nothing to compute.
+    expect(o.features).toMatchObject({ cached: 240, computed: 0 });
+    expect(Object.keys(o.timing).sort()).toEqual(['featuresMs', 'loadMs', 'predictMs', 'scanMs']);
+    expect(o.runId).toBe(runId);
+  });
+
+  it('a run id as --model with --speakers 4 reproduces the run\'s own test evaluation exactly', async () => {
+    const o = await evalJson(['--model', String(runId), '--data', dev, '--speakers', '4']);
+    expect(o.files).toBe(60);
+    expect(o.speakers).toEqual(['04']);
+    const r = await runSer(['eval', String(runId), '--json'], { env });
+    expect(r.code, r.stderr).toBe(0);
+    const stored = JSON.parse(r.stdout) as { accuracy: number; uar: number; macroF1: number; confusion: number[][]; perClass: Record<string, ClassRow> };
+    expect(o.confusion).toEqual(stored.confusion);
+    expect(o.accuracy).toBeCloseTo(stored.accuracy, 12);
+    expect(o.uar).toBeCloseTo(stored.uar, 12);
+    expect(o.macroF1).toBeCloseTo(stored.macroF1, 12);
+  });
+
+  it('computes missing features on workers once; a second evaluation reads them from the cache', async () => {
+    const fresh = { SER_DATA_DIR: join(tmp, 'fresh-data') };
+    const first = await evalJson(['--model', modelDir, '--data', dev, '--speakers', '01,2'], fresh);
+    expect(first.files).toBe(120);
+    expect(sum(first.confusion)).toBe(120);
+    expect(first.speakers).toEqual(['01', '02']);
+    expect(first.features).toMatchObject({ cached: 0, computed: 120 });
+    const second = await evalJson(['--model', modelDir, '--data', dev, '--speakers', '01,2'], fresh);
+    expect(second.features).toMatchObject({ cached: 120, computed: 0 });
+    expect(second.confusion).toEqual(first.confusion);
+  });
+
+  it('a TESS-named tree: calm absent and out of UAR / macro F1, TESS names mapped, unknown class skipped', async () => {
+    const o = await evalJson(['--model', modelDir, '--data', tess]);
+    expect(o.format).toBe('tess');
+    expect(o.files).toBe(14);
+    expect(sum(o.confusion)).toBe(14);
+    expect(o.absentClasses).toEqual(['calm']);
+    expect(o.presentClasses).toEqual(EMOTIONS.filter((e) => e !== 'calm'));
+    expect(o.labelMap).toEqual({ neutral: 'neutral', happy: 'happy', sad: 'sad', angry: 'angry', fear: 'fearful', disgust: 'disgust', ps: 'surprised' });
+    expect(o.speakers).toEqual(['OAF', 'YAF']);
+    expect(o.skipped).toEqual([{ file: 'OAF_bean_boredom.wav', reason: expect.stringMatching(/cannot tell the emotion/) }]);
+    const want = fromConfusion(o.confusion, o.presentClasses);
+    expect(o.uar).toBeCloseTo(want.uar, 12);
+    expect(o.macroF1).toBeCloseTo(want.macroF1, 12);
+    // Accuracy counts every file, calm predictions included (as errors).
+    expect(o.accuracy).toBeCloseTo(o.confusion.reduce((a, row, i) => a + row[i]!, 0) / 14, 12);
+    expect(o.perClass.calm!.support).toBe(0);
+  });
+
+  it('a folder-per-label tree: synonyms mapped, six classes absent, an unknown label folder skipped with its name', async () => {
+    const o = await evalJson(['--model', modelDir, '--data', folders]);
+    expect(o.format).toBe('folders');
+    expect(o.files).toBe(4);
+    expect(sum(o.confusion)).toBe(4);
+    expect(o.presentClasses).toEqual(['sad', 'angry']);
+    expect(o.absentClasses).toEqual(['neutral', 'calm', 'happy', 'fearful', 'disgust', 'surprised']);
+    expect(o.labelMap).toEqual({ sad: 'sad', Anger: 'angry', angry: 'angry' });
+    expect(o.skipped).toEqual([{ file: 'boredom/b1.wav', reason: expect.stringMatching(/^label 'boredom' \(its folder\) is not one of the app's 8 emotions/) }]);
+    const want = fromConfusion(o.confusion, o.presentClasses);
+    expect(o.uar).toBeCloseTo(want.uar, 12);
+    expect(o.macroF1).toBeCloseTo(want.macroF1, 12);
+    expect(o.speakers).toEqual([]);
+  });
+
+  it('prints the metrics table with the label mapping for humans', async () => {
+    const r = await runSer(['eval', '--model', String(runId), '--data', tess], { env });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/accuracy \d+\.\d%\s+UAR \d+\.\d%\s+macro F1 \d\.\d{3}/);
+    expect(r.stdout).toMatch(/calm\s+absent from the data\s+0/);
+    expect(r.stdout).toContain('labels (tess → app): neutral, happy, sad, angry, fear → fearful, disgust, ps → surprised');
+    expect(r.stdout).toMatch(/absent from the data: calm — left out of UAR and macro F1/);
+    expect(r.stdout).toContain('confusion (rows = true, columns = predicted)');
+    expect(r.stdout).toMatch(/skipped 1 file:\n\s+OAF_bean_boredom\.wav: /);
+  });
+
+  it('bad inputs: a one-line error naming the path, exit 1; usage mistakes exit 2', async () => {
+    const empty = join(tmp, 'empty');
+    mkdirSync(empty);
+    const noMeta = join(tmp, 'no-metadata');
+    mkdirSync(noMeta);
+    copyFileSync(join(modelDir, 'model.json'), join(noMeta, 'model.json'));
+    const missing = join(tmp, 'missing');
+    const cases: Array<[string[], number, RegExp]> = [
+      [['--model', modelDir, '--data', missing], 1, new RegExp(`^ser: ${missing}: no such folder`)],
+      [['--model', modelDir, '--data', empty], 1, new RegExp(`^ser: ${empty}: no audio files found`)],
+      [['--model', modelDir, '--data', join(folders, 'boredom')], 1, /no usable audio files to evaluate; 1 skipped/],
+      [['--model', noMeta, '--data', dev], 1, new RegExp(`^ser: ${noMeta}: cannot read metadata.json`)],
+      [['--model', tmp, '--data', dev], 1, new RegExp(`^ser: ${tmp}: not a model folder`)],
+      [['--model', modelDir, '--data', dev, '--speakers', '21,22'], 1, /no usable files of speakers 21, 22; speakers found: 01, 02, 03, 04$/],
+      [['--model', modelDir, '--data', dev, '--speakers', ','], 2, /--speakers expects a comma-separated list/],
+      [['--model', modelDir], 2, /--model needs --data/],
+      [['--data', dev], 2, /--data needs --model/],
+      [[], 2, /give a run id, or --model/],
+      [[String(runId), '--model', modelDir, '--data', dev], 2, /not both/],
+      [[String(runId), '--speakers', '4'], 2, /--speakers applies to --data evaluations/],
+    ];
+    for (const [args, code, msg] of cases) {
+      const r = await runSer(['eval', ...args], { env });
+      expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(code);
+      expect(r.stdout).toBe('');
+      expect(r.stderr.trimEnd().split('\n'), args.join(' ')).toHaveLength(1);
+      expect(r.stderr.trimEnd(), args.join(' ')).toMatch(msg);
+    }
+  });
+});
+if (!sharedDir) console.warn(`ser eval --data test skipped: ${sharedSkipReason}`);
