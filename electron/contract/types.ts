@@ -25,17 +25,8 @@ import type { eventSchemas } from './schemas.js';
 export type { CvSummary, DatasetFileRecord, DatasetRecord, EpochRecord, EvaluationRecord, GroupStatus, ModelCard, ModelRecord, RunGroupRecord, RunRecord, RunSummary, TrainEvent };
 export type { EpochProjection, PaperRow, PaperTable, PaperTableRow, SplitType };
 
-/** Error codes of the engine plus the two the HTTP front door adds. */
-export type ApiErrorCode =
-  | 'bad-input' | 'not-found' | 'unreadable' | 'corrupt' | 'unsupported' | 'io' | 'db-newer' | 'db-locked'
-  | 'backend' | 'device' | 'cancelled' | 'internal' | 'unauthorized' | 'forbidden';
-
-/** The one error shape that crosses every boundary. */
-export interface ApiErrorInfo {
-  code: ApiErrorCode;
-  message: string;
-  details?: Record<string, unknown>;
-}
+/** The one error shape that crosses every boundary (codes listed once, in the bottom layer). */
+export type { ApiErrorCode, ApiErrorInfo } from '../shared/errors.js';
 
 /** One row of the experiments table: the store's summary plus what the table shows beside it. */
 export interface RunRow extends RunSummary {

@@ -7,19 +7,11 @@ import type { z } from 'zod';
 import { isMethodName, type MethodName } from '../contract/names.js';
 import { inputSchemas } from '../contract/schemas.js';
 import type { ApiHandlers } from '../contract/contract.js';
-import type { ApiErrorCode, ApiErrorInfo } from '../contract/types.js';
-import { ApiError } from '../shared/apiError.js';
-
-export { ApiError };
-
-const KNOWN_CODES = new Set<string>([
-  'bad-input', 'not-found', 'unreadable', 'corrupt', 'unsupported', 'io', 'db-newer', 'db-locked', 'backend', 'device', 'cancelled', 'internal',
-  'unauthorized', 'forbidden',
-]);
+import { ApiError, isApiErrorCode, type ApiErrorCode, type ApiErrorInfo } from '../shared/errors.js';
 
 /** Anything thrown → `{code, message, details?}` (SerError and ApiError keep theirs; others become `internal`). */
 export function toApiError(err: unknown): ApiErrorInfo {
-  if (err && typeof err === 'object' && 'code' in err && 'message' in err && typeof err.code === 'string' && KNOWN_CODES.has(err.code)) {
+  if (err && typeof err === 'object' && 'code' in err && 'message' in err && isApiErrorCode(err.code)) {
     const e = err as { code: ApiErrorCode; message: string; details?: Record<string, unknown> };
     return e.details ? { code: e.code, message: e.message, details: e.details } : { code: e.code, message: e.message };
   }

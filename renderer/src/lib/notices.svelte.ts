@@ -1,5 +1,5 @@
 /** The one place errors (and short confirmations) are shown: a list the App renders as a live region. */
-import { ClientError } from './api/index.js';
+import { ApiError } from './api/index.js';
 
 export interface Notice {
   id: number;
@@ -13,8 +13,8 @@ class Notices {
   #next = 1;
 
   error(err: unknown, context?: string): void {
-    const text = err instanceof ClientError || err instanceof Error ? err.message : String(err);
-    const code = err instanceof ClientError ? err.code : undefined;
+    const text = err instanceof ApiError || err instanceof Error ? err.message : String(err);
+    const code = err instanceof ApiError ? err.code : undefined;
     this.#push({ id: this.#next++, kind: 'error', text: context ? `${context}: ${text}` : text, ...(code ? { code } : {}) }, 12_000);
   }
 

@@ -3,7 +3,8 @@
  * from the page URL once (the server also set it as an HttpOnly cookie) and removed from the address bar.
  */
 import { EVENTS_PATH, METHOD_NAMES, routes, type ApiClient, type MethodName } from '../../../../electron/contract/contract.js';
-import { ClientError, isErrorInfo } from './errors.js';
+import { ApiError } from '../../../../electron/shared/errors.js';
+import { isErrorInfo } from './errors.js';
 import { EventHub } from './events.js';
 
 function takeToken(): string | null {
@@ -23,7 +24,7 @@ export function fillPath(path: string, input: Record<string, unknown>): { path: 
   const filled = path.replace(/:([a-zA-Z]+)/g, (_m, name: string) => {
     const v = rest[name];
     delete rest[name];
-    if (v === undefined || v === null) throw new ClientError({ code: 'bad-input', message: `missing ${name}` });
+    if (v === undefined || v === null) throw new ApiError({ code: 'bad-input', message: `missing ${name}` });
     return encodeURIComponent(String(v));
   });
   return { path: filled, rest };
@@ -49,10 +50,10 @@ export function createHttpClient(base: URL = new URL('./', location.href)): ApiC
     try {
       res = await fetch(url, init);
     } catch (err) {
-      throw new ClientError({ code: 'io', message: `the server does not answer (${err instanceof Error ? err.message : String(err)}); is \`ser serve\` still running?` });
+      throw new ApiError({ code: 'io', message: `the server does not answer (${err instanceof Error ? err.message : String(err)}); is \`ser serve\` still running?` });
     }
     const body: unknown = res.headers.get('content-type')?.includes('json') ? await res.json() : await res.text();
-    if (!res.ok) throw new ClientError(isErrorInfo(body) ? body : { code: 'internal', message: `HTTP ${res.status}` });
+    if (!res.ok) throw new ApiError(isErrorInfo(body) ? body : { code: 'internal', message: `HTTP ${res.status}` });
     return body;
   }
 

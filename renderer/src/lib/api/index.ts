@@ -7,4 +7,4 @@ export function createClient(): ApiClient {
   const bridge = (globalThis as { voxApi?: PreloadApi }).voxApi;
   return bridge ? createIpcClient(bridge) : createHttpClient();
 }
-export { ClientError } from './errors.js';
+export { ApiError } from '../../../../electron/shared/errors.js';

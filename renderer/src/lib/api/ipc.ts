@@ -1,6 +1,6 @@
 /** The API over Electron IPC: the preload's `window.voxApi`, one function per method returning `{ok, value|error}`. */
 import { METHOD_NAMES, type ApiClient, type ApiErrorInfo } from '../../../../electron/contract/contract.js';
-import { ClientError } from './errors.js';
+import { ApiError } from '../../../../electron/shared/errors.js';
 import { EventHub } from './events.js';
 
 type Envelope = { ok: true; value: unknown } | { ok: false; error: ApiErrorInfo };
@@ -17,7 +17,7 @@ export function createIpcClient(bridge: PreloadApi): ApiClient {
     const fn = bridge[m] as (input: unknown) => Promise<Envelope>;
     client[m] = async (input: unknown) => {
       const r = await fn(input);
-      if (!r.ok) throw new ClientError(r.error);
+      if (!r.ok) throw new ApiError(r.error);
       return r.value;
     };
   }
