@@ -3,7 +3,7 @@
  * views the services assemble for a screen. Type-only imports: nothing here exists at run time.
  */
 import type { Emotion } from '../shared/labels.js';
-import type { InputDevice } from '../../native/audio/protocol.js';
+import type { InputDevice } from '../shared/captureDevice.js';
 import type {
   CvSummary,
   DatasetFileRecord,

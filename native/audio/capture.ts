@@ -18,9 +18,11 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SerError, type ErrorInfo } from '../../electron/shared/errors.js';
 import { RingBuffer } from '../../electron/shared/ringBuffer.js';
-import { CAPTURE_RATE, nowMs, type FromCapture, type InputDevice, type OpenedDevice, type ToCapture } from './protocol.js';
+import { CAPTURE_RATE, nowMs, type FromCapture, type OpenedDevice, type ToCapture } from './protocol.js';
+import type { InputDevice } from '../../electron/shared/captureDevice.js';
 
-export { CAPTURE_RATE, type InputDevice, type OpenedDevice } from './protocol.js';
+export { CAPTURE_RATE, type OpenedDevice } from './protocol.js';
+export type { InputDevice } from '../../electron/shared/captureDevice.js';
 
 /** Where and how to run the capture process. */
 export interface ProcessOptions {

@@ -8,7 +8,8 @@ import { toErrorInfo, SerError } from '../../electron/shared/errors.js';
 import { listInputDevices, openInput, type NaudiodonInput } from './naudiodonBackend.js';
 import { interleavedToMono, type SampleFormat } from './pcm.js';
 import { StreamResampler } from './streamResampler.js';
-import { CAPTURE_RATE, nowMs, type CaptureRequest, type FromCapture, type InputDevice, type OpenedDevice, type ToCapture } from './protocol.js';
+import { CAPTURE_RATE, nowMs, type CaptureRequest, type FromCapture, type OpenedDevice, type ToCapture } from './protocol.js';
+import type { InputDevice } from '../../electron/shared/captureDevice.js';
 
 /** Float32 is what PortAudio converts every host format to most cheaply, and needs no scaling here. */
 const FORMAT: SampleFormat = 1;

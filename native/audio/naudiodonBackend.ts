@@ -5,7 +5,7 @@
  */
 import { createRequire } from 'node:module';
 import { SerError } from '../../electron/shared/errors.js';
-import type { InputDevice } from './protocol.js';
+import type { InputDevice } from '../../electron/shared/captureDevice.js';
 import type { SampleFormat } from './pcm.js';
 
 /** The slice of naudiodon's API we use (its own index.d.ts types the stream as a Node ReadableStream). */

@@ -4,22 +4,10 @@
  * travels as a typed array). Errors come back as data, never as thrown objects.
  */
 import type { ErrorInfo } from '../../electron/shared/errors.js';
+import type { InputDevice } from '../../electron/shared/captureDevice.js';
 
 /** The sample rate every block leaving capture has: the model's and the feature pipeline's rate. */
 export const CAPTURE_RATE = 48_000;
-
-/** One input device as `ser devices` reports it. `id` is PortAudio's device index (stable while the system's device set is). */
-export interface InputDevice {
-  id: number;
-  name: string;
-  hostAPI: string;
-  /** Maximum input channels the device offers. */
-  channels: number;
-  /** The device's native rate: capture opens it there and resamples to 48 kHz itself. */
-  defaultSampleRate: number;
-  /** True for the host API's default input device (what `--device` omitted opens). */
-  default: boolean;
-}
 
 /** Settings of one capture, chosen by the app (capture.ts) and applied by the capture process. */
 export interface CaptureRequest {
