@@ -8,9 +8,8 @@ import { appVersion } from '../version.js';
 import { currentProcess } from './processIdentity.js';
 import { claim, ownerAlive, release } from './runOwnership.js';
 import { StoreContext, iso, isoRequired, parseJson, toJson } from './context.js';
+import { FINAL_STATUSES, RUN_STATUSES } from '../../shared/runStatus.js';
 import {
-  FINAL_STATUSES,
-  RUN_STATUSES,
   type EpochInput,
   type EpochRecord,
   type ListRunsOptions,

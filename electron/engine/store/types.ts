@@ -3,13 +3,9 @@
  * Timestamps are ISO 8601 strings (UTC); JSON columns come back parsed. Nothing here knows about SQL.
  */
 import type { Emotion } from '../../shared/labels.js';
+import type { RunStatus } from '../../shared/runStatus.js';
 
-/** Lifecycle of a run. `interrupted` = its owning process died while it was queued or running. */
-export const RUN_STATUSES = ['queued', 'running', 'completed', 'failed', 'cancelled', 'interrupted'] as const;
-export type RunStatus = (typeof RUN_STATUSES)[number];
-
-/** Statuses after which a run never runs again (an `interrupted` run may be resumed). */
-export const FINAL_STATUSES: readonly RunStatus[] = ['completed', 'failed', 'cancelled'];
+export type { RunStatus };
 
 /** The train/val/test split of a run, with the speakers of each part (speaker-independent evaluation). */
 export interface RunSplit {
