@@ -5,7 +5,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { isBackendName, selectBackend } from '../native/tf/backends.js';
-import { buildModel, createTrainer } from '../electron/engine/model/index.js';
+import { buildModel } from '../electron/engine/model/index.js';
+import { createTrainer } from '../electron/engine/training/trainer.js';
 import { median } from '../electron/engine/training/trainBenchmark.js';
 
 function arg(name: string, def: string): string {

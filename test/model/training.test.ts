@@ -7,7 +7,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '../../native/tf/backends.js';
 import { batchNormTrain, batchNormTrainComposite } from '../../native/tf/ops/batchNorm.js';
-import { buildModel, createTrainer, predict, type ModelConfig } from '../../electron/engine/model/index.js';
+import { buildModel, predict, type ModelConfig } from '../../electron/engine/model/index.js';
+import { createTrainer } from '../../electron/engine/training/trainer.js';
 import { excess, onBackend, pattern, relErr } from './helpers.js';
 
 const small: Partial<ModelConfig> = { chunks: 3, melBands: 16, frames: 12, filters: [4, 6], pools: [2, 3], lstmUnits: 8, classes: 3, convDropout: 0, lstmDropout: 0, seed: 11 };

@@ -6,7 +6,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '../../native/tf/backends.js';
-import { buildModel, createParallelTrainer, createTrainer, type ModelConfig } from '../../electron/engine/model/index.js';
+import { buildModel, type ModelConfig } from '../../electron/engine/model/index.js';
+import { createParallelTrainer } from '../../electron/engine/training/parallelTrainer.js';
+import { createTrainer } from '../../electron/engine/training/trainer.js';
 import { excess } from '../model/helpers.js';
 
 const small: Partial<ModelConfig> = { chunks: 3, melBands: 16, frames: 12, filters: [4, 8], pools: [2, 3], lstmUnits: 8, classes: 3, convDropout: 0, lstmDropout: 0, seed: 21 };

@@ -7,9 +7,9 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
-import { createParallelTrainer, createTrainer, predict, type TrainConfig } from '../model/index.js';
-import type { HostTensor } from './parallelTrainer.js';
-import type { StepResult } from './trainer.js';
+import { predict, type TrainConfig } from '../model/index.js';
+import { createParallelTrainer, type HostTensor } from './parallelTrainer.js';
+import { createTrainer, type StepResult } from './trainer.js';
 
 export interface LoopTrainer {
   readonly workers: number;
