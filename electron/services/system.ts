@@ -7,6 +7,7 @@ import { startWorker } from '../engine/workers/spawn.js';
 import type { AboutInfo, BackendInfo, CliInstallResult } from '../contract/types.js';
 import { installCliLauncher } from '../engine/cliInstall.js';
 import type { ServiceContext } from './context.js';
+import type { BackendsWorkerMessage } from './backendsWorker.js';
 
 export class SystemService {
   #backends: Promise<BackendInfo[]> | undefined;
@@ -15,8 +16,8 @@ export class SystemService {
   backends(): Promise<BackendInfo[]> {
     this.#backends ??= new Promise<BackendInfo[]>((resolve, reject) => {
       const w = startWorker(import.meta.url, 'backendsWorker');
-      w.once('message', (m: { ok: true; backends: BackendInfo[] } | { ok: false; error: string }) => {
-        if (m.ok) resolve(m.backends);
+      w.once('message', (m: BackendsWorkerMessage) => {
+        if (m.type === 'backends') resolve(m.backends);
         else reject(new SerError('backend', `probing the backends failed: ${m.error}`));
         void w.terminate();
       });

@@ -17,7 +17,7 @@ export interface ExtractJob {
   contentHash: string;
   augment?: { noiseSeed: number; snrDb: number };
 }
-export type ExtractReply = { id: number; ok: true; ms: number } | { id: number; ok: false; message: string };
+export type ExtractReply = { id: number; type: 'done'; ms: number } | { id: number; type: 'failed'; message: string };
 
 if (parentPort) {
   const port = parentPort;
@@ -30,9 +30,9 @@ if (parentPort) {
     const t0 = performance.now();
     try {
       cache.write(cacheKey(job), await computeChecked(fx, job), job.absPath);
-      port.postMessage({ id: job.id, ok: true, ms: performance.now() - t0 } satisfies ExtractReply);
+      port.postMessage({ id: job.id, type: 'done', ms: performance.now() - t0 } satisfies ExtractReply);
     } catch (err) {
-      port.postMessage({ id: job.id, ok: false, message: (err as Error).message } satisfies ExtractReply);
+      port.postMessage({ id: job.id, type: 'failed', message: (err as Error).message } satisfies ExtractReply);
     }
   });
 }

@@ -230,7 +230,7 @@ export class FeatureCache {
         worker.on('message', (msg: ExtractReply) => {
           const f = pending.get(msg.id)!;
           pending.delete(msg.id);
-          if (msg.ok) summary.computed++;
+          if (msg.type === 'done') summary.computed++;
           else summary.failed.push({ file: f.absPath, reason: msg.message });
           done++;
           report(f.absPath);
