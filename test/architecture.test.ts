@@ -1,6 +1,6 @@
 /**
  * Runtime boundaries and the layer order, checked on every run from the import graph (VS Code-style layering,
- * without a linter): shared ← native ← engine ← contract ← services ← transport (transport/, cli/, main.ts,
+ * without a linter): shared ← native ← engine ← contract ← services ← transport (server/, cli/, main.ts,
  * preload.ts), the renderer beside them on the contract and shared only, direct and indirect imports alike (the
  * rules and the layers are in ./helpers/importGraph.ts). Also: only Electron's own entry files import `electron`, the
  * renderer and the contract import no Node module, only the preload touches contextBridge / ipcRenderer, and every

@@ -8,7 +8,7 @@
  *   engine     electron/engine/    audio, dataset, model, training, live, store, results, workers; no Electron
  *   contract   electron/contract/  the API: names, zod schemas, plain-data types
  *   services   electron/services/  what the front doors call
- *   transport  electron/transport/, electron/cli/, electron/main.ts, electron/preload.ts
+ *   transport  electron/server/, electron/cli/, electron/main.ts, electron/preload.ts
  * and beside them the renderer (renderer/), which may import only the contract and shared.
  * One exception, type-only: the contract names engine types (the store's rows, training events) with `import type`,
  * which leaves nothing at run time; a value import from the contract into the engine is still refused.
@@ -26,7 +26,7 @@ const LAYER_ROOTS: Array<[prefix: string, layer: Layer]> = [
   ['electron/engine/', 'engine'],
   ['electron/contract/', 'contract'],
   ['electron/services/', 'services'],
-  ['electron/transport/', 'transport'],
+  ['electron/server/', 'transport'],
   ['electron/cli/', 'transport'],
   ['electron/main.ts', 'transport'],
   ['electron/preload.ts', 'transport'],
