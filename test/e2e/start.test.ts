@@ -1,5 +1,6 @@
 /** `npm start` on a machine without the Electron binary says so and serves the app headless, printing the URL. */
 import { spawn } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -16,6 +17,8 @@ function electronInstalled(): boolean {
 
 describe.skipIf(electronInstalled())('npm start without Electron', () => {
   it('falls back to ser serve and prints a working URL with its token', async () => {
+    // test-results/ is git-ignored: a fresh checkout has none until another test makes it.
+    mkdirSync(join(repoRoot, 'test-results'), { recursive: true });
     const child = spawn(process.execPath, [join(repoRoot, 'scripts', 'start.mjs'), '--port', '0', '--db', join(repoRoot, 'test-results', 'start-test.db')], {
       cwd: repoRoot,
       stdio: ['ignore', 'pipe', 'pipe'],
