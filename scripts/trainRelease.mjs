@@ -18,7 +18,7 @@ if (!existsSync(data)) {
 }
 const db = join(mkdtempSync(join(tmpdir(), 'ser-release-')), 'release.db');
 const args = [join(root, 'bin', 'ser.js'), 'train', '--data', data, ...recipe.args, '--epochs', String(recipe.epochs), '--name', 'release', '--db', db, '--json'];
-console.log(`train:release: node ${args.map((a) => (/\s/.test(a) ? JSON.stringify(a) : a)).join(' ')}`);
+console.log(`train:release: node ${args.map((a) => (/[\s"'{}$*]/.test(a) ? `'${a.replaceAll("'", "'\\''")}'` : a)).join(' ')}`);
 if (process.argv.includes('--dry-run')) process.exit(0);
 
 const t0 = Date.now();

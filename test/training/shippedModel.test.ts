@@ -45,8 +45,9 @@ describe('the shipped model', () => {
     expect(results).toHaveLength(sample.length);
     const truth = (f: string) => EMOTIONS[Number(f.split('/').at(-1)!.split('-')[2]) - 1];
     const acc = results.filter((x) => x.top === truth(x.file)).length / results.length;
-    // Chance is 12.5 % (one standard error on 240 clips: 2.1 points); the shipped model scores 27.9 % here (MODEL.md).
-    expect(acc).toBeGreaterThan(0.2);
+    // Chance is 12.5 % (one standard error on 240 clips: 2.1 points). Actors 01–04 were in its training set: the
+    // shipped model scores 95.4 % on them (MODEL.md); a broken export or pipeline mismatch falls to chance.
+    expect(acc).toBeGreaterThan(0.6);
   }, 300_000);
 });
 if (!sharedDir) console.warn(`shipped-model classification skipped: ${sharedSkipReason}`);
