@@ -12,15 +12,10 @@ import * as tf from '@tensorflow/tfjs-core';
 // shared global registry) when loaded. Import it here so gradients exist whatever the caller imported.
 import '@tensorflow/tfjs-layers';
 import { SerError } from '../../electron/shared/errors.js';
+import { backendNames, type BackendName } from '../../electron/shared/backendNames.js';
 import { registerWasmTrainingKernels } from './wasm/register.js';
 
-/** Our names for the backends, in the order the app tries them. */
-export const backendNames = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
-export type BackendName = (typeof backendNames)[number];
-
-export function isBackendName(s: string): s is BackendName {
-  return (backendNames as readonly string[]).includes(s);
-}
+export { backendNames, isBackendName, type BackendName } from '../../electron/shared/backendNames.js';
 
 /** One backend's state as `ser backends` reports it: plain data. */
 export interface BackendStatus {
