@@ -1,10 +1,12 @@
 /**
  * Runtime schemas (zod) of everything that enters the services from outside: method inputs and pushed events.
  * Inputs arrive as JSON bodies, query strings (all strings) or IPC payloads, so numbers are coerced and lists
- * accept "1,2,3". Every limit here is also the form's validation in the renderer.
+ * accept "1,2,3". Every limit here is also the form's validation in the renderer; the training options' limits
+ * come from trainingOptions.ts, shared with the command line.
  */
 import { z } from 'zod';
 import { EMOTIONS } from '../shared/labels.js';
+import { snrRangeValid, trainingField } from './trainingOptions.js';
 
 /** Numbers arrive as numbers (JSON, IPC) or strings (query, path): convert non-empty strings only, so a missing
  * field reads "expected number, received undefined" rather than NaN. */
@@ -25,31 +27,32 @@ const BoolFromQuery = z.preprocess((v) => (v === 'true' ? true : v === 'false' ?
 const Speakers = z.array(z.string().trim().min(1).max(64)).max(200);
 
 export const EmotionSchema = z.enum(EMOTIONS);
-export const BACKEND_CHOICES = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
 
-/** What the New run form sends: the trainer's options minus the expert knobs, which keep the paper's defaults. */
+const option = trainingField;
+
+/** What the New run form sends: the trainer's options minus the expert knobs, which keep their defaults. */
 export const TrainRequestSchema = z
   .object({
     data: z.string().trim().min(1, 'choose a dataset folder').max(4096),
     name: z.string().trim().max(120).optional(),
-    epochs: N(z.number().int().min(1).max(10_000)),
-    batchSize: N(z.number().int().min(1).max(1024)),
-    optimizer: z.enum(['sgd', 'adam']),
-    learningRate: N(z.number().gt(0).max(10)),
+    epochs: N(option('epochs')),
+    batchSize: N(option('batchSize')),
+    optimizer: option('optimizer'),
+    learningRate: N(option('learningRate')),
     split: z.discriminatedUnion('kind', [
       z.object({ kind: z.literal('random') }),
       z.object({ kind: z.literal('speaker'), testSpeakers: Speakers.optional(), valSpeakers: Speakers.optional() }),
     ]),
-    augmentCopies: N(z.number().int().min(0).max(10)),
-    snrLow: N(z.number().int().min(-10).max(60)),
-    snrHigh: N(z.number().int().min(-9).max(61)),
-    seed: N(z.number().int().min(0).max(2 ** 31 - 1)),
-    backend: z.enum(BACKEND_CHOICES).optional(),
-    workers: N(z.number().int().min(1).max(256)).optional(),
-    includeSong: z.boolean().optional(),
+    augmentCopies: N(option('augmentCopies')),
+    snrLow: N(option('snrLow')),
+    snrHigh: N(option('snrHigh')),
+    seed: N(option('seed')),
+    backend: option('backend').optional(),
+    workers: N(option('workers')).optional(),
+    includeSong: option('includeSong').optional(),
   })
   .strict()
-  .refine((r) => r.snrHigh > r.snrLow, { message: 'the SNR range must be low < high', path: ['snrHigh'] });
+  .refine((r) => snrRangeValid(r.snrLow, r.snrHigh), { message: 'the SNR range must be low < high', path: ['snrHigh'] });
 export type TrainRequest = z.infer<typeof TrainRequestSchema>;
 
 /** One schema per method input. */

@@ -12,6 +12,8 @@ import { SerError } from '../shared/errors.js';
 import { EMOTIONS, isEmotionIndex } from '../shared/labels.js';
 import type { ActiveTraining, Misclassified, RunDetail } from '../contract/types.js';
 import type { TrainRequest } from '../contract/schemas.js';
+import { trainingDefaults } from '../contract/trainingOptions.js';
+import { parseSchedule } from '../engine/training/schedule.js';
 import type { TrainEvent, TrainingEnv, TrainingHandle, TrainOptions } from '../engine/training/types.js';
 import type { ServiceContext } from './context.js';
 
@@ -21,9 +23,10 @@ interface Session extends ActiveTraining {
   handle: TrainingHandle;
 }
 
-/** SGD with the reference's momentum and weight decay; Adam without decay. */
+/** SGD with the default (the reference's) momentum and weight decay; Adam without decay. */
 export function toTrainOptions(req: TrainRequest): TrainOptions {
   const sgd = req.optimizer === 'sgd';
+  const d = trainingDefaults;
   return {
     data: req.data,
     ...(req.name ? { name: req.name } : {}),
@@ -31,9 +34,9 @@ export function toTrainOptions(req: TrainRequest): TrainOptions {
     batchSize: req.batchSize,
     optimizer: req.optimizer,
     learningRate: req.learningRate,
-    momentum: sgd ? 0.8 : 0,
-    weightDecay: sgd ? 1e-3 : 0,
-    schedule: { kind: 'constant' },
+    momentum: sgd ? d.momentum : 0,
+    weightDecay: sgd ? d.weightDecay : 0,
+    schedule: parseSchedule(d.schedule),
     split:
       req.split.kind === 'random'
         ? { kind: 'random', seed: req.seed }

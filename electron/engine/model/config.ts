@@ -3,6 +3,7 @@
  * frameworks differ, match the PyTorch reference: BatchNorm momentum 0.9 in Keras terms (PyTorch's 0.1), epsilon
  * 1e-5, Dropout 0.3 between the LSTM and the dense layer, weight decay 1e-3 applied as an L2 penalty wd/2·‖w‖².
  */
+import { referenceOptimizer } from '../../shared/referenceRecipe.js';
 
 export interface ModelConfig {
   /** Chunks per window (time steps of the LSTM). Default 7. */
@@ -59,12 +60,8 @@ export interface TrainConfig {
   weightDecay: number;
 }
 
-export const defaultTrainConfig: Readonly<TrainConfig> = Object.freeze({
-  optimizer: 'sgd',
-  learningRate: 0.01,
-  momentum: 0.8,
-  weightDecay: 1e-3,
-});
+/** The reference recipe's optimizer (shared/referenceRecipe.ts, which the training options' defaults read too). */
+export const defaultTrainConfig: Readonly<TrainConfig> = Object.freeze({ ...referenceOptimizer });
 
 /** Fills defaults and checks ranges; throws RangeError naming the bad field. */
 export function resolveModelConfig(partial: Partial<ModelConfig> = {}): ModelConfig {

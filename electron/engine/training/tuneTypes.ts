@@ -5,7 +5,7 @@
  */
 import type { BackendName } from '../../../native/tf/backends.js';
 import type { FreezeMode } from './freeze.js';
-import type { AugmentConfig, TrainEvent } from './types.js';
+import { defaultAugment, type AugmentConfig, type TrainEvent } from './types.js';
 
 export interface TuneOptions {
   /** The base model: `--model` as given (folder, run id or built-in), resolved by the session. */
@@ -33,7 +33,7 @@ export const defaultTuneOptions: Readonly<Omit<TuneOptions, 'data'>> = Object.fr
   // tuned on a good base (see docs/results.md, "Fine-tuning, before and after").
   learningRate: 0.01,
   batchSize: 16,
-  augment: { copies: 2, snrLow: 15, snrHigh: 30 },
+  augment: defaultAugment,
   seed: 1,
 });
 

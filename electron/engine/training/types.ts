@@ -7,6 +7,7 @@ import type { SplitSpec } from '../dataset/splits.js';
 import type { ModelConfig } from '../model/config.js';
 import type { SpecAugmentConfig } from '../audio/specAugment.js';
 import type { BackendName } from '../../../native/tf/backends.js';
+import { referenceAugment } from '../../shared/referenceRecipe.js';
 
 export type LrSchedule =
   | { kind: 'constant' }
@@ -21,6 +22,9 @@ export interface AugmentConfig {
   snrLow: number;
   snrHigh: number;
 }
+
+/** The reference's augmentation: two noisy copies per training clip, SNR drawn from [15, 30) dB. */
+export const defaultAugment: Readonly<AugmentConfig> = referenceAugment;
 
 export interface TrainOptions {
   /** Dataset folder (scanned; features come from the cache). */

@@ -1,0 +1,76 @@
+/**
+ * The training options, defined once: each one's bounds, default and description. `ser train`, `ser cv` and
+ * `ser tune` build their flags, help and checks from it (cli/trainOptions.ts), the API's TrainRequest validation
+ * picks its fields (schemas.ts), the training service takes its defaults, and the New run form its limits — so
+ * the command line, the API and the form accept and refuse the same values.
+ *
+ * Bounds, where one front door used to be stricter than another, are the wider of the two unless that was unsafe:
+ * seeds stop at 2³²−1 (the generators take 32 bits; beyond, seeds alias and past 2⁵³ are not even stored exactly)
+ * and SNRs at 100 dB (16-bit audio's own noise floor is ≈ 96 dB down: more adds nothing).
+ */
+import { z } from 'zod';
+import { backendNames } from '../shared/backendNames.js';
+import { referenceAugment, referenceOptimizer } from '../shared/referenceRecipe.js';
+
+export const BACKEND_CHOICES = backendNames;
+
+export const TrainingOptionsSchema = z.object({
+  epochs: z.number().int().min(1).max(100_000).describe('epochs').default(50),
+  batchSize: z.number().int().min(1).max(4096).describe('effective batch size (the reference: 32)').default(32),
+  microBatch: z.number().int().min(1).describe('samples per forward/backward pass (memory); default: the whole batch, at most 32 on wasm/cpu').optional(),
+  optimizer: z.enum(['sgd', 'adam']).describe('sgd (momentum, the reference) or adam').default(referenceOptimizer.optimizer),
+  learningRate: z.number().gt(0).max(10).describe('learning rate').default(referenceOptimizer.learningRate),
+  momentum: z.number().min(0).max(0.9999).describe('SGD momentum').default(referenceOptimizer.momentum),
+  weightDecay: z.number().min(0).max(1).describe('weight decay (L2 penalty wd/2·‖w‖²)').default(referenceOptimizer.weightDecay),
+  /** A spec the engine's parseSchedule reads. */
+  schedule: z.string().describe('lr schedule: constant | step:N:gamma | cosine[:minLr] | plateau[:factor:patience[:minLr]]').default('constant'),
+  earlyStop: z.number().int().min(1).describe('stop after this many epochs without improvement, restoring the best weights').optional(),
+  earlyStopMetric: z.enum(['valAccuracy', 'valLoss']).describe('valAccuracy or valLoss').default('valAccuracy'),
+  augmentCopies: z.number().int().min(0).max(20).describe('noisy (AWGN) copies per training clip').default(referenceAugment.copies),
+  snrLow: z.number().min(-10).max(100).describe('lowest AWGN SNR, dB').default(referenceAugment.snrLow),
+  snrHigh: z.number().min(-10).max(100).describe('AWGN SNR bound, dB (excluded: SNRs are drawn from [low, high) in whole dB)').default(referenceAugment.snrHigh),
+  /** A spec the engine's parseSpecAugment reads. */
+  specAugment: z
+    .string()
+    .describe('SpecAugment masks on training clips: F frequency masks up to W mel rows, T time masks up to W frames, e.g. 2:16,2:40 (default: none, as the paper)')
+    .optional(),
+  seed: z.number().int().min(0).max(2 ** 32 - 1).describe('random seed (split, augmentation, initialisation, data order, dropout)').default(42),
+  backend: z.enum(BACKEND_CHOICES).describe(`${BACKEND_CHOICES.join(' | ')} (default: first that loads)`).optional(),
+  workers: z.number().int().min(1).max(256).describe('training threads on wasm/cpu, each taking a slice of every batch (default: one per core; 1 = single thread)').optional(),
+  includeSong: z.boolean().describe('keep RAVDESS song clips').optional(),
+});
+
+type Shape = typeof TrainingOptionsSchema.shape;
+export type TrainingOptionKey = keyof Shape;
+type Unwrapped<T> = T extends z.ZodDefault<infer I> ? I : T extends z.ZodOptional<infer I> ? I : T;
+/** The schema of one option without its default or optionality: its bounds and description only. */
+export type TrainingField<K extends TrainingOptionKey> = Unwrapped<Shape[K]>;
+
+export function trainingField<K extends TrainingOptionKey>(key: K): TrainingField<K> {
+  const s: z.ZodType = TrainingOptionsSchema.shape[key];
+  return (s instanceof z.ZodDefault || s instanceof z.ZodOptional ? s.unwrap() : s) as TrainingField<K>;
+}
+
+/** Every default, e.g. `trainingDefaults.epochs`; options without one (microBatch, backend, …) are absent. */
+export const trainingDefaults = Object.freeze(TrainingOptionsSchema.parse({}));
+
+/** The SNR range rule every front door applies (the engine's too, when it adds noise). */
+export const snrRangeValid = (low: number, high: number): boolean => high > low;
+
+/** An input's `min`, `max` and `step` for a numeric option: what the New run form puts on its fields. */
+export interface NumberLimits {
+  min: number | undefined;
+  /** True when `min` itself is refused (`> min`; a form's `min` attribute cannot say so, the schema still does). */
+  minExclusive: boolean;
+  max: number | undefined;
+  step: number | 'any';
+}
+
+export type NumericTrainingOptionKey = { [K in TrainingOptionKey]: TrainingField<K> extends z.ZodNumber ? K : never }[TrainingOptionKey];
+
+export function numberLimits(key: NumericTrainingOptionKey): NumberLimits {
+  const j = z.toJSONSchema(trainingField(key)) as { type?: string; minimum?: number; exclusiveMinimum?: number; maximum?: number };
+  // An integer without a bound of its own is reported bounded by ±MAX_SAFE_INTEGER: no limit worth showing.
+  const bound = (v: number | undefined) => (v === undefined || Math.abs(v) >= Number.MAX_SAFE_INTEGER ? undefined : v);
+  return { min: bound(j.minimum ?? j.exclusiveMinimum), minExclusive: j.exclusiveMinimum !== undefined, max: bound(j.maximum), step: j.type === 'integer' ? 1 : 'any' };
+}
