@@ -1,11 +1,25 @@
 /**
  * The training flags `ser train` and `ser cv` share (one list, one parser): data, optimisation, augmentation, model
- * and backend. Each verb adds its own split, `--name`, `--resume`, `--db` and `--json`.
+ * and backend. Each verb adds its own split, `--name`, `--resume`, `--db` and `--json`; `ser tune` takes the
+ * options it shares through `parseOption`. A flag that sets an option of the contract's TrainingOptionsSchema
+ * takes its help, default and bounds from there; the few that spell something else (`--data`, `--snr low:high`,
+ * `--model <json>`) say so below.
  */
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
+import type { z } from 'zod';
+import {
+  BACKEND_CHOICES,
+  numberLimits,
+  snrRangeValid,
+  trainingDefaults,
+  trainingField,
+  type NumericTrainingOptionKey,
+  type TrainingField,
+  type TrainingOptionKey,
+} from '../contract/trainingOptions.js';
 import type { SplitSpec } from '../engine/dataset/splits.js';
 import type { TrainOptions } from '../engine/training/types.js';
-import { parseNumber, UsageError } from './output.js';
+import { UsageError } from './output.js';
 
 export interface TrainFlags {
   data?: string;
@@ -29,49 +43,126 @@ export interface TrainFlags {
   includeSong?: boolean;
 }
 
+/** A flag that sets one option of the schema, or one the CLI spells its own way (with its own help and default). */
+type FlagSpec = { flags: string; option: TrainingOptionKey } | { flags: string; help: string; default?: string };
+
+const TRAIN_FLAGS: readonly FlagSpec[] = [
+  { flags: '--data <dir>', help: 'dataset folder (RAVDESS, CREMA-D, TESS, SAVEE or folder-per-label)' },
+  { flags: '--epochs <n>', option: 'epochs' },
+  { flags: '--batch-size <n>', option: 'batchSize' },
+  { flags: '--micro-batch <n>', option: 'microBatch' },
+  { flags: '--lr <x>', option: 'learningRate' },
+  { flags: '--optimizer <name>', option: 'optimizer' },
+  { flags: '--momentum <x>', option: 'momentum' },
+  { flags: '--weight-decay <x>', option: 'weightDecay' },
+  { flags: '--schedule <spec>', option: 'schedule' },
+  { flags: '--early-stop <patience>', option: 'earlyStop' },
+  { flags: '--early-stop-metric <m>', option: 'earlyStopMetric' },
+  { flags: '--augment-copies <n>', option: 'augmentCopies' },
+  {
+    flags: '--snr <low:high>',
+    help: `AWGN SNR range in dB, each from ${optionRange('snrLow')}; an SNR is drawn from [low, high) in whole dB`,
+    default: `${trainingDefaults.snrLow}:${trainingDefaults.snrHigh}`,
+  },
+  { flags: '--spec-augment <F:W,T:W>', option: 'specAugment' },
+  { flags: '--seed <n>', option: 'seed' },
+  { flags: '--backend <name>', option: 'backend' },
+  { flags: '--workers <n>', option: 'workers' },
+  { flags: '--model <json>', help: 'model config overrides, e.g. \'{"filters":[8,16,16,32],"lstmUnits":32}\'' },
+  { flags: '--include-song', option: 'includeSong' },
+];
+
 /** Attribute names (camelCase) of the options `addTrainOptions` adds, e.g. to tell which a user gave. */
-export const TRAIN_OPTION_KEYS = [
-  'data', 'epochs', 'batchSize', 'microBatch', 'lr', 'optimizer', 'momentum', 'weightDecay', 'schedule', 'earlyStop', 'earlyStopMetric',
-  'augmentCopies', 'snr', 'specAugment', 'seed', 'backend', 'workers', 'model', 'includeSong',
-] as const satisfies ReadonlyArray<keyof TrainFlags>;
+export const TRAIN_OPTION_KEYS = TRAIN_FLAGS.map((f) => new Option(f.flags).attributeName() as keyof TrainFlags);
+
+/** "1–100000", "-10 to 100", "> 0 and ≤ 10", "≥ 1": an option's bounds as help text. */
+export function optionRange(key: NumericTrainingOptionKey): string {
+  const { min, max, minExclusive } = numberLimits(key);
+  if (min !== undefined && max !== undefined && !minExclusive) return min < 0 ? `${min} to ${max}` : `${min}–${max}`;
+  const parts = [...(min !== undefined ? [`${minExclusive ? '>' : '≥'} ${min}`] : []), ...(max !== undefined ? [`≤ ${max}`] : [])];
+  return parts.join(' and ');
+}
+
+/** An option's help: its description, then its bounds (numbers) or choices (lists the description does not name). */
+export function optionHelp(key: TrainingOptionKey): string {
+  const field: z.ZodType = trainingField(key);
+  const description = field.description ?? key;
+  if (field.def.type !== 'number') return description;
+  return `${description} (${optionRange(key as NumericTrainingOptionKey)})`;
+}
+
+/** The option's default as commander shows and hands it back: a string, as typed. */
+function defaultText(key: TrainingOptionKey): string | undefined {
+  const d = (trainingDefaults as Partial<Record<TrainingOptionKey, unknown>>)[key];
+  return d === undefined ? undefined : String(d);
+}
 
 export function addTrainOptions(cmd: Command, opts: { workersHelp?: string } = {}): Command {
-  return cmd
-    .option('--data <dir>', 'dataset folder (RAVDESS, CREMA-D, TESS, SAVEE or folder-per-label)')
-    .option('--epochs <n>', 'epochs', '50')
-    .option('--batch-size <n>', 'effective batch size (the reference: 32)', '32')
-    .option('--micro-batch <n>', 'samples per forward/backward pass (memory); default 8 on wasm/cpu')
-    .option('--lr <x>', 'learning rate', '0.01')
-    .option('--optimizer <name>', 'sgd (momentum, the reference) or adam', 'sgd')
-    .option('--momentum <x>', 'SGD momentum', '0.8')
-    .option('--weight-decay <x>', 'weight decay (L2 penalty wd/2·‖w‖²)', '0.001')
-    .option('--schedule <spec>', 'lr schedule: constant | step:N:gamma | cosine[:minLr] | plateau[:factor:patience[:minLr]]', 'constant')
-    .option('--early-stop <patience>', 'stop after this many epochs without improvement, restoring the best weights')
-    .option('--early-stop-metric <m>', 'valAccuracy or valLoss', 'valAccuracy')
-    .option('--augment-copies <n>', 'noisy (AWGN) copies per training clip', '2')
-    .option('--snr <low:high>', 'AWGN SNR range in dB, integer drawn from [low, high)', '15:30')
-    .option('--spec-augment <F:W,T:W>', 'SpecAugment masks on training clips: F frequency masks up to W mel rows, T time masks up to W frames, e.g. 2:16,2:40 (default: none, as the paper)')
-    .option('--seed <n>', 'random seed (split, augmentation, initialisation, data order, dropout)', '42')
-    .option('--backend <name>', 'tensorflow-gpu | tensorflow | wasm | cpu (default: first that loads)')
-    .option('--workers <n>', opts.workersHelp ?? 'training threads on wasm/cpu, each taking a slice of every batch (default: one per core; 1 = single thread)')
-    .option('--model <json>', 'model config overrides, e.g. \'{"filters":[8,16,16,32],"lstmUnits":32}\'')
-    .option('--include-song', 'keep RAVDESS song clips');
+  for (const f of TRAIN_FLAGS) {
+    if ('help' in f) cmd.option(f.flags, f.help, f.default);
+    else cmd.option(f.flags, f.option === 'workers' && opts.workersHelp ? opts.workersHelp : optionHelp(f.option), defaultText(f.option));
+  }
+  return cmd;
+}
+
+/**
+ * A flag's value checked against its option's schema: numbers converted, bounds and choices enforced, and a
+ * failure told as a usage error naming the flag (`option --epochs must be ≤ 100000, got 200000`).
+ */
+export function parseOption<K extends TrainingOptionKey>(key: K, flag: string, raw: string): z.output<TrainingField<K>> {
+  const field: z.ZodType = trainingField(key);
+  const numeric = field.def.type === 'number';
+  const value = numeric ? Number(raw) : raw;
+  if (numeric && (raw.trim() === '' || !Number.isFinite(value))) throw new UsageError(`option ${flag} expects a number, got '${raw}'`);
+  const res = field.safeParse(value);
+  if (res.success) return res.data as z.output<TrainingField<K>>;
+  const issue = res.error.issues[0]!;
+  switch (issue.code) {
+    case 'too_small':
+      throw new UsageError(`option ${flag} must be ${issue.inclusive ? '≥' : '>'} ${String(issue.minimum)}, got ${raw}`);
+    case 'too_big':
+      throw new UsageError(`option ${flag} must be ${issue.inclusive ? '≤' : '<'} ${String(issue.maximum)}, got ${raw}`);
+    case 'invalid_type':
+      throw new UsageError(`option ${flag} expects ${issue.expected === 'int' ? 'an integer' : `a ${issue.expected}`}, got '${raw}'`);
+    case 'invalid_value':
+      throw new UsageError(`${flag} must be one of ${issue.values.map(String).join(', ')}; got '${raw}'`);
+    default:
+      throw new UsageError(`${flag}: ${issue.message}, got '${raw}'`);
+  }
+}
+
+/** `--backend <name>` of any verb that runs a model: one of the backends, or undefined (the fastest that loads). */
+export function parseBackend(raw: string | undefined): TrainOptions['backend'] {
+  return raw ? parseOption('backend', '--backend', raw) : undefined;
+}
+
+/** The backends, as `--backend`'s help lists them. */
+export const BACKEND_HELP = BACKEND_CHOICES.join(' | ');
+
+export function parseWorkers(raw: string): number {
+  return parseOption('workers', '--workers', raw);
+}
+
+function parseSnr(raw: string): { snrLow: number; snrHigh: number } {
+  const m = /^(-?\d+(?:\.\d+)?):(-?\d+(?:\.\d+)?)$/.exec(raw);
+  if (!m) throw new UsageError(`--snr expects low:high in dB, e.g. 15:30; got '${raw}'`);
+  const snrLow = parseOption('snrLow', '--snr (low)', m[1]!);
+  const snrHigh = parseOption('snrHigh', '--snr (high)', m[2]!);
+  if (!snrRangeValid(snrLow, snrHigh)) throw new UsageError(`--snr expects low:high with low < high (an SNR is drawn from [low, high)), e.g. 15:30; got '${raw}'`);
+  return { snrLow, snrHigh };
 }
 
 /** The engine's TrainOptions from the flags; `split` makes the verb's split from the parsed seed. */
 export async function buildTrainOptions(f: TrainFlags, split: (seed: number) => SplitSpec, missingData: string): Promise<TrainOptions> {
   if (!f.data) throw new UsageError(missingData);
   const { parseSchedule } = await import('../engine/training/schedule.js');
-  const { isBackendName } = await import('../../native/tf/backends.js');
-  if (f.optimizer !== 'sgd' && f.optimizer !== 'adam') throw new UsageError(`--optimizer must be sgd or adam, got '${f.optimizer}'`);
-  if (f.backend && !isBackendName(f.backend)) throw new UsageError(`--backend must be one of tensorflow-gpu, tensorflow, wasm, cpu; got '${f.backend}'`);
-  const snr = /^(\d+(?:\.\d+)?):(\d+(?:\.\d+)?)$/.exec(f.snr);
-  if (!snr) throw new UsageError(`--snr expects low:high in dB, e.g. 15:30; got '${f.snr}'`);
-  if (!(Number(snr[1]) < Number(snr[2]))) throw new UsageError(`--snr expects low:high with low < high (an SNR is drawn from [low, high)), e.g. 15:30; got '${f.snr}'`);
-  const seed = parseNumber('--seed', f.seed, { integer: true, min: 0 });
+  const optimizer = parseOption('optimizer', '--optimizer', f.optimizer);
+  const backend = parseBackend(f.backend);
+  const snr = parseSnr(f.snr);
+  const seed = parseOption('seed', '--seed', f.seed);
   let schedule;
   try {
-    schedule = parseSchedule(f.schedule);
+    schedule = parseSchedule(parseOption('schedule', '--schedule', f.schedule));
   } catch (err) {
     throw new UsageError(`--schedule: ${(err as Error).message}`);
   }
@@ -87,34 +178,30 @@ export async function buildTrainOptions(f: TrainFlags, split: (seed: number) => 
   if (f.specAugment) {
     const { parseSpecAugment } = await import('../engine/audio/specAugment.js');
     try {
-      specAugment = parseSpecAugment(f.specAugment);
+      specAugment = parseSpecAugment(parseOption('specAugment', '--spec-augment', f.specAugment));
     } catch (err) {
       throw new UsageError(`--spec-augment: ${(err as Error).message}`);
     }
   }
-  if (f.earlyStopMetric !== 'valAccuracy' && f.earlyStopMetric !== 'valLoss') throw new UsageError('--early-stop-metric must be valAccuracy or valLoss');
+  const earlyStopMetric = parseOption('earlyStopMetric', '--early-stop-metric', f.earlyStopMetric);
   return {
     data: f.data,
-    epochs: parseNumber('--epochs', f.epochs, { integer: true, min: 1, max: 100000 }),
-    batchSize: parseNumber('--batch-size', f.batchSize, { integer: true, min: 1, max: 4096 }),
-    ...(f.microBatch ? { microBatch: parseNumber('--micro-batch', f.microBatch, { integer: true, min: 1 }) } : {}),
-    optimizer: f.optimizer,
-    learningRate: parseNumber('--lr', f.lr, { min: 1e-9, max: 10 }),
-    momentum: parseNumber('--momentum', f.momentum, { min: 0, max: 0.9999 }),
-    weightDecay: parseNumber('--weight-decay', f.weightDecay, { min: 0, max: 1 }),
+    epochs: parseOption('epochs', '--epochs', f.epochs),
+    batchSize: parseOption('batchSize', '--batch-size', f.batchSize),
+    ...(f.microBatch ? { microBatch: parseOption('microBatch', '--micro-batch', f.microBatch) } : {}),
+    optimizer,
+    learningRate: parseOption('learningRate', '--lr', f.lr),
+    momentum: parseOption('momentum', '--momentum', f.momentum),
+    weightDecay: parseOption('weightDecay', '--weight-decay', f.weightDecay),
     schedule,
-    ...(f.earlyStop ? { earlyStopping: { patience: parseNumber('--early-stop', f.earlyStop, { integer: true, min: 1 }), metric: f.earlyStopMetric } } : {}),
+    ...(f.earlyStop ? { earlyStopping: { patience: parseOption('earlyStop', '--early-stop', f.earlyStop), metric: earlyStopMetric } } : {}),
     split: split(seed),
-    augment: { copies: parseNumber('--augment-copies', f.augmentCopies, { integer: true, min: 0, max: 20 }), snrLow: Number(snr[1]), snrHigh: Number(snr[2]) },
+    augment: { copies: parseOption('augmentCopies', '--augment-copies', f.augmentCopies), ...snr },
     ...(specAugment ? { specAugment } : {}),
     seed,
-    ...(f.backend ? { backend: f.backend as NonNullable<TrainOptions['backend']> } : {}),
+    ...(backend ? { backend } : {}),
     ...(f.workers ? { workers: parseWorkers(f.workers) } : {}),
     ...(model ? { model } : {}),
     ...(f.includeSong ? { includeSong: true } : {}),
   };
-}
-
-export function parseWorkers(raw: string): number {
-  return parseNumber('--workers', raw, { integer: true, min: 1, max: 256 });
 }

@@ -1,32 +1,30 @@
 /** `ser bench train`: times training steps of the paper's model on random input (see engine/training/trainBenchmark.ts). */
 import type { Command } from 'commander';
 // TensorFlow.js loads inside the action only, so this module costs nothing to every other verb's start.
-const backendNames = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
-const isBackendName = (s: string): s is (typeof backendNames)[number] => (backendNames as readonly string[]).includes(s);
-import { parseNumber, printJson, UsageError } from '../output.js';
+import { parseNumber, printJson } from '../output.js';
+import { BACKEND_CHOICES } from '../../contract/trainingOptions.js';
+import { parseBackend } from '../trainOptions.js';
 
 export function registerBench(program: Command): void {
   const bench = program.command('bench').description('benchmarks of this machine');
   bench
     .command('train')
     .description("time forward+backward+update steps of the paper's model on random input, after warm-up")
-    .option('--backend <name>', `force a TensorFlow.js backend (${backendNames.join(', ')}); default: the fastest that loads`)
+    .option('--backend <name>', `force a TensorFlow.js backend (${BACKEND_CHOICES.join(', ')}); default: the fastest that loads`)
     .option('--batch-size <n>', 'samples per step (effective batch)', '32')
     .option('--micro-batch <n>', 'samples per forward/backward pass (gradients are accumulated); default: the whole batch up to 32')
     .option('--steps <n>', 'timed steps', '3')
     .option('--workers <n>', 'data-parallel training threads on wasm/cpu, as `ser train --workers` (default: one per core; 1 = single thread)')
     .option('--json', 'print one JSON object: {"backend","batchSize","workers","msPerSample","samplesPerSec","msPerStepMedian",…}')
     .action(async (opts: { backend?: string; batchSize: string; microBatch?: string; steps: string; workers?: string; json?: boolean }) => {
-      if (opts.backend !== undefined && !isBackendName(opts.backend)) {
-        throw new UsageError(`option --backend must be one of ${backendNames.join(', ')}, got '${opts.backend}'`);
-      }
+      const backend = parseBackend(opts.backend);
       const batchSize = parseNumber('--batch-size', opts.batchSize, { min: 1, integer: true });
       const steps = parseNumber('--steps', opts.steps, { min: 1, integer: true });
       const asked = opts.workers === undefined ? undefined : parseNumber('--workers', opts.workers, { min: 1, max: 256, integer: true });
       const { selectBackend } = await import('../../../native/tf/backends.js');
       const { benchmarkTraining, benchmarkParallelTraining } = await import('../../engine/training/trainBenchmark.js');
       const { defaultTrainingWorkers } = await import('../../engine/training/session.js');
-      const { name } = await selectBackend(opts.backend ? { backend: opts.backend } : {});
+      const { name } = await selectBackend(backend ? { backend } : {});
       // The same rule as `ser train`: worker threads only on the portable backends.
       const workers = name === 'wasm' || name === 'cpu' ? Math.min(asked ?? defaultTrainingWorkers(), batchSize) : 1;
       const slice = Math.ceil(batchSize / workers);

@@ -9,6 +9,7 @@ import type { DatasetEvalProgress, DatasetEvaluation } from '../../engine/traini
 import { metricsTable } from '../metricsTable.js';
 import { parseNumber, printJson, UsageError } from '../output.js';
 import { formatMs, progressBar, type Bar } from '../progress.js';
+import { parseBackend } from '../trainOptions.js';
 
 export interface EvalDatasetFlags {
   model: string;
@@ -54,8 +55,7 @@ const STAGE_LABEL: Record<DatasetEvalProgress['stage'], string> = { scan: 'scann
 export async function evalDataset(flags: EvalDatasetFlags): Promise<void> {
   const speakers = flags.speakers !== undefined ? parseSpeakers(flags.speakers) : undefined;
   const workers = flags.workers !== undefined ? parseNumber('--workers', flags.workers, { integer: true, min: 0, max: 64 }) : undefined;
-  const { isBackendName } = await import('../../../native/tf/backends.js');
-  if (flags.backend && !isBackendName(flags.backend)) throw new UsageError(`--backend must be one of tensorflow-gpu, tensorflow, wasm, cpu; got '${flags.backend}'`);
+  const backend = parseBackend(flags.backend);
   const { resolveModelDir } = await import('../../engine/training/exported.js');
   const { evaluateDataset } = await import('../../engine/training/evaluateDataset.js');
   const modelDir = resolveModelDir(flags.model, flags.db ?? defaultDbPath());
@@ -68,7 +68,7 @@ export async function evalDataset(flags: EvalDatasetFlags): Promise<void> {
       dataDir: defaultDataDir(),
       ...(speakers ? { speakers } : {}),
       ...(flags.includeSong ? { includeSong: true } : {}),
-      ...(flags.backend && isBackendName(flags.backend) ? { backend: flags.backend } : {}),
+      ...(backend ? { backend } : {}),
       ...(workers !== undefined ? { workers } : {}),
       onProgress: (p) => {
         if (flags.json) return;

@@ -14,6 +14,7 @@ import { defaultDbPath } from '../../engine/store/dbPath.js';
 import type { LiveEvent } from '../../engine/live/streamingClassifier.js';
 import type { SmoothingOptions } from '../../engine/live/smoothing.js';
 import { parseNumber, printJson, round, UsageError } from '../output.js';
+import { BACKEND_HELP, parseBackend } from '../trainOptions.js';
 
 interface LiveFlags {
   model?: string;
@@ -98,7 +99,7 @@ export function registerLive(program: Command): void {
     .option('--device <id>', 'input device id from `ser devices` (default: the default input device)')
     .option('--seconds <n>', 'stop after this many seconds of audio (default: until Ctrl-C)')
     .option('--hop <s>', 'seconds between windows', '0.5')
-    .option('--backend <name>', 'tensorflow-gpu | tensorflow | wasm | cpu (default: the fastest that loads)')
+    .option('--backend <name>', `${BACKEND_HELP} (default: the fastest that loads)`)
     .option('--gate-db <dBFS>', 'silence gate: a 20 ms frame is voiced at or above this level', '-50')
     .option('--min-voiced <fraction>', 'silence gate: a window needs this fraction of voiced frames', '0.1')
     .option('--smooth <spec>', 'smoothing over voiced windows: none | mean:N | ema:ALPHA', 'mean:3')
@@ -112,8 +113,7 @@ export function registerLive(program: Command): void {
       const thresholdDbfs = parseNumber('--gate-db', flags.gateDb, { min: -120, max: 0 });
       const minVoicedFraction = parseNumber('--min-voiced', flags.minVoiced, { min: 0, max: 1 });
       const smoothing = parseSmoothing(flags.smooth);
-      const { isBackendName } = await import('../../../native/tf/backends.js');
-      if (flags.backend && !isBackendName(flags.backend)) throw new UsageError(`--backend must be one of tensorflow-gpu, tensorflow, wasm, cpu; got '${flags.backend}'`);
+      const backend = parseBackend(flags.backend);
 
       const dbPath = flags.db ?? defaultDbPath();
       const { resolveModelDir } = await import('../../engine/training/exported.js');
@@ -128,7 +128,7 @@ export function registerLive(program: Command): void {
         hopSeconds,
         gate: { thresholdDbfs, minVoicedFraction },
         smoothing,
-        ...(flags.backend ? { backend: flags.backend } : {}),
+        ...(backend ? { backend } : {}),
       });
       let capture;
       try {

@@ -13,7 +13,7 @@ import { parseNumber, printJson, UsageError } from '../output.js';
 import { formatMs } from '../progress.js';
 import type { EvalDatasetFlags } from './evalDataset.js';
 import { addSplitOptions, splitSpecFrom, type SplitFlags } from '../splitOptions.js';
-import { addTrainOptions, buildTrainOptions, parseWorkers, type TrainFlags } from '../trainOptions.js';
+import { addTrainOptions, BACKEND_HELP, buildTrainOptions, parseBackend, parseOption, parseWorkers, type TrainFlags } from '../trainOptions.js';
 import { trainPrinter, type EpochLine } from '../trainProgress.js';
 
 interface TrainVerbFlags extends TrainFlags, SplitFlags {
@@ -39,7 +39,7 @@ export function registerTrain(program: Command): void {
       // On resume only the epoch budget and the worker count may change; the rest is the run's stored config.
       const overrides: { epochs?: number; workers?: number } = {};
       if (resumeRunId !== undefined) {
-        if (cmd.getOptionValueSource('epochs') === 'cli') overrides.epochs = parseNumber('--epochs', flags.epochs, { integer: true, min: 1, max: 100000 });
+        if (cmd.getOptionValueSource('epochs') === 'cli') overrides.epochs = parseOption('epochs', '--epochs', flags.epochs);
         if (flags.workers !== undefined) overrides.workers = parseWorkers(flags.workers);
       }
       const handle = startTraining(options, { dbPath: flags.db ?? defaultDbPath(), dataDir: defaultDataDir(), ...(resumeRunId !== undefined ? { resumeRunId, resumeOverrides: overrides } : {}) });
@@ -96,7 +96,7 @@ export function registerTrain(program: Command): void {
     .option('--data <dir>', 'dataset folder (RAVDESS, CREMA-D, TESS, SAVEE or folder-per-label), every usable file')
     .option('--speakers <list>', 'with --data: only these speakers, e.g. 21,22')
     .option('--include-song', 'with --data: keep RAVDESS song clips')
-    .option('--backend <name>', 'with --data: tensorflow-gpu | tensorflow | wasm | cpu')
+    .option('--backend <name>', `with --data: ${BACKEND_HELP}`)
     .option('--workers <n>', 'with --data: feature-extraction threads (default: one per core)')
     .option('--db <path>', 'experiment database')
     .option('--json', 'print one JSON object')
@@ -137,17 +137,17 @@ export function registerTrain(program: Command): void {
     .description('the emotion of audio files, with the built-in model or a trained one')
     .argument('<files...>', 'audio files')
     .option('--model <dir|run-id|built-in>', 'exported model folder, a run id, or built-in (default: the built-in model)')
-    .option('--backend <name>', 'tensorflow-gpu | tensorflow | wasm | cpu')
+    .option('--backend <name>', BACKEND_HELP)
     .option('--db <path>', 'experiment database (to resolve run ids)')
     .option('--json', 'one JSON object per file, one per line')
     .action(async (files: string[], flags: { model?: string; backend?: string; db?: string; json?: boolean }) => {
-      const { selectBackend, isBackendName } = await import('../../../native/tf/backends.js');
-      if (flags.backend && !isBackendName(flags.backend)) throw new UsageError(`--backend must be one of tensorflow-gpu, tensorflow, wasm, cpu; got '${flags.backend}'`);
+      const backend = parseBackend(flags.backend);
+      const { selectBackend } = await import('../../../native/tf/backends.js');
       const { resolveModelDir, loadExportedModel, classifyFiles } = await import('../../engine/training/exported.js');
       // Only a run id needs the database: the built-in model and folders classify without one.
       const dir = resolveModelDir(flags.model, flags.db ?? defaultDbPath());
       if (!flags.json && (flags.model === undefined || flags.model === BUILTIN_REF)) process.stderr.write(`built-in model: ${dir}\n`);
-      await selectBackend(flags.backend ? { backend: flags.backend as 'wasm' } : {});
+      await selectBackend(backend ? { backend } : {});
       const m = await loadExportedModel(dir);
       let failures = 0;
       try {

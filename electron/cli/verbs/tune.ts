@@ -12,6 +12,7 @@ import type { TrainEvent } from '../../engine/training/types.js';
 import { beforeAfterText } from '../beforeAfterText.js';
 import { parseNumber, printJson, UsageError } from '../output.js';
 import { formatMs } from '../progress.js';
+import { optionHelp, optionRange, parseBackend, parseOption } from '../trainOptions.js';
 import { trainPrinter } from '../trainProgress.js';
 
 interface TuneFlags {
@@ -28,11 +29,10 @@ interface TuneFlags {
   json?: boolean;
 }
 
-async function tuneOptionsFrom(f: TuneFlags): Promise<TuneOptions> {
+function tuneOptionsFrom(f: TuneFlags): TuneOptions {
   if (!f.data) throw new UsageError('--data <dir> is required: the folder of your recordings (<dir>/<emotion>/*.wav)');
   if (f.freeze !== undefined && !isFreezeMode(f.freeze)) throw new UsageError(`--freeze must be one of ${FREEZE_MODES.join(', ')}; got '${f.freeze}'`);
-  const { isBackendName } = await import('../../../native/tf/backends.js');
-  if (f.backend && !isBackendName(f.backend)) throw new UsageError(`--backend must be one of tensorflow-gpu, tensorflow, wasm, cpu; got '${f.backend}'`);
+  const backend = parseBackend(f.backend);
   const d = defaultTuneOptions;
   return {
     ...d,
@@ -41,11 +41,12 @@ async function tuneOptionsFrom(f: TuneFlags): Promise<TuneOptions> {
     data: f.data,
     ...(f.name ? { name: f.name } : {}),
     holdout: f.holdout !== undefined ? parseNumber('--holdout', f.holdout, { integer: true, min: 1, max: 1000 }) : d.holdout,
-    epochs: f.epochs !== undefined ? parseNumber('--epochs', f.epochs, { integer: true, min: 1, max: 1000 }) : d.epochs,
+    // The options training has too, with training's bounds (and tuning's defaults).
+    epochs: f.epochs !== undefined ? parseOption('epochs', '--epochs', f.epochs) : d.epochs,
     freeze: f.freeze !== undefined && isFreezeMode(f.freeze) ? f.freeze : d.freeze,
-    learningRate: f.lr !== undefined ? parseNumber('--lr', f.lr, { min: 1e-9, max: 10 }) : d.learningRate,
-    seed: f.seed !== undefined ? parseNumber('--seed', f.seed, { integer: true, min: 0, max: 2 ** 31 - 1 }) : d.seed,
-    ...(f.backend ? { backend: f.backend as NonNullable<TuneOptions['backend']> } : {}),
+    learningRate: f.lr !== undefined ? parseOption('learningRate', '--lr', f.lr) : d.learningRate,
+    seed: f.seed !== undefined ? parseOption('seed', '--seed', f.seed) : d.seed,
+    ...(backend ? { backend } : {}),
   };
 }
 
@@ -56,16 +57,16 @@ export function registerTune(program: Command): void {
     .option('--model <dir|run-id|built-in>', `the base model: an exported model folder, a run id, or ${BUILTIN_REF} (default)`)
     .option('--data <dir>', 'your recordings: <dir>/<emotion>/*.wav (or any dataset `ser dataset scan` reads)')
     .option('--holdout <n>', `takes per emotion kept aside for the before/after comparison (default ${defaultTuneOptions.holdout})`)
-    .option('--epochs <n>', `passes over the takes (default ${defaultTuneOptions.epochs})`)
+    .option('--epochs <n>', `passes over the takes (${optionRange('epochs')}; default ${defaultTuneOptions.epochs})`)
     .option('--freeze <what>', `cnn: train only the LSTM and the output layer (default); none: train every layer`)
-    .option('--lr <x>', `learning rate (default ${defaultTuneOptions.learningRate})`)
-    .option('--seed <n>', `seed of the held-out choice, noise copies, order and dropout (default ${defaultTuneOptions.seed})`)
+    .option('--lr <x>', `learning rate (${optionRange('learningRate')}; default ${defaultTuneOptions.learningRate})`)
+    .option('--seed <n>', `seed of the held-out choice, noise copies, order and dropout (${optionRange('seed')}; default ${defaultTuneOptions.seed})`)
     .option('--name <name>', 'run name')
-    .option('--backend <name>', 'tensorflow-gpu | tensorflow | wasm | cpu (default: first that loads)')
+    .option('--backend <name>', optionHelp('backend'))
     .option('--db <path>', 'experiment database (default: SER_DB or experiments.db)')
     .option('--json', 'one JSON event per line; the last is {"event":"finished",…} with before/after')
     .action(async (flags: TuneFlags) => {
-      const options = await tuneOptionsFrom(flags);
+      const options = tuneOptionsFrom(flags);
       const { startTuning } = await import('../../engine/training/tuneSession.js');
       const handle = startTuning(options, { dbPath: flags.db ?? defaultDbPath(), dataDir: defaultDataDir() });
       let interrupted = 0;
