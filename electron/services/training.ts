@@ -3,8 +3,8 @@
  * `startTraining`); this service keeps the handles, forwards their events to the bus and answers "what is
  * training now" so a reloaded window can rebuild its monitor (the epochs themselves come from the store).
  *
- * The engine module is imported lazily: it pulls in TensorFlow.js, which the server does not need until a run
- * starts, and it keeps this file independent of the engine's internals beyond its published contract (types.ts).
+ * The engine module is imported lazily (and checked by the compiler like any import): it pulls in TensorFlow.js,
+ * which the server does not need until a run starts.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,10 +14,10 @@ import type { ActiveTraining, Misclassified, RunDetail } from '../contract/types
 import type { TrainRequest } from '../contract/schemas.js';
 import { trainingDefaults } from '../contract/trainingOptions.js';
 import { parseSchedule } from '../engine/training/schedule.js';
-import type { TrainEvent, TrainingEnv, TrainingHandle, TrainOptions } from '../engine/training/types.js';
+import type { TrainEvent, TrainingHandle, TrainOptions } from '../engine/training/types.js';
 import type { ServiceContext } from './context.js';
 
-type StartTraining = (opts: TrainOptions, env: TrainingEnv & { resumeRunId?: number }) => TrainingHandle;
+type StartTraining = typeof import('../engine/training/index.js').startTraining;
 
 interface Session extends ActiveTraining {
   handle: TrainingHandle;
@@ -61,13 +61,8 @@ export class TrainingService {
   constructor(private readonly ctx: ServiceContext) {}
 
   async #startTraining(): Promise<StartTraining> {
-    // A variable specifier: the engine module is optional at build time (see file comment).
-    const specifier = '../engine/training/index.js';
-    this.#engine ??= import(specifier).then(
-      (m: { startTraining?: StartTraining }) => {
-        if (typeof m.startTraining !== 'function') throw new SerError('unsupported', 'this build has no training engine (startTraining missing)');
-        return m.startTraining;
-      },
+    this.#engine ??= import('../engine/training/index.js').then(
+      (m) => m.startTraining,
       (err: unknown) => {
         this.#engine = undefined;
         throw new SerError('unsupported', `the training engine could not be loaded: ${err instanceof Error ? err.message : String(err)}`);
