@@ -7,6 +7,7 @@ import { appVersion } from '../version.js';
 import { currentProcess } from './processIdentity.js';
 import { claim, ownerAlive, release } from './runOwnership.js';
 import { StoreContext, iso, isoRequired, parseJson, toJson } from './context.js';
+import { GROUP_ORPHANS, recoverOrphans } from './runRecovery.js';
 import { GROUP_STATUSES, type CvSummary, type GroupKind, type GroupStatus, type NewRunGroup, type RunGroupRecord } from './types.js';
 
 interface GroupRow {
@@ -159,22 +160,7 @@ export class RunGroupsRepository {
 
   /** Crash recovery on open: a running group whose owner is gone becomes `interrupted`. Returns the ids it marked. */
   recoverInterrupted(): number[] {
-    return this.ctx.write(() => {
-      const rows = this.db.prepare("SELECT id, pid, host, pid_start FROM run_groups WHERE status = 'running'").all() as Array<Pick<GroupRow, 'id' | 'pid' | 'host' | 'pid_start'>>;
-      const mark = this.db.prepare(
-        `UPDATE run_groups SET status = 'interrupted',
-           ended_at = coalesce((SELECT max(coalesce(r.ended_at, r.started_at)) FROM runs r WHERE r.group_id = run_groups.id), started_at, created_at),
-           error = @error
-         WHERE id = @id`,
-      );
-      const marked: number[] = [];
-      for (const row of rows) {
-        if (this.ownerAlive(row.id, row)) continue;
-        mark.run({ id: row.id, error: `the process that ran it (pid ${row.pid ?? '?'}) stopped without finishing it` });
-        marked.push(row.id);
-      }
-      return marked;
-    });
+    return recoverOrphans(this.ctx, GROUP_ORPHANS);
   }
 
   private ownerAlive(id: number, row: Pick<GroupRow, 'pid' | 'host' | 'pid_start'>): boolean {

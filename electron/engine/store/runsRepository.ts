@@ -1,6 +1,7 @@
 /**
- * Runs, their epochs, tags and notes. Every method is one committed transaction; `addEpoch` in particular
- * commits on return, so a trainer killed at any moment keeps all the epochs it had reported.
+ * Runs, their tags and notes, and (through runEpochsRepository.ts) their epochs. Every method is one committed
+ * transaction; `addEpoch` in particular commits on return, so a trainer killed at any moment keeps all the epochs
+ * it had reported. Crash recovery on open is runRecovery.ts's.
  */
 import { randomUUID } from 'node:crypto';
 import { SerError } from '../../shared/errors.js';
@@ -8,7 +9,9 @@ import { appVersion } from '../version.js';
 import { currentProcess } from './processIdentity.js';
 import { claim, ownerAlive, release } from './runOwnership.js';
 import { StoreContext, iso, isoRequired, parseJson, toJson } from './context.js';
-import { FINAL_STATUSES, RUN_STATUSES } from '../../shared/runStatus.js';
+import { RUN_STATUSES } from '../../shared/runStatus.js';
+import { RunEpochsRepository } from './runEpochsRepository.js';
+import { recoverOrphans, RUN_ORPHANS } from './runRecovery.js';
 import {
   type EpochInput,
   type EpochRecord,
@@ -57,19 +60,6 @@ interface SummaryRow extends RunRow {
   test_accuracy: number | null;
 }
 
-interface EpochRow {
-  run_id: number;
-  epoch: number;
-  train_loss: number | null;
-  train_accuracy: number | null;
-  val_loss: number | null;
-  val_accuracy: number | null;
-  learning_rate: number | null;
-  duration_ms: number | null;
-  samples_per_sec: number | null;
-  created_at: number;
-}
-
 /** Tags come back as one JSON array per run (json_group_array), in tag order. */
 const RUN_COLUMNS = `r.*, (SELECT json_group_array(tag) FROM (SELECT tag FROM run_tags t WHERE t.run_id = r.id ORDER BY tag)) AS tags`;
 
@@ -115,21 +105,6 @@ function toRun(row: RunRow): RunRecord {
   };
 }
 
-function toEpoch(row: EpochRow): EpochRecord {
-  return {
-    runId: row.run_id,
-    epoch: row.epoch,
-    trainLoss: row.train_loss,
-    trainAccuracy: row.train_accuracy,
-    valLoss: row.val_loss,
-    valAccuracy: row.val_accuracy,
-    learningRate: row.learning_rate,
-    durationMs: row.duration_ms,
-    samplesPerSec: row.samples_per_sec,
-    createdAt: isoRequired(row.created_at),
-  };
-}
-
 function checkTag(tag: string): string {
   const t = tag.trim();
   if (t === '' || t.length > MAX_TAG_LENGTH || /[\s,]/.test(t)) {
@@ -138,14 +113,12 @@ function checkTag(tag: string): string {
   return t;
 }
 
-function finiteOrNull(name: string, v: number | null | undefined): number | null {
-  if (v === null || v === undefined) return null;
-  if (!Number.isFinite(v)) throw new SerError('bad-input', `${name} must be a finite number, got ${v}`);
-  return v;
-}
-
 export class RunsRepository {
-  constructor(private readonly ctx: StoreContext) {}
+  readonly #epochs: RunEpochsRepository;
+
+  constructor(private readonly ctx: StoreContext) {
+    this.#epochs = new RunEpochsRepository(ctx);
+  }
 
   private get db() {
     return this.ctx.db;
@@ -324,49 +297,12 @@ export class RunsRepository {
 
   /** Records one finished epoch, committed before returning. Re-recording an epoch replaces it. */
   addEpoch(runId: number, e: EpochInput): EpochRecord {
-    if (!Number.isInteger(e.epoch) || e.epoch < 0) throw new SerError('bad-input', `epoch must be a non-negative integer, got ${e.epoch}`);
-    const row = {
-      runId,
-      epoch: e.epoch,
-      trainLoss: finiteOrNull('trainLoss', e.trainLoss),
-      trainAccuracy: finiteOrNull('trainAccuracy', e.trainAccuracy),
-      valLoss: finiteOrNull('valLoss', e.valLoss),
-      valAccuracy: finiteOrNull('valAccuracy', e.valAccuracy),
-      learningRate: finiteOrNull('learningRate', e.learningRate),
-      durationMs: finiteOrNull('durationMs', e.durationMs),
-      samplesPerSec: finiteOrNull('samplesPerSec', e.samplesPerSec),
-      now: Date.now(),
-    };
-    this.ctx.write(() => {
-      const run = this.db.prepare('SELECT status FROM runs WHERE id = ?').get(runId) as { status: RunStatus } | undefined;
-      if (!run) throw new SerError('not-found', `no run with id ${runId}`, { id: runId });
-      if (FINAL_STATUSES.includes(run.status)) throw new SerError('bad-input', `run ${runId} is ${run.status}; it takes no more epochs`);
-      this.db
-        .prepare(
-          `INSERT OR REPLACE INTO epochs (run_id, epoch, train_loss, train_accuracy, val_loss, val_accuracy, learning_rate,
-                                          duration_ms, samples_per_sec, created_at)
-           VALUES (@runId, @epoch, @trainLoss, @trainAccuracy, @valLoss, @valAccuracy, @learningRate, @durationMs, @samplesPerSec, @now)`,
-        )
-        .run(row);
-    });
-    return toEpoch({
-      run_id: runId,
-      epoch: row.epoch,
-      train_loss: row.trainLoss,
-      train_accuracy: row.trainAccuracy,
-      val_loss: row.valLoss,
-      val_accuracy: row.valAccuracy,
-      learning_rate: row.learningRate,
-      duration_ms: row.durationMs,
-      samples_per_sec: row.samplesPerSec,
-      created_at: row.now,
-    });
+    return this.#epochs.add(runId, e);
   }
 
   /** Epochs of a run in order (empty for an unknown run). */
   epochs(runId: number): EpochRecord[] {
-    const rows = this.ctx.read(() => this.db.prepare('SELECT * FROM epochs WHERE run_id = ? ORDER BY epoch').all(runId) as EpochRow[]);
-    return rows.map(toEpoch);
+    return this.#epochs.list(runId);
   }
 
   addTags(id: number, tags: string[]): RunRecord {
@@ -410,24 +346,7 @@ export class RunsRepository {
    * ended_at = its last sign of life (last epoch, else its start). Returns the ids it marked.
    */
   recoverInterrupted(): number[] {
-    return this.ctx.write(() => {
-      const rows = this.db.prepare("SELECT id, status, pid, host, pid_start FROM runs WHERE status IN ('queued','running')").all() as Array<
-        Pick<RunRow, 'id' | 'status' | 'pid' | 'host' | 'pid_start'>
-      >;
-      const mark = this.db.prepare(
-        `UPDATE runs SET status = 'interrupted',
-           ended_at = coalesce((SELECT max(created_at) FROM epochs e WHERE e.run_id = runs.id), started_at, created_at),
-           error = @error
-         WHERE id = @id`,
-      );
-      const marked: number[] = [];
-      for (const row of rows) {
-        if (this.ownerAlive(row.id, row)) continue;
-        mark.run({ id: row.id, error: `the process that ran it (pid ${row.pid ?? '?'}) stopped without finishing it` });
-        marked.push(row.id);
-      }
-      return marked;
-    });
+    return recoverOrphans(this.ctx, RUN_ORPHANS);
   }
 
   private ownerAlive(id: number, row: Pick<RunRow, 'pid' | 'host' | 'pid_start'>): boolean {
