@@ -6,11 +6,12 @@
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { extname, join, relative, resolve, sep, isAbsolute } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { AUDIO_ROUTE, EVENTS_PATH, routes, type HttpVerb } from '../contract/contract.js';
 import { METHOD_NAMES, type MethodName } from '../contract/names.js';
-import { createRouter, toApiError } from './router.js';
+import { createRouter, toApiError, type Router } from './router.js';
 import { ApiError } from '../shared/errors.js';
 import { allowedHostNames, cookieName, hostProblem, newToken, SECURITY_HEADERS, tokenSource } from './security.js';
 import type { ApiErrorInfo } from '../contract/types.js';
@@ -166,91 +167,98 @@ function serveFile(req: IncomingMessage, res: ServerResponse, path: string, mime
   createReadStream(path).pipe(res);
 }
 
-export function startApiServer(opts: ApiServerOptions): Promise<ApiServer> {
-  const { services } = opts;
-  const host = opts.host ?? '127.0.0.1';
-  const token = opts.token ?? newToken();
-  const staticDir = resolve(opts.staticDir);
-  const allowed = allowedHostNames(host);
-  const anyHost = host === '0.0.0.0' || host === '::';
-  const router = createRouter(services.handlers);
-  const compiled = compileRoutes();
-  const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
-  const sockets = new Set<WebSocket>();
-  let port = 0;
+/** What every request of one server is checked and served against. */
+interface Site {
+  readonly services: Services;
+  readonly token: string;
+  readonly staticDir: string;
+  readonly indexFile: string;
+  /** Host names a request may address (Host / Origin), and whether the server listens on every interface. */
+  readonly allowed: Set<string>;
+  readonly anyHost: boolean;
+  readonly router: Router;
+  readonly routes: CompiledRoute[];
+  /** The port, once listening (the cookie's name and the token check use it). */
+  port: number;
+}
 
-  const indexFile = join(staticDir, 'index.html');
-
-  async function handleApi(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
-    const audio = AUDIO_ROUTE.exec(url.pathname);
-    if (audio && (req.method === 'GET' || req.method === 'HEAD')) {
-      const { path, mime } = services.datasets.resolveFile(Number(audio[1]), Number(audio[2]));
-      serveFile(req, res, path, mime, 'private, max-age=3600');
-      return;
+/** The method's input from a request: a JSON body (POST, PUT) or the query string, plus the path's parameters. */
+async function requestInput(req: IncomingMessage, url: URL, route: CompiledRoute, match: RegExpExecArray): Promise<Record<string, unknown> | undefined> {
+  let input: Record<string, unknown> = {};
+  if (route.verb === 'POST' || route.verb === 'PUT') {
+    const body = await readBody(req);
+    if (body !== undefined && (typeof body !== 'object' || body === null || Array.isArray(body))) {
+      throw new ApiError({ code: 'bad-input', message: 'the request body must be a JSON object' });
     }
-    const matches = compiled.filter((r) => r.re.test(url.pathname));
-    if (matches.length === 0) throw new ApiError({ code: 'not-found', message: `no API route ${url.pathname}` });
-    const route = matches.find((r) => r.verb === req.method);
-    if (!route) {
-      res.setHeader('Allow', matches.map((m) => m.verb).join(', '));
-      sendJson(res, 405, { code: 'bad-input', message: `${req.method} is not allowed on ${url.pathname}` });
-      return;
-    }
-    const m = route.re.exec(url.pathname)!;
-    let input: Record<string, unknown> = {};
-    if (route.verb === 'POST' || route.verb === 'PUT') {
-      const body = await readBody(req);
-      if (body !== undefined && (typeof body !== 'object' || body === null || Array.isArray(body))) {
-        throw new ApiError({ code: 'bad-input', message: 'the request body must be a JSON object' });
-      }
-      input = { ...(body as Record<string, unknown> | undefined) };
-    } else {
-      for (const [k, v] of url.searchParams) if (k !== 'token') input[k] = v;
-    }
-    route.params.forEach((name, i) => (input[name] = decodeURIComponent(m[i + 1]!)));
-    const raw = Object.keys(input).length === 0 ? undefined : input;
-    const out = await router.call(route.method, raw);
-    if (out.ok) sendJson(res, 200, out.value ?? null);
-    else sendError(res, out.error);
+    input = { ...(body as Record<string, unknown> | undefined) };
+  } else {
+    for (const [k, v] of url.searchParams) if (k !== 'token') input[k] = v;
   }
+  route.params.forEach((name, i) => (input[name] = decodeURIComponent(match[i + 1]!)));
+  return Object.keys(input).length === 0 ? undefined : input;
+}
 
-  function handleStatic(req: IncomingMessage, res: ServerResponse, url: URL, setCookie: boolean): void {
-    if (req.method !== 'GET' && req.method !== 'HEAD') throw new ApiError({ code: 'bad-input', message: `${req.method} is not allowed here` });
-    let rel: string;
-    try {
-      rel = decodeURIComponent(url.pathname);
-    } catch {
-      throw new ApiError({ code: 'bad-input', message: 'malformed path' });
-    }
-    let file = resolve(staticDir, '.' + rel);
-    const inside = relative(staticDir, file);
-    if (inside.startsWith('..') || isAbsolute(inside) || inside.split(sep).includes('..')) throw new ApiError({ code: 'not-found', message: 'not found' });
-    const isFile = existsSync(file) && statSync(file).isFile();
-    // Unknown paths without an extension are app routes: serve the app.
-    if (!isFile) {
-      if (extname(rel)) throw new ApiError({ code: 'not-found', message: `${rel} not found` });
-      file = indexFile;
-    }
-    if (!existsSync(file)) {
-      throw new ApiError({ code: 'not-found', message: `the renderer is not built (${indexFile} missing): run npm run build:renderer` });
-    }
-    if (setCookie) {
-      res.setHeader('Set-Cookie', `${cookieName(port)}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`);
-    }
-    const isIndex = file === indexFile;
-    serveFile(req, res, file, MIME[extname(file)] ?? 'application/octet-stream', isIndex ? 'no-store' : 'public, max-age=31536000, immutable');
+/** `/api/…`: a dataset's audio file, or a contract method through the router (which validates its input). */
+async function handleApi(site: Site, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+  const audio = AUDIO_ROUTE.exec(url.pathname);
+  if (audio && (req.method === 'GET' || req.method === 'HEAD')) {
+    const { path, mime } = site.services.datasets.resolveFile(Number(audio[1]), Number(audio[2]));
+    serveFile(req, res, path, mime, 'private, max-age=3600');
+    return;
   }
+  const matches = site.routes.filter((r) => r.re.test(url.pathname));
+  if (matches.length === 0) throw new ApiError({ code: 'not-found', message: `no API route ${url.pathname}` });
+  const route = matches.find((r) => r.verb === req.method);
+  if (!route) {
+    res.setHeader('Allow', matches.map((m) => m.verb).join(', '));
+    sendJson(res, 405, { code: 'bad-input', message: `${req.method} is not allowed on ${url.pathname}` });
+    return;
+  }
+  const out = await site.router.call(route.method, await requestInput(req, url, route, route.re.exec(url.pathname)!));
+  if (out.ok) sendJson(res, 200, out.value ?? null);
+  else sendError(res, out.error);
+}
 
-  const server = createServer((req, res) => {
+/** The built renderer: its files, and index.html for app routes; the first visit with ?token= gets the cookie. */
+function handleStatic(site: Site, req: IncomingMessage, res: ServerResponse, url: URL, setCookie: boolean): void {
+  if (req.method !== 'GET' && req.method !== 'HEAD') throw new ApiError({ code: 'bad-input', message: `${req.method} is not allowed here` });
+  let rel: string;
+  try {
+    rel = decodeURIComponent(url.pathname);
+  } catch {
+    throw new ApiError({ code: 'bad-input', message: 'malformed path' });
+  }
+  let file = resolve(site.staticDir, '.' + rel);
+  const inside = relative(site.staticDir, file);
+  if (inside.startsWith('..') || isAbsolute(inside) || inside.split(sep).includes('..')) throw new ApiError({ code: 'not-found', message: 'not found' });
+  const isFile = existsSync(file) && statSync(file).isFile();
+  // Unknown paths without an extension are app routes: serve the app.
+  if (!isFile) {
+    if (extname(rel)) throw new ApiError({ code: 'not-found', message: `${rel} not found` });
+    file = site.indexFile;
+  }
+  if (!existsSync(file)) {
+    throw new ApiError({ code: 'not-found', message: `the renderer is not built (${site.indexFile} missing): run npm run build:renderer` });
+  }
+  if (setCookie) {
+    res.setHeader('Set-Cookie', `${cookieName(site.port)}=${encodeURIComponent(site.token)}; HttpOnly; SameSite=Strict; Path=/`);
+  }
+  const isIndex = file === site.indexFile;
+  serveFile(req, res, file, MIME[extname(file)] ?? 'application/octet-stream', isIndex ? 'no-store' : 'public, max-age=31536000, immutable');
+}
+
+/** Every HTTP request: Host/Origin and token checked, then the API or the static files; errors answered in the one shape. */
+function handleRequest(site: Site): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) =>
     void (async () => {
       try {
-        const problem = hostProblem(req, allowed, anyHost);
+        const problem = hostProblem(req, site.allowed, site.anyHost);
         if (problem) throw new ApiError({ code: 'forbidden', message: problem });
         const url = new URL(req.url ?? '/', 'http://localhost');
-        const source = tokenSource(req, url, token, port);
+        const source = tokenSource(req, url, site.token, site.port);
         if (!source) throw new ApiError({ code: 'unauthorized', message: 'missing or wrong token: open the URL `ser serve` printed (it ends with ?token=…)' });
-        if (url.pathname === '/api' || url.pathname.startsWith('/api/')) await handleApi(req, res, url);
-        else handleStatic(req, res, url, source === 'query');
+        if (url.pathname === '/api' || url.pathname.startsWith('/api/')) await handleApi(site, req, res, url);
+        else handleStatic(site, req, res, url, source === 'query');
       } catch (err) {
         if (res.headersSent) {
           res.destroy();
@@ -263,19 +271,21 @@ export function startApiServer(opts: ApiServerOptions): Promise<ApiServer> {
         sendError(res, toApiError(err));
       }
     })();
-  });
+}
 
-  server.on('upgrade', (req, socket, head) => {
+/** The events WebSocket: checked like a request, then fed every bus event until it closes (push-only). */
+function handleUpgrade(site: Site, wss: WebSocketServer, sockets: Set<WebSocket>): (req: IncomingMessage, socket: Duplex, head: Buffer) => void {
+  return (req, socket, head) => {
     const refuse = (status: number, text: string) => {
       socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
     };
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (url.pathname !== EVENTS_PATH) return refuse(404, 'Not Found');
-    if (hostProblem(req, allowed, anyHost)) return refuse(403, 'Forbidden');
-    if (!tokenSource(req, url, token, port)) return refuse(401, 'Unauthorized');
+    if (hostProblem(req, site.allowed, site.anyHost)) return refuse(403, 'Forbidden');
+    if (!tokenSource(req, url, site.token, site.port)) return refuse(401, 'Unauthorized');
     wss.handleUpgrade(req, socket, head, (ws) => {
       sockets.add(ws);
-      const unsubscribe = services.bus.subscribe((msg) => {
+      const unsubscribe = site.services.bus.subscribe((msg) => {
         if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(msg));
       });
       ws.on('close', () => {
@@ -285,19 +295,39 @@ export function startApiServer(opts: ApiServerOptions): Promise<ApiServer> {
       ws.on('error', () => ws.terminate());
       // The socket is push-only; anything the page sends is ignored.
     });
-  });
+  };
+}
+
+export function startApiServer(opts: ApiServerOptions): Promise<ApiServer> {
+  const host = opts.host ?? '127.0.0.1';
+  const staticDir = resolve(opts.staticDir);
+  const site: Site = {
+    services: opts.services,
+    token: opts.token ?? newToken(),
+    staticDir,
+    indexFile: join(staticDir, 'index.html'),
+    allowed: allowedHostNames(host),
+    anyHost: host === '0.0.0.0' || host === '::',
+    router: createRouter(opts.services.handlers),
+    routes: compileRoutes(),
+    port: 0,
+  };
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
+  const sockets = new Set<WebSocket>();
+  const server = createServer(handleRequest(site));
+  server.on('upgrade', handleUpgrade(site, wss, sockets));
 
   return new Promise((resolveServer, reject) => {
     server.once('error', reject);
     server.listen(opts.port ?? 0, host, () => {
       server.off('error', reject);
-      port = (server.address() as AddressInfo).port;
-      const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+      const port = (site.port = (server.address() as AddressInfo).port);
+      const shownHost = site.anyHost ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
       resolveServer({
-        url: `http://${shownHost}:${port}/?token=${token}`,
+        url: `http://${shownHost}:${port}/?token=${site.token}`,
         port,
         host,
-        token,
+        token: site.token,
         server,
         close: () =>
           new Promise<void>((done) => {
