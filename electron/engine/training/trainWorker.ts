@@ -56,6 +56,284 @@ async function waitWhilePaused(epoch: number): Promise<void> {
   if (!stopRequest) send({ type: 'resumed', epoch });
 }
 
+/** The run's features, read from the cache: one mel spectrogram per sample of each part. */
+interface Features {
+  train: Float32Array[];
+  val: Float32Array[];
+  test: Float32Array[];
+  trainY: number[];
+}
+
+function loadFeatures(cache: FeatureCache): Features {
+  const load = (s: PlannedSample): Float32Array => {
+    const m = cache.read(s.key);
+    if (!m) throw new Error(`features of ${s.path} are missing from the cache (${cache.pathFor(s.key)}); run \`ser dataset extract\` or start the run again`);
+    return m;
+  };
+  return { train: init.samples.train.map(load), val: init.samples.val.map(load), test: init.samples.test.map(load), trainY: init.samples.train.map((s) => s.label) };
+}
+
+/** Scaler: per feature position over the training part (noisy copies included, as the reference does). */
+function fitScaler(train: Float32Array[], nFrames: number): StandardScaler {
+  const { chunks: chunkCfg, mel } = init.featureConfig;
+  const nFeatures = chunkCfg.count * mel.nMels * chunkCfg.width;
+  const scaler = new StandardScaler(nFeatures);
+  const chunkBuf = new Float32Array(nFeatures);
+  for (const m of train) scaler.partialFit(splitChunks(m, mel.nMels, nFrames, chunkCfg, chunkBuf));
+  checkScaler(scaler, train, init.samples.train.map((s) => s.path));
+  return scaler;
+}
+
+/** The state of a new run, or the checkpointed one (weights and optimizer slots restored into `model`). */
+async function startingState(checkpointDir: string, model: LayersModel, trainer: LoopTrainer): Promise<{ state: TrainState; resumed: boolean }> {
+  if (init.resume && hasCheckpoint(checkpointDir)) return { state: await loadCheckpoint(checkpointDir, model, trainer.optimizer), resumed: true };
+  const state: TrainState = {
+    nextEpoch: 0,
+    dataRng: new Rng(opts.seed).state,
+    mathRng: new Rng(opts.seed ^ 0x5bd1e995).state,
+    plateau: opts.schedule.kind === 'plateau' ? initialPlateau(opts.learningRate) : null,
+    bestMetric: null,
+    bestEpoch: null,
+    epochsWithoutImprovement: 0,
+    elapsedMs: 0,
+  };
+  return { state, resumed: false };
+}
+
+/**
+ * Model inputs from cached spectrograms: chunked, masked (training batches with SpecAugment), scaled, into one
+ * reused buffer — a step copies what it needs before returning, so the next batch is assembled while it runs.
+ */
+class Batches {
+  readonly #nFeatures: number;
+  readonly #xs: Float32Array;
+  readonly #ys: Float32Array;
+  readonly #masked: Float32Array;
+
+  constructor(
+    private readonly features: Features,
+    private readonly scaler: StandardScaler,
+    private readonly nFrames: number,
+  ) {
+    const { chunks, mel } = init.featureConfig;
+    this.#nFeatures = chunks.count * mel.nMels * chunks.width;
+    this.#xs = new Float32Array(Math.max(opts.batchSize, EVAL_CHUNK) * this.#nFeatures);
+    this.#ys = new Float32Array(opts.batchSize * EMOTIONS.length);
+    this.#masked = new Float32Array(mel.nMels * nFrames);
+  }
+
+  shapeOf(n: number): number[] {
+    const { chunks, mel } = init.featureConfig;
+    return [n, chunks.count, mel.nMels, chunks.width, 1];
+  }
+
+  // `masks(b)`: the generator of the batch's b-th clip, a function of the run's seed and the clip's place in the
+  // epoch's order, so masks need no checkpointed state and resume exactly.
+  inputs(mels: Float32Array[], idx: number[], masks?: (b: number) => Rng): Float32Array {
+    const { chunks, mel } = init.featureConfig;
+    const n = this.#nFeatures;
+    const x = this.#xs.subarray(0, idx.length * n);
+    idx.forEach((i, b) => {
+      let m = mels[i]!;
+      if (masks && opts.specAugment) {
+        this.#masked.set(m); // the cached spectrogram stays as it is
+        m = specAugment(this.#masked, mel.nMels, this.nFrames, opts.specAugment, masks(b));
+      }
+      splitChunks(m, mel.nMels, this.nFrames, chunks, x.subarray(b * n, (b + 1) * n));
+    });
+    this.scaler.transform(x, x);
+    return x;
+  }
+
+  /** Training batch `idx` of `epoch`, whose first clip is at position `first` of the epoch's order. */
+  train(idx: number[], epoch: number, first: number) {
+    const y = this.#ys.subarray(0, idx.length * EMOTIONS.length).fill(0);
+    idx.forEach((i, b) => (y[b * EMOTIONS.length + this.features.trainY[i]!] = 1));
+    const masks = opts.specAugment ? (b: number) => new Rng(maskSeed(opts.seed, epoch, first + b)) : undefined;
+    return { xs: { data: this.inputs(this.features.train, idx, masks), shape: this.shapeOf(idx.length) }, ys: { data: y, shape: [idx.length, EMOTIONS.length] } };
+  }
+}
+
+/** Predictions, probabilities and mean cross-entropy of the model on `mels`. */
+async function evaluate(trainer: LoopTrainer, batches: Batches, mels: Float32Array[], samples: PlannedSample[]) {
+  const preds: number[] = [];
+  const probs: number[][] = [];
+  let lossSum = 0;
+  for (let s = 0; s < mels.length; s += EVAL_CHUNK) {
+    const idx = Array.from({ length: Math.min(EVAL_CHUNK, mels.length - s) }, (_, k) => s + k);
+    const data = await trainer.predict({ data: batches.inputs(mels, idx), shape: batches.shapeOf(idx.length) });
+    idx.forEach((i, b) => {
+      const row = Array.from(data.subarray(b * EMOTIONS.length, (b + 1) * EMOTIONS.length));
+      let best = 0;
+      for (let c = 1; c < row.length; c++) if (row[c]! > row[best]!) best = c;
+      preds.push(best);
+      probs.push(row);
+      lossSum += -Math.log(Math.max(1e-7, row[samples[i]!.label]!));
+    });
+  }
+  return { preds, probs, loss: mels.length ? lossSum / mels.length : 0 };
+}
+
+/** The loop's state across epochs: the model, its trainer and the checkpointed state. */
+interface Loop {
+  model: LayersModel;
+  trainer: LoopTrainer;
+  batches: Batches;
+  features: Features;
+  state: TrainState;
+  dataRng: Rng;
+  mathRng: Rng;
+  batchesPerEpoch: number;
+  checkpointDir: string;
+  bestDir: string;
+  /** Durations of the epochs run in this process (ETAs). */
+  epochTimes: number[];
+}
+
+/** One pass over the training part in a new order, reporting batches (≤ 4 a second); stops early on a stop request. */
+async function trainEpoch(loop: Loop, epoch: number, lr: number, te: number) {
+  const { trainer, batches, features, batchesPerEpoch, epochTimes } = loop;
+  const order = loop.dataRng.shuffle(Array.from({ length: features.train.length }, (_, i) => i));
+  let lossSum = 0;
+  let correct = 0;
+  let seen = 0;
+  let lastReport = 0;
+  const batchIdx = (b: number) => order.slice(b * opts.batchSize, (b + 1) * opts.batchSize);
+  let ta = performance.now();
+  let next = batches.train(batchIdx(0), epoch, 0);
+  let assembleMs = performance.now() - ta;
+  let stepMs = 0;
+  for (let b = 0; b < batchesPerEpoch; b++) {
+    const idx = batchIdx(b);
+    const ts = performance.now();
+    const pending = trainer.step(next.xs, next.ys, () => loop.mathRng.nextUint32());
+    ta = performance.now();
+    if (b + 1 < batchesPerEpoch) next = batches.train(batchIdx(b + 1), epoch, (b + 1) * opts.batchSize); // overlaps the step when it runs on workers
+    assembleMs += performance.now() - ta;
+    const res = await pending;
+    stepMs += performance.now() - ts;
+    checkLoss('training', res.loss, `epoch ${epoch + 1}, batch ${b + 1} of ${batchesPerEpoch}`, lr);
+    lossSum += res.loss * idx.length;
+    correct += res.correct;
+    seen += idx.length;
+    const now = performance.now();
+    if (now - lastReport > 250 || b === batchesPerEpoch - 1) {
+      lastReport = now;
+      const elapsed = now - te;
+      const perBatch = elapsed / (b + 1);
+      const epochMs = epochTimes.length ? epochTimes.reduce((a, c) => a + c, 0) / epochTimes.length : perBatch * batchesPerEpoch;
+      send({ type: 'batch', epoch, batch: b + 1, batches: batchesPerEpoch, loss: lossSum / seen, accuracy: correct / seen, samplesPerSec: (seen / elapsed) * 1000, etaMs: perBatch * (batchesPerEpoch - b - 1) + epochMs * (opts.epochs - epoch - 1) });
+    }
+    await yieldToEvents();
+    await waitWhilePaused(epoch);
+    if (stopRequest) break;
+  }
+  return { lossSum, correct, seen, stepMs, assembleMs };
+}
+
+/**
+ * Runs the epochs from the state's next one until the budget, early stopping or a stop request; each finished
+ * epoch is validated, reported and checkpointed (the best weights apart). Returns the epochs done.
+ */
+async function trainEpochs(loop: Loop): Promise<number> {
+  const { model, trainer, state, features } = loop;
+  const es = opts.earlyStopping;
+  const metricName = es?.metric ?? (features.val.length ? 'valAccuracy' : 'trainLoss');
+  const higherIsBetter = metricName === 'valAccuracy';
+  let checkpointMs = 0; // the previous epoch's checkpoint writes (they follow its event)
+  let epoch = state.nextEpoch;
+  for (; epoch < opts.epochs; epoch++) {
+    const te = performance.now();
+    const lr = learningRateAt(opts.schedule, opts.learningRate, epoch, opts.epochs, state.plateau ?? undefined);
+    const optim = trainer.optimizer as tf.Optimizer & { setLearningRate?: (lr: number) => void; learningRate?: number };
+    if (optim.setLearningRate) optim.setLearningRate(lr);
+    else optim.learningRate = lr;
+
+    const { lossSum, correct, seen, stepMs, assembleMs } = await trainEpoch(loop, epoch, lr, te);
+    if (stopRequest) break; // the partial epoch is dropped: resume redoes it from the last checkpoint
+    checkWeights(model, `epoch ${epoch + 1}`, lr); // before anything is evaluated or checkpointed with them
+
+    const tv = performance.now();
+    const val = features.val.length ? await evaluate(trainer, loop.batches, features.val, init.samples.val) : undefined;
+    const evalMs = performance.now() - tv;
+    if (val) checkLoss('validation', val.loss, `epoch ${epoch + 1}`, lr);
+    const valMetrics = val ? computeMetrics(init.samples.val.map((s) => s.label), val.preds) : null;
+    if (opts.schedule.kind === 'plateau' && state.plateau) state.plateau = updatePlateau(opts.schedule, state.plateau, val ? val.loss : lossSum / seen);
+    const durationMs = performance.now() - te;
+    loop.epochTimes.push(durationMs);
+    state.elapsedMs += durationMs;
+    send({
+      type: 'epoch',
+      epoch,
+      epochs: opts.epochs,
+      trainLoss: lossSum / seen,
+      trainAccuracy: correct / seen,
+      valLoss: val ? val.loss : null,
+      valMetrics,
+      lr,
+      durationMs,
+      samplesPerSec: (seen / durationMs) * 1000,
+      etaMs: (loop.epochTimes.reduce((a, c) => a + c, 0) / loop.epochTimes.length) * (opts.epochs - epoch - 1),
+      tensors: tf.memory().numTensors,
+      timing: { stepMs, assembleMs, evalMs, checkpointMs },
+    });
+    const tc = performance.now();
+
+    const metric = metricName === 'valAccuracy' ? valMetrics!.accuracy : metricName === 'valLoss' ? val!.loss : lossSum / seen;
+    const improved = state.bestMetric === null || (higherIsBetter ? metric > state.bestMetric : metric < state.bestMetric);
+    if (improved) {
+      state.bestMetric = metric;
+      state.bestEpoch = epoch;
+      state.epochsWithoutImprovement = 0;
+      await saveCheckpoint(loop.bestDir, model, undefined, undefined);
+      send({ type: 'checkpoint', epoch, path: loop.bestDir, best: true, metric, metricName });
+    } else state.epochsWithoutImprovement++;
+    state.nextEpoch = epoch + 1;
+    state.dataRng = loop.dataRng.state;
+    state.mathRng = loop.mathRng.state;
+    await saveCheckpoint(loop.checkpointDir, model, trainer.optimizer, state);
+    checkpointMs = performance.now() - tc;
+    send({ type: 'checkpoint', epoch, path: loop.checkpointDir, best: false, metric, metricName });
+    if (es && state.epochsWithoutImprovement >= es.patience) {
+      epoch++;
+      break;
+    }
+    if (stopRequest) break;
+  }
+  return epoch;
+}
+
+/** Tests the best weights (early stopping's restore), then exports them with their metadata and test predictions. */
+async function testAndExport(loop: Loop, scaler: StandardScaler, modelCfg: object, backend: string, workers: number, epochs: number): Promise<void> {
+  const { model, trainer, state } = loop;
+  if (hasCheckpoint(loop.bestDir) || state.bestEpoch !== null) await loadWeightsInto(model, loop.bestDir);
+  const test = await evaluate(trainer, loop.batches, loop.features.test, init.samples.test);
+  checkLoss('test', test.loss, 'the end of training', opts.learningRate);
+  const labels = init.samples.test.map((s) => s.label);
+  const testMetrics = computeMetrics(labels, test.preds);
+  const predictions: Prediction[] = init.samples.test.map((s, i) => ({ path: s.path, label: s.label, predicted: test.preds[i]!, probs: test.probs[i]! }));
+  await saveModel(model, init.modelDir);
+  const metadata = {
+    kind: 'vox-affect-model',
+    labels: EMOTIONS,
+    featureConfig: init.featureConfig,
+    scaler: scaler.toJSON(),
+    modelConfig: modelCfg,
+    runId: init.runId,
+    appVersion: init.appVersion,
+    backend,
+    workers,
+    datasetFingerprint: init.datasetFingerprint,
+    bestEpoch: state.bestEpoch,
+    test: { accuracy: testMetrics.accuracy, uar: testMetrics.uar, macroF1: testMetrics.macroF1 },
+    createdAt: new Date().toISOString(),
+  };
+  writeFileSync(join(init.modelDir, 'metadata.json'), JSON.stringify(metadata, null, 1));
+  writeFileSync(join(init.modelDir, 'test_predictions.json'), JSON.stringify(predictions));
+  await trainer.dispose();
+  send({ type: 'finished', test: testMetrics, testLoss: test.loss, predictions, epochs, bestEpoch: state.bestEpoch, durationMs: state.elapsedMs, modelDir: init.modelDir });
+}
+
 async function main(): Promise<void> {
   const sel = await selectBackend(opts.backend ? { backend: opts.backend } : {});
   // Data-parallel worker threads only pay on the portable backends; tfjs-node already uses every core.
@@ -63,24 +341,10 @@ async function main(): Promise<void> {
   send({ type: 'backend', name: sel.name, skipped: sel.skipped, workers });
 
   const { chunks: chunkCfg, mel } = init.featureConfig;
-  const nFeatures = chunkCfg.count * mel.nMels * chunkCfg.width;
   const cache = new FeatureCache(init.dataDir, init.featureConfig);
   const nFrames = cache.nFrames;
-  const load = (s: PlannedSample): Float32Array => {
-    const m = cache.read(s.key);
-    if (!m) throw new Error(`features of ${s.path} are missing from the cache (${cache.pathFor(s.key)}); run \`ser dataset extract\` or start the run again`);
-    return m;
-  };
-  const trainMel = init.samples.train.map(load);
-  const valMel = init.samples.val.map(load);
-  const testMel = init.samples.test.map(load);
-  const trainY = init.samples.train.map((s) => s.label);
-
-  // Scaler: per feature position over the training part (noisy copies included, as the reference does).
-  const scaler = new StandardScaler(nFeatures);
-  const chunkBuf = new Float32Array(nFeatures);
-  for (const m of trainMel) scaler.partialFit(splitChunks(m, mel.nMels, nFrames, chunkCfg, chunkBuf));
-  checkScaler(scaler, trainMel, init.samples.train.map((s) => s.path));
+  const features = loadFeatures(cache);
+  const scaler = fitScaler(features.train, nFrames);
 
   const modelCfg = { ...opts.model, seed: opts.model?.seed ?? opts.seed, chunks: chunkCfg.count, melBands: mel.nMels, frames: chunkCfg.width, classes: EMOTIONS.length };
   const model: LayersModel = buildModel(modelCfg);
@@ -95,210 +359,28 @@ async function main(): Promise<void> {
   );
 
   const checkpointDir = join(init.runDir, 'checkpoint');
-  const bestDir = join(init.runDir, 'best');
   mkdirSync(init.runDir, { recursive: true });
-  let state: TrainState = {
-    nextEpoch: 0,
-    dataRng: new Rng(opts.seed).state,
-    mathRng: new Rng(opts.seed ^ 0x5bd1e995).state,
-    plateau: opts.schedule.kind === 'plateau' ? initialPlateau(opts.learningRate) : null,
-    bestMetric: null,
-    bestEpoch: null,
-    epochsWithoutImprovement: 0,
-    elapsedMs: 0,
-  };
-  let resumed = false;
-  if (init.resume && hasCheckpoint(checkpointDir)) {
-    state = await loadCheckpoint(checkpointDir, model, trainer.optimizer);
-    resumed = true;
-  }
+  const { state, resumed } = await startingState(checkpointDir, model, trainer);
   const dataRng = new Rng(state.dataRng);
   // tfjs draws dropout masks from Math.random; a seeded, checkpointed generator makes runs (and resumes) repeatable
   // (with several workers it draws one seed per step for the workers' own generators).
   const mathRng = new Rng(state.mathRng);
   Math.random = () => mathRng.next();
 
-  const batches = Math.ceil(trainMel.length / opts.batchSize);
-  send({ type: 'ready', startEpoch: state.nextEpoch, batchesPerEpoch: batches, trainSize: trainMel.length, valSize: valMel.length, testSize: testMel.length, resumed, scaler: scaler.toJSON() });
+  const batchesPerEpoch = Math.ceil(features.train.length / opts.batchSize);
+  send({ type: 'ready', startEpoch: state.nextEpoch, batchesPerEpoch, trainSize: features.train.length, valSize: features.val.length, testSize: features.test.length, resumed, scaler: scaler.toJSON() });
 
-  // One buffer for inputs: a step copies what it needs before returning, so the next batch is assembled while it runs.
-  const xsBuf = new Float32Array(Math.max(opts.batchSize, EVAL_CHUNK) * nFeatures);
-  const ysBuf = new Float32Array(opts.batchSize * EMOTIONS.length);
-  const masked = new Float32Array(mel.nMels * nFrames);
-  // `masks(b)` (training batches with SpecAugment): the generator of the batch's b-th clip, a function of the run's
-  // seed and the clip's place in the epoch's order, so masks need no checkpointed state and resume exactly.
-  const fillX = (mels: Float32Array[], idx: number[], masks?: (b: number) => Rng): Float32Array => {
-    const x = xsBuf.subarray(0, idx.length * nFeatures);
-    idx.forEach((i, b) => {
-      let m = mels[i]!;
-      if (masks && opts.specAugment) {
-        masked.set(m); // the cached spectrogram stays as it is
-        m = specAugment(masked, mel.nMels, nFrames, opts.specAugment, masks(b));
-      }
-      splitChunks(m, mel.nMels, nFrames, chunkCfg, x.subarray(b * nFeatures, (b + 1) * nFeatures));
-    });
-    scaler.transform(x, x);
-    return x;
+  const loop: Loop = {
+    model, trainer, batches: new Batches(features, scaler, nFrames), features, state, dataRng, mathRng, batchesPerEpoch,
+    checkpointDir, bestDir: join(init.runDir, 'best'), epochTimes: [],
   };
-  const shapeOf = (n: number) => [n, chunkCfg.count, mel.nMels, chunkCfg.width, 1];
-  const trainBatch = (idx: number[], epoch: number, first: number) => {
-    const y = ysBuf.subarray(0, idx.length * EMOTIONS.length).fill(0);
-    idx.forEach((i, b) => (y[b * EMOTIONS.length + trainY[i]!] = 1));
-    const masks = opts.specAugment ? (b: number) => new Rng(maskSeed(opts.seed, epoch, first + b)) : undefined;
-    return { xs: { data: fillX(trainMel, idx, masks), shape: shapeOf(idx.length) }, ys: { data: y, shape: [idx.length, EMOTIONS.length] } };
-  };
-
-  const evaluate = async (mels: Float32Array[], samples: PlannedSample[]) => {
-    const preds: number[] = [];
-    const probs: number[][] = [];
-    let lossSum = 0;
-    for (let s = 0; s < mels.length; s += EVAL_CHUNK) {
-      const idx = Array.from({ length: Math.min(EVAL_CHUNK, mels.length - s) }, (_, k) => s + k);
-      const data = await trainer.predict({ data: fillX(mels, idx), shape: shapeOf(idx.length) });
-      idx.forEach((i, b) => {
-        const row = Array.from(data.subarray(b * EMOTIONS.length, (b + 1) * EMOTIONS.length));
-        let best = 0;
-        for (let c = 1; c < row.length; c++) if (row[c]! > row[best]!) best = c;
-        preds.push(best);
-        probs.push(row);
-        lossSum += -Math.log(Math.max(1e-7, row[samples[i]!.label]!));
-      });
-    }
-    return { preds, probs, loss: mels.length ? lossSum / mels.length : 0 };
-  };
-
-  const es = opts.earlyStopping;
-  const metricName = es?.metric ?? (valMel.length ? 'valAccuracy' : 'trainLoss');
-  const higherIsBetter = metricName === 'valAccuracy';
-  const epochTimes: number[] = [];
-  let checkpointMs = 0; // the previous epoch's checkpoint writes (they follow its event)
-  let epoch = state.nextEpoch;
-  for (; epoch < opts.epochs; epoch++) {
-    const te = performance.now();
-    const lr = learningRateAt(opts.schedule, opts.learningRate, epoch, opts.epochs, state.plateau ?? undefined);
-    const optim = trainer.optimizer as tf.Optimizer & { setLearningRate?: (lr: number) => void; learningRate?: number };
-    if (optim.setLearningRate) optim.setLearningRate(lr);
-    else optim.learningRate = lr;
-
-    const order = dataRng.shuffle(Array.from({ length: trainMel.length }, (_, i) => i));
-    let lossSum = 0;
-    let correct = 0;
-    let seen = 0;
-    let lastReport = 0;
-    const batchIdx = (b: number) => order.slice(b * opts.batchSize, (b + 1) * opts.batchSize);
-    let ta = performance.now();
-    let next = trainBatch(batchIdx(0), epoch, 0);
-    let assembleMs = performance.now() - ta;
-    let stepMs = 0;
-    for (let b = 0; b < batches; b++) {
-      const idx = batchIdx(b);
-      const ts = performance.now();
-      const pending = trainer.step(next.xs, next.ys, () => mathRng.nextUint32());
-      ta = performance.now();
-      if (b + 1 < batches) next = trainBatch(batchIdx(b + 1), epoch, (b + 1) * opts.batchSize); // overlaps the step when it runs on workers
-      assembleMs += performance.now() - ta;
-      const res = await pending;
-      stepMs += performance.now() - ts;
-      checkLoss('training', res.loss, `epoch ${epoch + 1}, batch ${b + 1} of ${batches}`, lr);
-      lossSum += res.loss * idx.length;
-      correct += res.correct;
-      seen += idx.length;
-      const now = performance.now();
-      if (now - lastReport > 250 || b === batches - 1) {
-        lastReport = now;
-        const elapsed = now - te;
-        const perBatch = elapsed / (b + 1);
-        const epochMs = epochTimes.length ? epochTimes.reduce((a, c) => a + c, 0) / epochTimes.length : perBatch * batches;
-        send({ type: 'batch', epoch, batch: b + 1, batches, loss: lossSum / seen, accuracy: correct / seen, samplesPerSec: (seen / elapsed) * 1000, etaMs: perBatch * (batches - b - 1) + epochMs * (opts.epochs - epoch - 1) });
-      }
-      await yieldToEvents();
-      await waitWhilePaused(epoch);
-      if (stopRequest) break;
-    }
-    if (stopRequest) break; // the partial epoch is dropped: resume redoes it from the last checkpoint
-    checkWeights(model, `epoch ${epoch + 1}`, lr); // before anything is evaluated or checkpointed with them
-
-    const tv = performance.now();
-    const val = valMel.length ? await evaluate(valMel, init.samples.val) : undefined;
-    const evalMs = performance.now() - tv;
-    if (val) checkLoss('validation', val.loss, `epoch ${epoch + 1}`, lr);
-    const valMetrics = val ? computeMetrics(init.samples.val.map((s) => s.label), val.preds) : null;
-    if (opts.schedule.kind === 'plateau' && state.plateau) state.plateau = updatePlateau(opts.schedule, state.plateau, val ? val.loss : lossSum / seen);
-    const durationMs = performance.now() - te;
-    epochTimes.push(durationMs);
-    state.elapsedMs += durationMs;
-    send({
-      type: 'epoch',
-      epoch,
-      epochs: opts.epochs,
-      trainLoss: lossSum / seen,
-      trainAccuracy: correct / seen,
-      valLoss: val ? val.loss : null,
-      valMetrics,
-      lr,
-      durationMs,
-      samplesPerSec: (seen / durationMs) * 1000,
-      etaMs: (epochTimes.reduce((a, c) => a + c, 0) / epochTimes.length) * (opts.epochs - epoch - 1),
-      tensors: tf.memory().numTensors,
-      timing: { stepMs, assembleMs, evalMs, checkpointMs },
-    });
-    const tc = performance.now();
-
-    const metric = metricName === 'valAccuracy' ? valMetrics!.accuracy : metricName === 'valLoss' ? val!.loss : lossSum / seen;
-    const improved = state.bestMetric === null || (higherIsBetter ? metric > state.bestMetric : metric < state.bestMetric);
-    if (improved) {
-      state.bestMetric = metric;
-      state.bestEpoch = epoch;
-      state.epochsWithoutImprovement = 0;
-      await saveCheckpoint(bestDir, model, undefined, undefined);
-      send({ type: 'checkpoint', epoch, path: bestDir, best: true, metric, metricName });
-    } else state.epochsWithoutImprovement++;
-    state.nextEpoch = epoch + 1;
-    state.dataRng = dataRng.state;
-    state.mathRng = mathRng.state;
-    await saveCheckpoint(checkpointDir, model, trainer.optimizer, state);
-    checkpointMs = performance.now() - tc;
-    send({ type: 'checkpoint', epoch, path: checkpointDir, best: false, metric, metricName });
-    if (es && state.epochsWithoutImprovement >= es.patience) {
-      epoch++;
-      break;
-    }
-    if (stopRequest) break;
-  }
-
+  const epochs = await trainEpochs(loop);
   if (stopRequest) {
     await trainer.dispose();
-    send({ type: 'stopped', reason: stopRequest, epoch });
+    send({ type: 'stopped', reason: stopRequest, epoch: epochs });
     return;
   }
-
-  // Test with the best weights (early stopping's restore), then export them.
-  if (hasCheckpoint(bestDir) || state.bestEpoch !== null) await loadWeightsInto(model, bestDir);
-  const test = await evaluate(testMel, init.samples.test);
-  checkLoss('test', test.loss, 'the end of training', opts.learningRate);
-  const labels = init.samples.test.map((s) => s.label);
-  const testMetrics = computeMetrics(labels, test.preds);
-  const predictions: Prediction[] = init.samples.test.map((s, i) => ({ path: s.path, label: s.label, predicted: test.preds[i]!, probs: test.probs[i]! }));
-  await saveModel(model, init.modelDir);
-  const metadata = {
-    kind: 'vox-affect-model',
-    labels: EMOTIONS,
-    featureConfig: init.featureConfig,
-    scaler: scaler.toJSON(),
-    modelConfig: modelCfg,
-    runId: init.runId,
-    appVersion: init.appVersion,
-    backend: sel.name,
-    workers,
-    datasetFingerprint: init.datasetFingerprint,
-    bestEpoch: state.bestEpoch,
-    test: { accuracy: testMetrics.accuracy, uar: testMetrics.uar, macroF1: testMetrics.macroF1 },
-    createdAt: new Date().toISOString(),
-  };
-  writeFileSync(join(init.modelDir, 'metadata.json'), JSON.stringify(metadata, null, 1));
-  writeFileSync(join(init.modelDir, 'test_predictions.json'), JSON.stringify(predictions));
-  await trainer.dispose();
-  send({ type: 'finished', test: testMetrics, testLoss: test.loss, predictions, epochs: epoch, bestEpoch: state.bestEpoch, durationMs: state.elapsedMs, modelDir: init.modelDir });
+  await testAndExport(loop, scaler, modelCfg, sel.name, workers, epochs);
 }
 
 main().catch((err: unknown) => {
