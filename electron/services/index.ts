@@ -43,7 +43,7 @@ export function createServices(opts: ServiceOptions): Services {
     noteRun: ({ id, notes }) => runs.note(id, notes),
     renameRun: ({ id, name }) => runs.rename(id, name),
     compareRuns: ({ ids }) => runs.compare(ids),
-    paperTable: ({ ids }) => runs.paperTable(ids),
+    paperTable: ({ ids }) => runs.paperTable({ ids }),
     getResults: ({ id }) => runs.results(id),
     startTraining: (req) => training.start(req),
     pauseTraining: ({ runId }) => training.pause(runId),

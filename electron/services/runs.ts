@@ -1,19 +1,36 @@
-/** Runs: the experiments table (runs and cross-validation groups), one run's details, tags/notes/rename, delete, compare, results, the paper's table. */
+/**
+ * Runs: the experiments table (runs and cross-validation groups), one run's details, tags/notes/rename, delete,
+ * compare, results, the paper's table. The app (over IPC and HTTP) and `ser runs` both call it.
+ */
 import { SerError } from '../shared/errors.js';
 import type { MethodOutputs, PaperTable, RunDetail, RunGroupRow, RunResults, RunRow } from '../contract/types.js';
 import { buildPaperTable } from '../engine/results/paperTable.js';
-import { loadRunResults } from '../engine/results/runSelection.js';
+import { loadRunResults, type RunSelection } from '../engine/results/runSelection.js';
+import type { EpochRecord, EvaluationRecord, RunRecord } from '../engine/store/types.js';
 import { latestFoldRuns } from '../engine/training/cvGroups.js';
 import type { ServiceContext } from './context.js';
 import type { TrainingService } from './training.js';
 
-export class RunsService {
-  constructor(private readonly ctx: ServiceContext, private readonly training: TrainingService) {}
+/** What the runs service asks of training: whether a run trains in this process, and a run's misclassified clips. */
+export type TrainingLookup = Pick<TrainingService, 'activeFor' | 'misclassified'>;
 
-  list(): RunRow[] {
+/** For a process that trains nothing (the command line): no run is active here, no clips are looked up. */
+export const NO_TRAINING: TrainingLookup = { activeFor: () => undefined, misclassified: () => null };
+
+/** A run as stored, with its epochs and evaluations. */
+export type RunRecordDetail = RunRecord & { epochs: EpochRecord[]; evaluations: EvaluationRecord[] };
+
+export class RunsService {
+  constructor(
+    private readonly ctx: Pick<ServiceContext, 'store'>,
+    private readonly training: TrainingLookup,
+  ) {}
+
+  /** Runs newest first (with a tag: those carrying it), with their test figures, dataset and split. */
+  list(opts: { tag?: string } = {}): RunRow[] {
     const { store } = this.ctx;
     const names = new Map(store.datasets.list().map((d) => [d.id, d.name]));
-    return store.runs.list().map((r) => {
+    return store.runs.list(opts.tag ? { tag: opts.tag } : {}).map((r) => {
       const test = store.evaluations.listForRun(r.id, 'test').at(-1);
       const cfg = (r.config ?? {}) as { epochs?: unknown; split?: { kind?: unknown } };
       return {
@@ -51,6 +68,19 @@ export class RunsService {
     });
   }
 
+  /** Runs and cross-validation groups; with a tag, the runs carrying it and the groups some of whose folds do. */
+  history(tag?: string): { runs: RunRow[]; groups: RunGroupRow[] } {
+    const runs = this.list(tag ? { tag } : {});
+    const groups = this.groups().filter((g) => !tag || runs.some((r) => r.groupId === g.id));
+    return { runs, groups };
+  }
+
+  /** A run as stored, with its epochs and evaluations (`ser runs show --json`, `ser runs export`). */
+  record(id: number): RunRecordDetail {
+    const { store } = this.ctx;
+    return { ...store.runs.require(id), epochs: store.runs.epochs(id), evaluations: store.evaluations.listForRun(id) };
+  }
+
   detail(id: number): RunDetail {
     const { store } = this.ctx;
     const summary = this.list().find((r) => r.id === id);
@@ -77,8 +107,8 @@ export class RunsService {
     return [...new Set(ids)].map((id) => this.detail(id));
   }
 
-  paperTable(ids: number[]): PaperTable {
-    return buildPaperTable(loadRunResults(this.ctx.store, { ids }));
+  paperTable(selection: RunSelection): PaperTable {
+    return buildPaperTable(loadRunResults(this.ctx.store, selection));
   }
 
   delete(id: number): { deleted: boolean } {
@@ -93,6 +123,14 @@ export class RunsService {
     if (add.length) runs.addTags(id, add);
     for (const t of remove) runs.removeTag(id, t);
     return runs.require(id);
+  }
+
+  /** Removes one tag; `removed` is false when the run did not have it. */
+  untag(id: number, tag: string): { removed: boolean; run: RunRecord } {
+    const runs = this.ctx.store.runs;
+    runs.require(id);
+    const removed = runs.removeTag(id, tag);
+    return { removed, run: runs.require(id) };
   }
 
   note(id: number, notes: string | null): MethodOutputs['noteRun'] {

@@ -6,17 +6,20 @@
  *   ser runs export <id> --format csv|json
  *   ser runs delete <id> [--yes]
  *   ser runs tag <id> <tag...> · untag <id> <tag> · note <id> <text...>
- * Every subcommand takes --db <path> (default: SER_DB, else the app's experiments.db).
+ * Every subcommand takes --db <path> (default: SER_DB, else the app's experiments.db). The runs service does the
+ * work (as for the app); this file parses, prints and asks before deleting.
  */
 import { existsSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
 import { SerError } from '../../shared/errors.js';
 import { defaultDbPath } from '../../engine/store/dbPath.js';
-import { openStore, type Store } from '../../engine/store/store.js';
-import type { EpochRecord, EvaluationRecord, RunGroupRecord, RunRecord, RunSummary } from '../../engine/store/types.js';
+import { openStore } from '../../engine/store/store.js';
+import type { RunGroupRow } from '../../contract/types.js';
+import type { EpochRecord, EvaluationRecord, RunRecord, RunSummary } from '../../engine/store/types.js';
 import { buildPaperTable, type PaperTable } from '../../engine/results/paperTable.js';
-import { loadRunResults, type RunSelection } from '../../engine/results/runSelection.js';
+import type { RunSelection } from '../../engine/results/runSelection.js';
+import { NO_TRAINING, RunsService } from '../../services/runs.js';
 import { paperTableText } from '../paperTableText.js';
 import { UsageError, printJson } from '../output.js';
 import { formatDuration, table } from '../textTable.js';
@@ -70,21 +73,14 @@ function parseRunId(raw: string): number {
   return Number(raw);
 }
 
-/** Opens the store for one command and always closes it. A missing file is "no such run", not a new DB. */
-function withStore<T>(opts: DbOptions, fn: (store: Store) => T): T {
-  const path = dbPath(opts);
-  const store = openStore(path, { mustExist: true });
+/** The runs service over the store, for one command; the store is always closed. A missing file is "no such run", not a new DB. */
+function withRuns<T>(opts: DbOptions, fn: (runs: RunsService) => T): T {
+  const store = openStore(dbPath(opts), { mustExist: true });
   try {
-    return fn(store);
+    return fn(new RunsService({ store }, NO_TRAINING));
   } finally {
     store.close();
   }
-}
-
-function requireRun(store: Store, id: number): RunRecord {
-  const run = store.runs.get(id);
-  if (!run) throw new SerError('not-found', `no run with id ${id} in ${store.path}`, { id });
-  return run;
 }
 
 function missingDbAsNoRun(opts: DbOptions, id: number): void {
@@ -114,7 +110,7 @@ function truncate(s: string, max: number): string {
 }
 
 /** `group`: the cross-validation the run is a fold of (its name, prefix of the fold's, is not repeated). */
-function runCells(r: RunSummary, group?: RunGroupRecord): string[] {
+function runCells(r: RunSummary, group?: RunGroupRow): string[] {
   const name = group && r.name.startsWith(`${group.name} · `) ? r.name.slice(group.name.length + 3) : r.name;
   return [
     String(r.id),
@@ -130,7 +126,7 @@ function runCells(r: RunSummary, group?: RunGroupRecord): string[] {
 }
 
 /** A cross-validation group's line: its folds' mean ± sd test accuracy, total time; its fold runs follow, indented. */
-function groupCells(g: RunGroupRecord, runs: RunSummary[]): string[] {
+function groupCells(g: RunGroupRow, runs: RunSummary[]): string[] {
   const s = g.summary;
   const durations = runs.map((r) => r.durationMs).filter((d): d is number => d !== null);
   return [
@@ -146,7 +142,7 @@ function groupCells(g: RunGroupRecord, runs: RunSummary[]): string[] {
   ];
 }
 
-function listTable(runs: RunSummary[], groups: RunGroupRecord[]): string {
+function listTable(runs: RunSummary[], groups: RunGroupRow[]): string {
   // Lone runs and groups interleaved newest first; a group sorts by its newest fold (or its own start).
   const time = (iso: string | null) => (iso === null ? 0 : Date.parse(iso));
   const members = new Map<number, RunSummary[]>(groups.map((g) => [g.id, []]));
@@ -234,11 +230,6 @@ export function epochsCsv(epochs: EpochRecord[]): string {
   return lines.join('\n') + '\n';
 }
 
-function runDetail(store: Store, id: number): RunRecord & { epochs: EpochRecord[]; evaluations: EvaluationRecord[] } {
-  const run = requireRun(store, id);
-  return { ...run, epochs: store.runs.epochs(id), evaluations: store.evaluations.listForRun(id) };
-}
-
 async function confirm(question: string): Promise<boolean> {
   const rl = createInterface({ input: process.stdin, output: process.stderr });
   try {
@@ -259,7 +250,7 @@ function printPaperTable(opts: ListOptions, rawIds: string[]): void {
     if (ids.length) missingDbAsNoRun(opts, ids[0]!);
     result = buildPaperTable([]);
   } else {
-    result = withStore(opts, (store) => buildPaperTable(loadRunResults(store, selection)));
+    result = withRuns(opts, (runs) => runs.paperTable(selection));
   }
   if (opts.json) printJson(result);
   else process.stdout.write(paperTableText(result));
@@ -289,12 +280,8 @@ export function registerRuns(program: Command): void {
         else process.stdout.write(`no runs yet (no database at ${path})\n`);
         return;
       }
-      const { list, groups } = withStore(opts, (store) => {
-        const list = store.runs.list(opts.tag ? { tag: opts.tag } : {});
-        // With --tag, a cross-validation shows when some of its folds carry the tag.
-        const groups = store.groups.list().filter((g) => !opts.tag || list.some((r) => r.groupId === g.id));
-        return { list, groups };
-      });
+      // With --tag, a cross-validation shows when some of its folds carry the tag.
+      const { runs: list, groups } = withRuns(opts, (runs) => runs.history(opts.tag));
       if (opts.json) printJson(list.map(toListItem));
       else process.stdout.write(list.length || groups.length ? listTable(list, groups) : `no runs in ${path}\n`);
     });
@@ -309,7 +296,7 @@ export function registerRuns(program: Command): void {
       const opts = cmd.optsWithGlobals<DbOptions>();
       const id = parseRunId(rawId);
       missingDbAsNoRun(opts, id);
-      const detail = withStore(opts, (store) => runDetail(store, id));
+      const detail = withRuns(opts, (runs) => runs.record(id));
       if (opts.json) printJson(detail);
       else process.stdout.write(showText(detail, detail.epochs, detail.evaluations));
     });
@@ -326,7 +313,7 @@ export function registerRuns(program: Command): void {
       const id = parseRunId(rawId);
       if (opts.format !== 'csv' && opts.format !== 'json') throw new UsageError(`option --format expects csv or json, got '${opts.format}'`);
       missingDbAsNoRun(opts, id);
-      const detail = withStore(opts, (store) => runDetail(store, id));
+      const detail = withRuns(opts, (runs) => runs.record(id));
       const text = opts.format === 'csv' ? epochsCsv(detail.epochs) : JSON.stringify(detail, null, 2) + '\n';
       if (opts.out) {
         try {
@@ -348,16 +335,16 @@ export function registerRuns(program: Command): void {
       const opts = cmd.optsWithGlobals<DbOptions & { yes?: boolean }>();
       const id = parseRunId(rawId);
       missingDbAsNoRun(opts, id);
-      const run = withStore(opts, (store) => ({ ...requireRun(store, id), epochs: store.runs.epochs(id).length }));
+      const run = withRuns(opts, (runs) => runs.record(id));
       if (!opts.yes) {
         if (!process.stdin.isTTY) throw new UsageError(`refusing to delete run ${id} without confirmation: pass --yes`);
-        const ok = await confirm(`Delete run ${id} '${run.name}' (${run.status}, ${run.epochs} epochs)? [y/N] `);
+        const ok = await confirm(`Delete run ${id} '${run.name}' (${run.status}, ${run.epochs.length} epochs)? [y/N] `);
         if (!ok) {
           process.stderr.write('not deleted\n');
           return;
         }
       }
-      const deleted = withStore(opts, (store) => store.runs.delete(id));
+      const { deleted } = withRuns(opts, (runs) => runs.delete(id));
       if (!deleted) throw new SerError('not-found', `no run with id ${id}`, { id });
       process.stdout.write(`deleted run ${id} '${run.name}'\n`);
     });
@@ -372,10 +359,7 @@ export function registerRuns(program: Command): void {
       const opts = cmd.optsWithGlobals<DbOptions>();
       const id = parseRunId(rawId);
       missingDbAsNoRun(opts, id);
-      const run = withStore(opts, (store) => {
-        requireRun(store, id);
-        return store.runs.addTags(id, tags);
-      });
+      const run = withRuns(opts, (runs) => runs.tag(id, tags));
       process.stdout.write(`run ${id} tags: ${run.tags.join(', ')}\n`);
     });
 
@@ -389,11 +373,7 @@ export function registerRuns(program: Command): void {
       const opts = cmd.optsWithGlobals<DbOptions>();
       const id = parseRunId(rawId);
       missingDbAsNoRun(opts, id);
-      const { removed, run } = withStore(opts, (store) => {
-        requireRun(store, id);
-        const removed = store.runs.removeTag(id, tag);
-        return { removed, run: store.runs.require(id) };
-      });
+      const { removed, run } = withRuns(opts, (runs) => runs.untag(id, tag));
       if (!removed) process.stderr.write(`run ${id} had no tag '${tag}'\n`);
       process.stdout.write(`run ${id} tags: ${run.tags.length ? run.tags.join(', ') : '(none)'}\n`);
     });
@@ -408,10 +388,7 @@ export function registerRuns(program: Command): void {
       const opts = cmd.optsWithGlobals<DbOptions>();
       const id = parseRunId(rawId);
       missingDbAsNoRun(opts, id);
-      const run = withStore(opts, (store) => {
-        requireRun(store, id);
-        return store.runs.setNotes(id, words.join(' '));
-      });
+      const run = withRuns(opts, (runs) => runs.note(id, words.join(' ')));
       process.stdout.write(run.notes ? `run ${id} notes: ${run.notes}\n` : `run ${id} notes cleared\n`);
     });
 
