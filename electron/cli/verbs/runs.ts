@@ -78,6 +78,10 @@ function withRuns<T>(opts: DbOptions, fn: (runs: RunsService) => T): T {
   const store = openStore(dbPath(opts), { mustExist: true });
   try {
     return fn(new RunsService({ store }, NO_TRAINING));
+  } catch (err) {
+    // "No run 7" names the database here: with --db and SER_DB it is not always the one the user thinks.
+    if (err instanceof SerError && err.code === 'not-found' && err.details?.['id'] !== undefined) throw new SerError('not-found', `${err.message} in ${store.path}`, err.details);
+    throw err;
   } finally {
     store.close();
   }
