@@ -10,12 +10,13 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SerError } from '../shared/errors.js';
 import { encodeWav16 } from '../engine/audio/wav.js';
-import { listInputDevices, startCapture, type CaptureSession } from '../../native/audio/capture.js';
+import { listInputDevices, type CaptureSession } from '../../native/audio/capture.js';
 import { levels, recordAudio } from '../../native/audio/recorder.js';
 import type { DeviceInfo, LiveKeepResult, LiveModelInUse, LiveSessionDetail, LiveSessionRow, LiveStartResult, ModelChoice, ModelList, RecordingResult } from '../contract/types.js';
-import { EMOTIONS, type Emotion } from '../shared/labels.js';
+import type { Emotion } from '../shared/labels.js';
 import { BUILTIN_MODEL_LABEL, builtInMissingMessage, findBuiltInModel, readModelFolderInfo, requireBuiltInModel } from '../engine/training/builtinModel.js';
-import { SessionKeeper, sessionDetail, sessionRow } from './liveKeeper.js';
+import { sessionDetail, sessionRow, type SessionKeeper } from './liveKeeper.js';
+import { startListening } from './listening.js';
 import type { ServiceContext } from './context.js';
 import type { StreamingClassifier } from '../engine/live/streamingClassifier.js';
 
@@ -92,49 +93,23 @@ export class LiveService {
   async start(deviceId: number | undefined, choice: { runId?: number; builtIn?: boolean } = {}, keep = false): Promise<LiveStartResult> {
     if (this.#recording) throw new SerError('device', 'a recording is in progress; wait for it to finish');
     await this.stop();
-    // Model first (it takes a moment), then the device, so the ring holds only audio the classifier will see.
     const model = this.chooseModel(choice);
-    let classifier: StreamingClassifier | undefined;
-    if (model) {
-      const { StreamingClassifier } = await import('../engine/live/streamingClassifier.js');
-      classifier = await StreamingClassifier.start({ modelDir: model.dir });
-    }
-    let session: CaptureSession;
-    try {
-      session = await startCapture({ ...(deviceId === undefined ? {} : { deviceId }), stallTimeoutMs: 1200 });
-    } catch (err) {
-      await classifier?.close();
-      throw err;
-    }
+    const { capture: session, classifier, keeper } = await startListening({
+      ...(model ? { model: { dir: model.dir, builtIn: model.kind === 'built-in', runId: model.runId, modelId: model.modelId } } : {}),
+      ...(deviceId === undefined ? {} : { deviceId }),
+      keep: { store: this.ctx.store, now: keep },
+    });
     this.#session = session;
     this.#classifier = classifier;
-    this.#keeper = undefined;
+    this.#keeper = keeper;
     if (classifier) {
-      const keeper = new SessionKeeper(
-        this.ctx.store,
-        {
-          runId: model!.runId,
-          modelId: model!.modelId,
-          device: session.opened.device.name,
-          config: { modelDir: model!.dir, ...(model!.kind === 'built-in' ? { builtIn: true } : {}), backend: classifier.backend, windowSeconds: classifier.windowFrames / classifier.sampleRate, hopSeconds: classifier.hopFrames / classifier.sampleRate },
-        },
-        keep,
-      );
-      this.#keeper = keeper;
       classifier.onEvent((e) => {
         this.ctx.bus.emit('live', { kind: 'prediction', t: e.t, probs: e.probs, top: e.top, confidence: e.confidence, rms: e.rms, voiced: e.voiced, latencyMs: e.latencyMs });
-        const top = e.voiced ? EMOTIONS.indexOf(e.top as Emotion) : 0;
-        try {
-          keeper.add({ t: e.t, probs: e.probs, top: top < 0 ? 0 : top, confidence: e.confidence, rms: e.rms, voiced: e.voiced, latencyMs: e.latencyMs });
-        } catch (err) {
-          console.error(`keeping the live session failed: ${err instanceof Error ? err.message : String(err)}`);
-        }
       });
       classifier.onError((err) => {
         this.ctx.bus.emit('live', { kind: 'ended', error: { code: err.code, message: err.message } });
         void this.stop();
       });
-      classifier.attach(session);
     }
     const rate = session.opened.inputRate;
     let acc: Float32Array[] = [];

@@ -10,6 +10,7 @@ import { EMOTIONS, type Emotion } from '../shared/labels.js';
 import type { Store } from '../engine/store/index.js';
 import type { LivePredictionInput, LiveSessionRecord } from '../engine/store/types.js';
 import type { LiveKeepResult, LiveSessionDetail, LiveSessionRow } from '../contract/types.js';
+import type { LiveEvent } from '../engine/live/streamingClassifier.js';
 
 /** Predictions held in memory per session (≈ 5.5 h at one window every 0.5 s); older ones are dropped past it. */
 const MAX_HELD = 40_000;
@@ -22,6 +23,12 @@ export interface KeeperInfo {
   device: string;
   /** What the session ran with (model folder, backend, windows): stored as the session's config. */
   config: Record<string, unknown>;
+}
+
+/** A classifier event as a kept prediction: the top emotion's index (0 for a silent window). */
+export function toKeptPrediction(e: LiveEvent): LivePredictionInput {
+  const top = e.voiced ? EMOTIONS.indexOf(e.top as Emotion) : 0;
+  return { t: e.t, probs: e.probs, top: top < 0 ? 0 : top, confidence: e.confidence, rms: e.rms, voiced: e.voiced, latencyMs: e.latencyMs };
 }
 
 export class SessionKeeper {

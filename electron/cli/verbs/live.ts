@@ -13,6 +13,7 @@ import { BUILTIN_REF } from '../../engine/training/builtinModel.js';
 import { defaultDbPath } from '../../engine/store/dbPath.js';
 import type { LiveEvent } from '../../engine/live/streamingClassifier.js';
 import type { SmoothingOptions } from '../../engine/live/smoothing.js';
+import type { ListenOptions } from '../../services/listening.js';
 import { parseNumber, printJson, round, UsageError } from '../output.js';
 import { BACKEND_HELP, parseBackend } from '../trainOptions.js';
 
@@ -119,119 +120,77 @@ export function registerLive(program: Command): void {
       const { resolveModelDir } = await import('../../engine/training/exported.js');
       const modelDir = resolve(resolveModelDir(flags.model, dbPath));
       const builtIn = flags.model === undefined || flags.model === BUILTIN_REF;
-      const { StreamingClassifier } = await import('../../engine/live/streamingClassifier.js');
-      const { startCapture, CAPTURE_RATE } = await import('../../../native/audio/capture.js');
-
-      // Model first (seconds), then the device: the ring then holds only audio the classifier will see.
-      const classifier = await StreamingClassifier.start({
-        modelDir,
-        hopSeconds,
-        gate: { thresholdDbfs, minVoicedFraction },
-        smoothing,
-        ...(backend ? { backend } : {}),
-      });
-      let capture;
+      // --save: the session row is written at the start, predictions in batches (one transaction each), ended at the end.
+      const store = flags.save ? (await import('../../engine/store/index.js')).openStore(dbPath) : undefined;
       try {
-        // 1.2 s without audio = device gone (capture's default is 1.5 s): a live view must say so within 2 s, and
-        // the process teardown after the watchdog fires (capture process kill, worker, tfjs) takes ≈ 0.2–0.3 s here.
-        capture = await startCapture({ ...(deviceId === undefined ? {} : { deviceId }), ringSeconds: 10, stallTimeoutMs: 1200 });
-      } catch (err) {
-        await classifier.close();
-        throw err;
-      }
-      const device = capture.opened.device;
-      const until = seconds === undefined ? 'Ctrl-C to stop' : `${seconds} s, Ctrl-C stops early`;
-      process.stderr.write(
-        `listening on ${device.name} (id ${device.id}) with ${builtIn ? `the built-in model (${modelDir})` : modelDir} on ${classifier.backend}: ${classifier.windowFrames / classifier.sampleRate} s windows every ${hopSeconds} s, first result after ${classifier.windowFrames / classifier.sampleRate} s; ${until}\n`,
-      );
-
-      // --save: the session row is written now, predictions in batches (one transaction each), ended at the end.
-      let saver: { add(e: LiveEvent): void; close(): number | undefined } | undefined;
-      if (flags.save) {
-        const { openStore } = await import('../../engine/store/index.js');
-        let store;
-        try {
-          store = openStore(dbPath);
-        } catch (err) {
-          await capture.stop();
-          await classifier.close();
-          throw err;
-        }
-        const s = store;
-        const exportRec = classifier.runId === null ? undefined : s.models.listForRun(classifier.runId, 'export').find((m) => resolve(m.path) === modelDir);
-        const session = s.live.createSession({
-          runId: exportRec ? exportRec.runId : null,
-          modelId: exportRec ? exportRec.id : null,
-          device: device.name,
-          config: { modelDir, ...(builtIn ? { builtIn: true } : {}), backend: classifier.backend, hopSeconds, gate: classifier.options.gate, smoothing, windowSeconds: classifier.windowFrames / classifier.sampleRate },
-        });
-        let buffer: Parameters<typeof s.live.addPredictions>[1][number][] = [];
-        const flush = () => {
-          if (buffer.length) s.live.addPredictions(session.id, buffer);
-          buffer = [];
-        };
-        saver = {
-          add(e) {
-            const top = e.voiced ? EMOTIONS.indexOf(e.top as (typeof EMOTIONS)[number]) : 0;
-            buffer.push({ t: e.t, probs: e.probs, top, confidence: e.confidence, rms: e.rms, voiced: e.voiced, latencyMs: e.latencyMs });
-            if (buffer.length >= 10) flush();
-          },
-          close() {
-            try {
-              flush();
-              s.live.endSession(session.id);
-              return session.id;
-            } finally {
-              s.close();
-            }
-          },
-        };
-      }
-
-      const bars = !flags.json && process.stdout.isTTY ? new TerminalBars() : undefined;
-      const limitFrames = seconds === undefined ? Infinity : Math.round(seconds * CAPTURE_RATE);
-      let events = 0;
-      let stopping = false;
-      const stop = () => {
-        if (stopping) return;
-        stopping = true;
-        void capture.stop();
-      };
-      classifier.onEvent((e) => {
-        events++;
-        saver?.add(e);
-        if (flags.json) printJson(jsonEvent(e));
-        else if (bars) bars.draw(e);
-        else process.stdout.write(plainLine(e));
-      });
-      let classifierError: SerError | undefined;
-      classifier.onError((err) => {
-        classifierError = new SerError(err.code, `live classification failed: ${err.message}`);
-        stop();
-      });
-      classifier.attach(capture);
-      capture.onBlock((b) => {
-        if (b.frame + b.samples.length >= limitFrames) stop();
-      });
-      process.on('SIGINT', stop);
-      process.on('SIGTERM', stop);
-      let end;
-      try {
-        end = await capture.ended;
-        // The windows already cut still get their result (a normal end); after a device failure, quit at once.
-        if (!end.error && !classifierError) await classifier.idle();
+        await listen(flags, {
+          model: { dir: modelDir, builtIn },
+          classifier: { hopSeconds, gate: { thresholdDbfs, minVoicedFraction }, smoothing, ...(backend ? { backend } : {}) },
+          ...(deviceId === undefined ? {} : { deviceId }),
+          ringSeconds: 10,
+          ...(store ? { keep: { store, now: true } } : {}),
+        }, seconds);
       } finally {
-        process.off('SIGINT', stop);
-        process.off('SIGTERM', stop);
-        await classifier.close();
+        store?.close();
       }
-      let sessionId: number | undefined;
-      if (saver) sessionId = saver.close();
-      if (classifierError) throw classifierError;
-      const heard = `${(end.frames / CAPTURE_RATE).toFixed(1)} s heard, ${events} window${events === 1 ? '' : 's'}`;
-      const saved = sessionId === undefined ? '' : `; saved as live session ${sessionId}`;
-      if (end.error) throw new SerError(end.error.code, `${end.error.message}; live stopped after ${heard}${saved}`);
-      if (!flags.json) process.stderr.write(`stopped: ${heard}${classifier.stats.dropped ? ` (${classifier.stats.dropped} skipped: the classifier was busy)` : ''}${saved}\n`);
-      else if (sessionId !== undefined) process.stderr.write(`saved as live session ${sessionId}\n`);
     });
+}
+
+/** Listens until `seconds` of audio, Ctrl-C or a device failure, printing each window's result. */
+async function listen(flags: LiveFlags, options: ListenOptions & { model: NonNullable<ListenOptions['model']> }, seconds: number | undefined): Promise<void> {
+  const { startListening } = await import('../../services/listening.js');
+  const { CAPTURE_RATE } = await import('../../../native/audio/capture.js');
+  const { capture, classifier, keeper } = await startListening(options);
+  if (!classifier) throw new SerError('internal', 'listening started without its model'); // with a model it never does
+  const device = capture.opened.device;
+  const until = seconds === undefined ? 'Ctrl-C to stop' : `${seconds} s, Ctrl-C stops early`;
+  const { dir, builtIn } = options.model;
+  const windowSeconds = classifier.windowFrames / classifier.sampleRate;
+  process.stderr.write(
+    `listening on ${device.name} (id ${device.id}) with ${builtIn ? `the built-in model (${dir})` : dir} on ${classifier.backend}: ${windowSeconds} s windows every ${classifier.options.hopSeconds} s, first result after ${windowSeconds} s; ${until}\n`,
+  );
+
+  const bars = !flags.json && process.stdout.isTTY ? new TerminalBars() : undefined;
+  const limitFrames = seconds === undefined ? Infinity : Math.round(seconds * CAPTURE_RATE);
+  let events = 0;
+  let stopping = false;
+  const stop = () => {
+    if (stopping) return;
+    stopping = true;
+    void capture.stop();
+  };
+  classifier.onEvent((e) => {
+    events++;
+    if (flags.json) printJson(jsonEvent(e));
+    else if (bars) bars.draw(e);
+    else process.stdout.write(plainLine(e));
+  });
+  let classifierError: SerError | undefined;
+  classifier.onError((err) => {
+    classifierError = new SerError(err.code, `live classification failed: ${err.message}`);
+    stop();
+  });
+  capture.onBlock((b) => {
+    if (b.frame + b.samples.length >= limitFrames) stop();
+  });
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  let end;
+  try {
+    end = await capture.ended;
+    // The windows already cut still get their result (a normal end); after a device failure, quit at once.
+    if (!end.error && !classifierError) await classifier.idle();
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+    await classifier.close();
+  }
+  keeper?.end();
+  const sessionId = keeper?.rowId ?? undefined;
+  if (classifierError) throw classifierError;
+  const heard = `${(end.frames / CAPTURE_RATE).toFixed(1)} s heard, ${events} window${events === 1 ? '' : 's'}`;
+  const saved = sessionId === undefined ? '' : `; saved as live session ${sessionId}`;
+  if (end.error) throw new SerError(end.error.code, `${end.error.message}; live stopped after ${heard}${saved}`);
+  if (!flags.json) process.stderr.write(`stopped: ${heard}${classifier.stats.dropped ? ` (${classifier.stats.dropped} skipped: the classifier was busy)` : ''}${saved}\n`);
+  else if (sessionId !== undefined) process.stderr.write(`saved as live session ${sessionId}\n`);
 }
