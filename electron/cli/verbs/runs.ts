@@ -264,6 +264,130 @@ function printPaperTable(opts: ListOptions, rawIds: string[]): void {
 
 const DB_HELP = 'experiments database (default: $SER_DB, else experiments.db of the app)';
 
+/** `ser runs show <id>`: one run with its config, split, epochs and evaluations. */
+function addShow(runs: Command): void {
+  runs
+    .command('show')
+    .description('one run with its config, split, epochs and evaluations')
+    .argument('<id>', 'run id')
+    .option('--json', 'print one JSON object: the run, plus epochs and evaluations')
+    .option('--db <path>', DB_HELP)
+    .action((rawId: string, _o: DbOptions, cmd: Command) => {
+      const opts = cmd.optsWithGlobals<DbOptions>();
+      const id = parseRunId(rawId);
+      missingDbAsNoRun(opts, id);
+      const detail = withRuns(opts, (runs) => runs.record(id));
+      if (opts.json) printJson(detail);
+      else process.stdout.write(showText(detail, detail.epochs, detail.evaluations));
+    });
+}
+
+/** `ser runs export <id>`: its epochs as CSV, or the run as JSON. */
+function addExport(runs: Command): void {
+  runs
+    .command('export')
+    .description('export a run: csv = one row per epoch; json = the run with epochs and evaluations')
+    .argument('<id>', 'run id')
+    .option('--format <format>', 'csv or json', 'csv')
+    .option('--out <file>', 'write to this file instead of stdout')
+    .option('--db <path>', DB_HELP)
+    .action((rawId: string, _o: unknown, cmd: Command) => {
+      const opts = cmd.optsWithGlobals<DbOptions & { format: string; out?: string }>();
+      const id = parseRunId(rawId);
+      if (opts.format !== 'csv' && opts.format !== 'json') throw new UsageError(`option --format expects csv or json, got '${opts.format}'`);
+      missingDbAsNoRun(opts, id);
+      const detail = withRuns(opts, (runs) => runs.record(id));
+      const text = opts.format === 'csv' ? epochsCsv(detail.epochs) : JSON.stringify(detail, null, 2) + '\n';
+      if (opts.out) {
+        try {
+          writeFileSync(opts.out, text);
+        } catch (err) {
+          throw new SerError('io', `cannot write ${opts.out}: ${(err as Error).message}`);
+        }
+        process.stderr.write(`wrote run ${id} (${detail.epochs.length} epochs) to ${opts.out}\n`);
+      } else process.stdout.write(text);
+    });
+}
+
+/** `ser runs delete <id>`: asks first unless --yes. */
+function addDelete(runs: Command): void {
+  runs
+    .command('delete')
+    .description('delete a run with its epochs, evaluations and model records (model files stay on disk)')
+    .argument('<id>', 'run id')
+    .option('-y, --yes', 'do not ask for confirmation')
+    .option('--db <path>', DB_HELP)
+    .action(async (rawId: string, _o: unknown, cmd: Command) => {
+      const opts = cmd.optsWithGlobals<DbOptions & { yes?: boolean }>();
+      const id = parseRunId(rawId);
+      missingDbAsNoRun(opts, id);
+      const run = withRuns(opts, (runs) => runs.record(id));
+      if (!opts.yes) {
+        if (!process.stdin.isTTY) throw new UsageError(`refusing to delete run ${id} without confirmation: pass --yes`);
+        const ok = await confirm(`Delete run ${id} '${run.name}' (${run.status}, ${run.epochs.length} epochs)? [y/N] `);
+        if (!ok) {
+          process.stderr.write('not deleted\n');
+          return;
+        }
+      }
+      const { deleted } = withRuns(opts, (runs) => runs.delete(id));
+      if (!deleted) throw new SerError('not-found', `no run with id ${id}`, { id });
+      process.stdout.write(`deleted run ${id} '${run.name}'\n`);
+    });
+}
+
+/** `ser runs tag <id> <tag...>`. */
+function addTag(runs: Command): void {
+  runs
+    .command('tag')
+    .description('add tags to a run')
+    .argument('<id>', 'run id')
+    .argument('<tag...>', 'tags (no spaces or commas)')
+    .option('--db <path>', DB_HELP)
+    .action((rawId: string, tags: string[], _o: unknown, cmd: Command) => {
+      const opts = cmd.optsWithGlobals<DbOptions>();
+      const id = parseRunId(rawId);
+      missingDbAsNoRun(opts, id);
+      const run = withRuns(opts, (runs) => runs.tag(id, tags));
+      process.stdout.write(`run ${id} tags: ${run.tags.join(', ')}\n`);
+    });
+}
+
+/** `ser runs untag <id> <tag>`. */
+function addUntag(runs: Command): void {
+  runs
+    .command('untag')
+    .description('remove a tag from a run')
+    .argument('<id>', 'run id')
+    .argument('<tag>', 'tag to remove')
+    .option('--db <path>', DB_HELP)
+    .action((rawId: string, tag: string, _o: unknown, cmd: Command) => {
+      const opts = cmd.optsWithGlobals<DbOptions>();
+      const id = parseRunId(rawId);
+      missingDbAsNoRun(opts, id);
+      const { removed, run } = withRuns(opts, (runs) => runs.untag(id, tag));
+      if (!removed) process.stderr.write(`run ${id} had no tag '${tag}'\n`);
+      process.stdout.write(`run ${id} tags: ${run.tags.length ? run.tags.join(', ') : '(none)'}\n`);
+    });
+}
+
+/** `ser runs note <id> <text...>`. */
+function addNote(runs: Command): void {
+  runs
+    .command('note')
+    .description('set the notes of a run (an empty text clears them)')
+    .argument('<id>', 'run id')
+    .argument('<text...>', 'the note (words are joined with spaces)')
+    .option('--db <path>', DB_HELP)
+    .action((rawId: string, words: string[], _o: unknown, cmd: Command) => {
+      const opts = cmd.optsWithGlobals<DbOptions>();
+      const id = parseRunId(rawId);
+      missingDbAsNoRun(opts, id);
+      const run = withRuns(opts, (runs) => runs.note(id, words.join(' ')));
+      process.stdout.write(run.notes ? `run ${id} notes: ${run.notes}\n` : `run ${id} notes cleared\n`);
+    });
+}
+
 export function registerRuns(program: Command): void {
   const runs = program
     .command('runs')
@@ -290,111 +414,12 @@ export function registerRuns(program: Command): void {
       else process.stdout.write(list.length || groups.length ? listTable(list, groups) : `no runs in ${path}\n`);
     });
 
-  runs
-    .command('show')
-    .description('one run with its config, split, epochs and evaluations')
-    .argument('<id>', 'run id')
-    .option('--json', 'print one JSON object: the run, plus epochs and evaluations')
-    .option('--db <path>', DB_HELP)
-    .action((rawId: string, _o: DbOptions, cmd: Command) => {
-      const opts = cmd.optsWithGlobals<DbOptions>();
-      const id = parseRunId(rawId);
-      missingDbAsNoRun(opts, id);
-      const detail = withRuns(opts, (runs) => runs.record(id));
-      if (opts.json) printJson(detail);
-      else process.stdout.write(showText(detail, detail.epochs, detail.evaluations));
-    });
-
-  runs
-    .command('export')
-    .description('export a run: csv = one row per epoch; json = the run with epochs and evaluations')
-    .argument('<id>', 'run id')
-    .option('--format <format>', 'csv or json', 'csv')
-    .option('--out <file>', 'write to this file instead of stdout')
-    .option('--db <path>', DB_HELP)
-    .action((rawId: string, _o: unknown, cmd: Command) => {
-      const opts = cmd.optsWithGlobals<DbOptions & { format: string; out?: string }>();
-      const id = parseRunId(rawId);
-      if (opts.format !== 'csv' && opts.format !== 'json') throw new UsageError(`option --format expects csv or json, got '${opts.format}'`);
-      missingDbAsNoRun(opts, id);
-      const detail = withRuns(opts, (runs) => runs.record(id));
-      const text = opts.format === 'csv' ? epochsCsv(detail.epochs) : JSON.stringify(detail, null, 2) + '\n';
-      if (opts.out) {
-        try {
-          writeFileSync(opts.out, text);
-        } catch (err) {
-          throw new SerError('io', `cannot write ${opts.out}: ${(err as Error).message}`);
-        }
-        process.stderr.write(`wrote run ${id} (${detail.epochs.length} epochs) to ${opts.out}\n`);
-      } else process.stdout.write(text);
-    });
-
-  runs
-    .command('delete')
-    .description('delete a run with its epochs, evaluations and model records (model files stay on disk)')
-    .argument('<id>', 'run id')
-    .option('-y, --yes', 'do not ask for confirmation')
-    .option('--db <path>', DB_HELP)
-    .action(async (rawId: string, _o: unknown, cmd: Command) => {
-      const opts = cmd.optsWithGlobals<DbOptions & { yes?: boolean }>();
-      const id = parseRunId(rawId);
-      missingDbAsNoRun(opts, id);
-      const run = withRuns(opts, (runs) => runs.record(id));
-      if (!opts.yes) {
-        if (!process.stdin.isTTY) throw new UsageError(`refusing to delete run ${id} without confirmation: pass --yes`);
-        const ok = await confirm(`Delete run ${id} '${run.name}' (${run.status}, ${run.epochs.length} epochs)? [y/N] `);
-        if (!ok) {
-          process.stderr.write('not deleted\n');
-          return;
-        }
-      }
-      const { deleted } = withRuns(opts, (runs) => runs.delete(id));
-      if (!deleted) throw new SerError('not-found', `no run with id ${id}`, { id });
-      process.stdout.write(`deleted run ${id} '${run.name}'\n`);
-    });
-
-  runs
-    .command('tag')
-    .description('add tags to a run')
-    .argument('<id>', 'run id')
-    .argument('<tag...>', 'tags (no spaces or commas)')
-    .option('--db <path>', DB_HELP)
-    .action((rawId: string, tags: string[], _o: unknown, cmd: Command) => {
-      const opts = cmd.optsWithGlobals<DbOptions>();
-      const id = parseRunId(rawId);
-      missingDbAsNoRun(opts, id);
-      const run = withRuns(opts, (runs) => runs.tag(id, tags));
-      process.stdout.write(`run ${id} tags: ${run.tags.join(', ')}\n`);
-    });
-
-  runs
-    .command('untag')
-    .description('remove a tag from a run')
-    .argument('<id>', 'run id')
-    .argument('<tag>', 'tag to remove')
-    .option('--db <path>', DB_HELP)
-    .action((rawId: string, tag: string, _o: unknown, cmd: Command) => {
-      const opts = cmd.optsWithGlobals<DbOptions>();
-      const id = parseRunId(rawId);
-      missingDbAsNoRun(opts, id);
-      const { removed, run } = withRuns(opts, (runs) => runs.untag(id, tag));
-      if (!removed) process.stderr.write(`run ${id} had no tag '${tag}'\n`);
-      process.stdout.write(`run ${id} tags: ${run.tags.length ? run.tags.join(', ') : '(none)'}\n`);
-    });
-
-  runs
-    .command('note')
-    .description('set the notes of a run (an empty text clears them)')
-    .argument('<id>', 'run id')
-    .argument('<text...>', 'the note (words are joined with spaces)')
-    .option('--db <path>', DB_HELP)
-    .action((rawId: string, words: string[], _o: unknown, cmd: Command) => {
-      const opts = cmd.optsWithGlobals<DbOptions>();
-      const id = parseRunId(rawId);
-      missingDbAsNoRun(opts, id);
-      const run = withRuns(opts, (runs) => runs.note(id, words.join(' ')));
-      process.stdout.write(run.notes ? `run ${id} notes: ${run.notes}\n` : `run ${id} notes cleared\n`);
-    });
+  addShow(runs);
+  addExport(runs);
+  addDelete(runs);
+  addTag(runs);
+  addUntag(runs);
+  addNote(runs);
 
   // Keep usage errors of the subcommands on one line, like the rest of `ser`.
   for (const sub of runs.commands) {
