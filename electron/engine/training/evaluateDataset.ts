@@ -16,7 +16,7 @@ import { EMOTIONS, type Emotion } from '../../shared/labels.js';
 import { predict } from '../model/index.js';
 import { loadExportedModel } from './exported.js';
 import { computeMetrics } from './metrics.js';
-import type { ClassMetrics } from './types.js';
+import type { Metrics } from './types.js';
 
 export interface DatasetEvalOptions {
   /** Exported model folder (model.json + metadata.json); `resolveModelDir` turns a run id into one. */
@@ -47,7 +47,8 @@ export interface SkippedFile {
   reason: string;
 }
 
-export interface DatasetEvaluation {
+/** `uar` and `macroF1` are means over `presentClasses`; confusion[true][predicted] in `labels` order. */
+export interface DatasetEvaluation extends Pick<Metrics, 'accuracy' | 'uar' | 'macroF1' | 'weightedF1' | 'labels' | 'confusion' | 'perClass'> {
   model: string;
   /** The run that exported the model, if it says. */
   runId: number | null;
@@ -57,16 +58,6 @@ export interface DatasetEvaluation {
   speakers: string[];
   /** Files evaluated (= sum of the confusion matrix). */
   files: number;
-  accuracy: number;
-  /** Mean recall over `presentClasses`. */
-  uar: number;
-  /** Mean F1 over `presentClasses`. */
-  macroF1: number;
-  weightedF1: number;
-  labels: readonly Emotion[];
-  /** confusion[true][predicted], in `labels` order. */
-  confusion: number[][];
-  perClass: Record<Emotion, ClassMetrics>;
   presentClasses: Emotion[];
   /** Emotions with no file in the data: not scored (out of UAR and macro F1); predicting them is an error. */
   absentClasses: Emotion[];
