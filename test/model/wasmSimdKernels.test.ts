@@ -175,6 +175,60 @@ describe('direct FusedConv2D (Co % 4 == 0) and stride-1 Conv2DBackpropInput (Ci 
   }
 });
 
+describe('Winograd F(2×2,3×3) convolutions (3×3, stride 1, even output size, Ci % 4 == 0, Co % 8 == 0)', () => {
+  // Winograd's float32 rounding differs from direct convolution's (transforms add and subtract before the products):
+  // bounded here by max |error| / max |cpu value| ≤ 1e-5 for the forward and input gradient and 1e-4 for the filter
+  // gradient (a sum over every tile of the batch), as for the direct kernels; measured ~1e-6 and ~1e-5.
+  // [n, h, w, ci, co, pad]: conv2- and conv4-like channels; 'valid' (no padding); tiles spanning several images
+  // with a block remainder (5 images × 9 tiles); Ci = 4: the input gradient (Co' = 4) falls back to the direct kernel.
+  const cases: [number, number, number, number, number, 'same' | 'valid'][] = [
+    [2, 10, 12, 16, 32, 'same'],
+    [3, 12, 8, 8, 16, 'valid'],
+    [1, 4, 4, 64, 128, 'same'],
+    [5, 6, 6, 4, 8, 'same'],
+    [2, 8, 14, 24, 8, 'same'],
+  ];
+  const grads = (n: number, h: number, w: number, ci: number, co: number, pad: 'same' | 'valid') => () => {
+    const x = pattern([n, h, w, ci], 0.37);
+    const wt = pattern([3, 3, ci, co], 0.11, 1);
+    const b = pattern([co], 0.7, 2);
+    const y = tf.tidy(() => tf.fused.conv2d({ x: x as tf.Tensor4D, filter: wt as tf.Tensor4D, bias: b, strides: 1, pad }));
+    const [dx, dw] = tf.grads((a: tf.Tensor, c: tf.Tensor) => tf.sum(tf.square(tf.conv2d(a as tf.Tensor4D, c as tf.Tensor4D, 1, pad))))([x, wt]);
+    return [y, dx, dw];
+  };
+  const withKernel = async <T>(choice: string | undefined, f: () => Promise<T>): Promise<T> => {
+    const prev = process.env.SER_CONV_KERNEL;
+    if (choice === undefined) delete process.env.SER_CONV_KERNEL;
+    else process.env.SER_CONV_KERNEL = choice;
+    try {
+      return await f();
+    } finally {
+      if (prev === undefined) delete process.env.SER_CONV_KERNEL;
+      else process.env.SER_CONV_KERNEL = prev;
+    }
+  };
+  for (const [n, h, w, ci, co, pad] of cases) {
+    it(`matches cpu for x ${n}×${h}×${w}×${ci}, filter 3×3×${ci}×${co}, ${pad}: value, dx, dW`, async () => {
+      const f = grads(n, h, w, ci, co, pad);
+      const a = await withKernel(undefined, () => onBackend('wasm', f));
+      const c = await onBackend('cpu', f);
+      expect(relErr(a[0], c[0]), 'value').toBeLessThan(1e-5);
+      expect(relErr(a[1], c[1]), 'dx').toBeLessThan(1e-5);
+      expect(relErr(a[2], c[2]), 'dW').toBeLessThan(1e-4);
+    });
+  }
+  it('is deterministic, and SER_CONV_KERNEL=direct switches back to the direct kernels (also within 1e-5 / 1e-4 of cpu)', async () => {
+    const f = grads(2, 10, 12, 16, 32, 'same');
+    const w1 = await withKernel('auto', () => onBackend('wasm', f));
+    const w2 = await withKernel('auto', () => onBackend('wasm', f));
+    const d = await withKernel('direct', () => onBackend('wasm', f));
+    const c = await onBackend('cpu', f);
+    w1.forEach((v, i) => expect(Buffer.from(v.buffer).equals(Buffer.from(w2[i].buffer)), `Winograd output ${i} bit-identical`).toBe(true));
+    w1.forEach((v, i) => expect(Buffer.from(v.buffer).equals(Buffer.from(d[i].buffer)), `output ${i}: Winograd differs from direct`).toBe(false));
+    d.forEach((v, i) => expect(relErr(v, c[i]), `direct output ${i}`).toBeLessThan(i === 2 ? 1e-4 : 1e-5));
+  });
+});
+
 describe('chunked Conv2DBackpropFilter (Co % 4 != 0)', () => {
   it('matches cpu when the pixels span several chunks (x 3×40×70×16, filter 3×3×16×6)', async () => {
     const f = () => {

@@ -14,6 +14,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { dispose, runWasmKernel, type KernelArgs } from './backend.js';
+import { useWinograd, winogradTuning } from './conv2dDirect.js';
 import { heapView, ptr, releaseView, simdKernels } from './simd/kernels.js';
 
 /** Target size of one colsT block, in floats (1 MB: L2-resident alongside the packed dy rows). */
@@ -27,6 +28,7 @@ export function conv2DBackpropFilter({ inputs, backend, attrs }: KernelArgs): tf
   const info = tf.backend_util.computeConv2DInfo(x.shape as [number, number, number, number], filterShape, strides, 1, pad, dimRoundingMode, false, 'channelsLast');
   const { batchSize: N, inHeight: H, inWidth: W, inChannels: Ci, outHeight: Ho, outWidth: Wo, outChannels: Co } = info;
   const { filterHeight: KH, filterWidth: KW, strideHeight: sh, strideWidth: sw } = info;
+  if (useWinograd(KH, KW, sh, sw, Ci, Co, Ho, Wo)) return winogradFilterGrad(backend, x, dy, info);
   if (Co % 4 === 0) {
     const dW = backend.makeOutput(filterShape, 'float32');
     (backend.typedArrayFromHeap(dW) as Float32Array).fill(0);
@@ -59,6 +61,25 @@ export function conv2DBackpropFilter({ inputs, backend, attrs }: KernelArgs): tf
   }
   dispose(backend, cols);
   return { dataId: acc.dataId, shape: filterShape, dtype: 'float32' };
+}
+
+/** Winograd F(2×2,3×3): dU = Σ_tiles (Bᵀ x B) ⊗ (A dy Aᵀ) over the zero-padded input, then dW = Gᵀ dU G. */
+function winogradFilterGrad(backend: KernelArgs['backend'], x: tf.TensorInfo, dy: tf.TensorInfo, info: tf.backend_util.Conv2DInfo): tf.TensorInfo {
+  const { batchSize: N, inHeight: H, inWidth: W, inChannels: Ci, outChannels: Co } = info;
+  const { top, bottom, left, right } = info.padInfo;
+  const k = simdKernels(backend);
+  const TB = winogradTuning.filterTilesPerBlock;
+  const padded = top || bottom || left || right ? backend.makeOutput([N, H + top + bottom, W + left + right, Ci], 'float32') : undefined;
+  const dU = backend.makeOutput([16 * Ci * Co], 'float32');
+  const scratch = backend.makeOutput([16 * TB * (Ci + Co)], 'float32');
+  const dW = backend.makeOutput([3, 3, Ci, Co], 'float32');
+  if (padded) k.padInput(ptr(backend, x), ptr(backend, padded), N, H, W, Ci, top, bottom, left, right);
+  (backend.typedArrayFromHeap(dU) as Float32Array).fill(0);
+  k.convFilterGradWinograd(ptr(backend, padded ?? x), ptr(backend, dy), ptr(backend, dU), N, H + top + bottom, W + left + right, Ci, Co, TB, ptr(backend, scratch));
+  k.winogradFilterGrad(ptr(backend, dU), ptr(backend, dW), Ci, Co);
+  dispose(backend, dU, scratch);
+  if (padded) dispose(backend, padded);
+  return dW;
 }
 
 export const conv2DBackpropFilterConfig: tf.KernelConfig = {

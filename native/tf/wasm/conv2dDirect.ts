@@ -16,6 +16,32 @@ export interface Padding {
   right: number;
 }
 
+/**
+ * Which convolution kernel the 3×3 stride-1 layers use: 'auto' (Winograd F(2×2,3×3) where it applies and pays,
+ * see useWinograd) or 'direct' (always the direct kernel). Read from SER_CONV_KERNEL at every call, so a benchmark
+ * can switch it within one process, and so it is an escape hatch should Winograd's rounding ever matter.
+ */
+export function convKernelChoice(): 'auto' | 'direct' {
+  const v = typeof process !== 'undefined' ? process.env.SER_CONV_KERNEL : undefined;
+  return v === 'direct' ? 'direct' : 'auto';
+}
+
+/**
+ * Tiles per Winograd block: the block's transformed input V [16][TB][Ci] and products M [16][TB][Co] stay in L1/L2.
+ * The filter gradient sums over the block's tiles in registers, so it wants longer blocks. Exported for benchmarks.
+ */
+export const winogradTuning = { tilesPerBlock: 8, filterTilesPerBlock: 16, minChannels: 0 };
+
+/** Winograd F(2×2,3×3) covers 3×3 filters, stride 1, Ci % 4 == 0, Co % 8 == 0, even output height and width. */
+export function useWinograd(KH: number, KW: number, sh: number, sw: number, Ci: number, Co: number, Ho: number, Wo: number): boolean {
+  return (
+    convKernelChoice() === 'auto' &&
+    KH === 3 && KW === 3 && sh === 1 && sw === 1 &&
+    Ci % 4 === 0 && Co % 8 === 0 && Ci >= winogradTuning.minChannels &&
+    Ho % 2 === 0 && Wo % 2 === 0
+  );
+}
+
 /** out [N, Ho, Wo, Co] = conv(x, filter [KH, KW, Ci, Co]) + bias, with explicit zero padding and strides. */
 export function directConv2d(backend: WasmBackendLike, x: tf.TensorInfo, filter: tf.TensorInfo, bias: tf.TensorInfo | undefined, pad: Padding, sh: number, sw: number): tf.TensorInfo {
   const [N, H, W, Ci] = x.shape;
@@ -29,6 +55,16 @@ export function directConv2d(backend: WasmBackendLike, x: tf.TensorInfo, filter:
   const k = simdKernels(backend);
   const padded = pad.top || pad.bottom || pad.left || pad.right ? backend.makeOutput([N, Hp, Wp, Ci], 'float32') : undefined;
   if (padded) k.padInput(ptr(backend, x), ptr(backend, padded), N, H, W, Ci, pad.top, pad.bottom, pad.left, pad.right);
+  if (useWinograd(KH, KW, sh, sw, Ci, Co, Ho, Wo)) {
+    const TB = winogradTuning.tilesPerBlock;
+    const U = backend.makeOutput([16 * Ci * Co], 'float32');
+    const scratch = backend.makeOutput([16 * TB * (Ci + Co)], 'float32');
+    k.winogradFilter(ptr(backend, filter), ptr(backend, U), Ci, Co);
+    k.conv2dWinograd(ptr(backend, padded ?? x), ptr(backend, U), bias ? ptr(backend, bias) : 0, ptr(backend, out), N, Hp, Wp, Ci, Co, TB, ptr(backend, scratch));
+    dispose(backend, U, scratch);
+    if (padded) dispose(backend, padded);
+    return out;
+  }
   k.conv2dDirect(ptr(backend, padded ?? x), ptr(backend, filter), bias ? ptr(backend, bias) : 0, ptr(backend, out), N, Hp, Wp, Ci, Ho, Wo, Co, KH, KW, sh, sw);
   if (padded) dispose(backend, padded);
   return out;

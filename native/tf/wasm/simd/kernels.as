@@ -947,3 +947,384 @@ export function bnReluPoolBackward(dyPool: usize, yPool: usize, x: usize, N: i32
     }
   }
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// Winograd F(2×2, 3×3) convolution (stride 1, 3×3 filter, even output size): every 2×2 output tile costs
+// 16·Ci·Co multiplies instead of direct convolution's 36·Ci·Co (2.25× fewer), plus input and output transforms
+// (adds only). Y = Aᵀ[(G g Gᵀ) ⊙ (Bᵀ d B)]A with
+//   Bᵀ = [1 0 −1 0; 0 1 1 0; 0 −1 1 0; 0 1 0 −1],  G = [1 0 0; ½ ½ ½; ½ −½ ½; 0 0 1],  Aᵀ = [1 1 1 0; 0 1 −1 −1].
+// Tiles are numbered across all images (n, tile row, tile column) and done in blocks of TB: the block's input
+// tiles are transformed into V [16][TB][Ci], 16 small matrix products M_ξ = V_ξ · U_ξ ([TB, Ci] × [Ci, Co]) fill
+// M [16][TB][Co], and the output transform writes the block's 2×2 outputs. Every sum has a fixed order: results
+// are deterministic (but not bit-equal to the direct kernel's: the float32 rounding differs).
+
+/** U [16][Ci][Co] = G g Gᵀ for every (ci, co) of w [3, 3, Ci, Co] (Co % 4 == 0). */
+export function winogradFilter(w: usize, U: usize, Ci: i32, Co: i32): void {
+  const tap = <usize>Ci * <usize>Co << 2; // bytes between w's (kh, kw) planes; also between U's ξ planes
+  const half = f32x4.splat(0.5);
+  for (let ci = 0; ci < Ci; ci++) {
+    for (let co = 0; co < Co; co += 4) {
+      const off = (<usize>ci * <usize>Co + <usize>co) << 2;
+      const g = w + off;
+      const g00 = v128.load(g), g01 = v128.load(g + tap), g02 = v128.load(g + 2 * tap);
+      const g10 = v128.load(g + 3 * tap), g11 = v128.load(g + 4 * tap), g12 = v128.load(g + 5 * tap);
+      const g20 = v128.load(g + 6 * tap), g21 = v128.load(g + 7 * tap), g22 = v128.load(g + 8 * tap);
+      // rows: G g (4 × 3)
+      const r00 = g00, r01 = g01, r02 = g02;
+      const r10 = f32x4.mul(f32x4.add(f32x4.add(g00, g10), g20), half);
+      const r11 = f32x4.mul(f32x4.add(f32x4.add(g01, g11), g21), half);
+      const r12 = f32x4.mul(f32x4.add(f32x4.add(g02, g12), g22), half);
+      const r20 = f32x4.mul(f32x4.add(f32x4.sub(g00, g10), g20), half);
+      const r21 = f32x4.mul(f32x4.add(f32x4.sub(g01, g11), g21), half);
+      const r22 = f32x4.mul(f32x4.add(f32x4.sub(g02, g12), g22), half);
+      const r30 = g20, r31 = g21, r32 = g22;
+      const u = U + off;
+      filterRow(u, tap, r00, r01, r02, half);
+      filterRow(u + 4 * tap, tap, r10, r11, r12, half);
+      filterRow(u + 8 * tap, tap, r20, r21, r22, half);
+      filterRow(u + 12 * tap, tap, r30, r31, r32, half);
+    }
+  }
+}
+
+/** One row of (G g) Gᵀ: 3 values → 4, stored tap bytes apart. */
+// @ts-ignore: decorator
+@inline
+function filterRow(u: usize, tap: usize, a: v128, b: v128, c: v128, half: v128): void {
+  v128.store(u, a);
+  v128.store(u + tap, f32x4.mul(f32x4.add(f32x4.add(a, b), c), half));
+  v128.store(u + 2 * tap, f32x4.mul(f32x4.add(f32x4.sub(a, b), c), half));
+  v128.store(u + 3 * tap, c);
+}
+
+/**
+ * out [N, Hp−2, Wp−2, Co] = conv(xp, w) + bias over an already padded input xp [N, Hp, Wp, Ci], from the
+ * transformed filter U (winogradFilter). Needs Ci % 4 == 0, Co % 8 == 0, Hp and Wp even; bias = 0 for none.
+ * scratch: ≥ 16·TB·(Ci + Co) floats.
+ */
+export function conv2dWinograd(xp: usize, U: usize, bias: usize, out: usize, N: i32, Hp: i32, Wp: i32, Ci: i32, Co: i32, TB: i32, scratch: usize): void {
+  const Ho = Hp - 2;
+  const Wo = Wp - 2;
+  const tilesW = Wo >> 1;
+  const tilesPerImage = (Ho >> 1) * tilesW;
+  const total = N * tilesPerImage;
+  const V = scratch;
+  const M = scratch + (<usize>(16 * TB * Ci) << 2);
+  for (let t0 = 0; t0 < total; t0 += TB) {
+    const nt = min<i32>(TB, total - t0);
+    winogradInput(xp, V, t0, nt, TB, tilesW, tilesPerImage, Hp, Wp, Ci);
+    for (let xi = 0; xi < 16; xi++) {
+      winogradGemm(V + (<usize>(xi * TB * Ci) << 2), U + (<usize>(xi * Ci * Co) << 2), M + (<usize>(xi * TB * Co) << 2), nt, Ci, Co);
+    }
+    winogradOutput(M, bias, out, t0, nt, TB, tilesW, tilesPerImage, Ho, Wo, Co);
+  }
+}
+
+/** V[ξ][t][ci] = (Bᵀ d B)_ξ for the block's tiles t0..t0+nt−1, 4 channels at a time. */
+// @ts-ignore: decorator
+@inline
+function winogradInput(xp: usize, V: usize, t0: i32, nt: i32, TB: i32, tilesW: i32, tilesPerImage: i32, Hp: i32, Wp: i32, Ci: i32): void {
+  const px = <usize>Ci << 2; // bytes per pixel
+  const row = <usize>Wp * px;
+  const plane = <usize>(TB * Ci) << 2; // bytes between V's ξ planes
+  for (let t = 0; t < nt; t++) {
+    const tile = t0 + t;
+    const n = tile / tilesPerImage;
+    const r = tile - n * tilesPerImage;
+    const th = r / tilesW;
+    const tw = r - th * tilesW;
+    const src0 = xp + (<usize>(n * Hp + 2 * th)) * row + (<usize>(2 * tw)) * px;
+    const dst0 = V + (<usize>(t * Ci) << 2);
+    for (let ci = 0; ci < Ci; ci += 4) {
+      const s = src0 + (<usize>ci << 2);
+      const d = dst0 + (<usize>ci << 2);
+      // Bᵀ d, column by column (j), kept as 4 rows × 4 columns of vectors
+      let a0 = v128.load(s), a1 = v128.load(s + px), a2 = v128.load(s + 2 * px), a3 = v128.load(s + 3 * px);
+      let b0 = v128.load(s + row), b1 = v128.load(s + row + px), b2 = v128.load(s + row + 2 * px), b3 = v128.load(s + row + 3 * px);
+      let c0 = v128.load(s + 2 * row), c1 = v128.load(s + 2 * row + px), c2 = v128.load(s + 2 * row + 2 * px), c3 = v128.load(s + 2 * row + 3 * px);
+      let e0 = v128.load(s + 3 * row), e1 = v128.load(s + 3 * row + px), e2 = v128.load(s + 3 * row + 2 * px), e3 = v128.load(s + 3 * row + 3 * px);
+      // rows of Bᵀ d: t0 = d0 − d2, t1 = d1 + d2, t2 = d2 − d1, t3 = d1 − d3 (a, b, c, e = input rows 0..3)
+      const t00 = f32x4.sub(a0, c0), t01 = f32x4.sub(a1, c1), t02 = f32x4.sub(a2, c2), t03 = f32x4.sub(a3, c3);
+      inputRow(d, plane, t00, t01, t02, t03);
+      const t10 = f32x4.add(b0, c0), t11 = f32x4.add(b1, c1), t12 = f32x4.add(b2, c2), t13 = f32x4.add(b3, c3);
+      inputRow(d + 4 * plane, plane, t10, t11, t12, t13);
+      const t20 = f32x4.sub(c0, b0), t21 = f32x4.sub(c1, b1), t22 = f32x4.sub(c2, b2), t23 = f32x4.sub(c3, b3);
+      inputRow(d + 8 * plane, plane, t20, t21, t22, t23);
+      const t30 = f32x4.sub(b0, e0), t31 = f32x4.sub(b1, e1), t32 = f32x4.sub(b2, e2), t33 = f32x4.sub(b3, e3);
+      inputRow(d + 12 * plane, plane, t30, t31, t32, t33);
+    }
+  }
+}
+
+/** One row of (Bᵀ d) B: 4 values → 4, stored plane bytes apart. */
+// @ts-ignore: decorator
+@inline
+function inputRow(d: usize, plane: usize, x0: v128, x1: v128, x2: v128, x3: v128): void {
+  v128.store(d, f32x4.sub(x0, x2));
+  v128.store(d + plane, f32x4.add(x1, x2));
+  v128.store(d + 2 * plane, f32x4.sub(x2, x1));
+  v128.store(d + 3 * plane, f32x4.sub(x1, x3));
+}
+
+/** M [nt, Co] = V [nt, Ci] · U [Ci, Co]: 4 tiles × 8 output channels per register tile. */
+// @ts-ignore: decorator
+@inline
+function winogradGemm(V: usize, U: usize, M: usize, nt: i32, Ci: i32, Co: i32): void {
+  const vRow = <usize>Ci << 2;
+  const uRow = <usize>Co << 2;
+  const nt4 = nt & ~3;
+  let t = 0;
+  for (; t < nt4; t += 4) {
+    const v = V + <usize>t * vRow;
+    const m = M + <usize>t * uRow;
+    for (let co = 0; co < Co; co += 8) {
+      let a0 = f32x4.splat(0), b0 = a0, a1 = a0, b1 = a0, a2 = a0, b2 = a0, a3 = a0, b3 = a0;
+      let vp = v;
+      let up = U + (<usize>co << 2);
+      for (let ci = 0; ci < Ci; ci++, vp += 4, up += uRow) {
+        const w0 = v128.load(up);
+        const w1 = v128.load(up + 16);
+        const x0 = v128.load32_splat(vp);
+        const x1 = v128.load32_splat(vp + vRow);
+        const x2 = v128.load32_splat(vp + 2 * vRow);
+        const x3 = v128.load32_splat(vp + 3 * vRow);
+        a0 = f32x4.add(a0, f32x4.mul(x0, w0));
+        b0 = f32x4.add(b0, f32x4.mul(x0, w1));
+        a1 = f32x4.add(a1, f32x4.mul(x1, w0));
+        b1 = f32x4.add(b1, f32x4.mul(x1, w1));
+        a2 = f32x4.add(a2, f32x4.mul(x2, w0));
+        b2 = f32x4.add(b2, f32x4.mul(x2, w1));
+        a3 = f32x4.add(a3, f32x4.mul(x3, w0));
+        b3 = f32x4.add(b3, f32x4.mul(x3, w1));
+      }
+      const o = m + (<usize>co << 2);
+      v128.store(o, a0);
+      v128.store(o + 16, b0);
+      v128.store(o + uRow, a1);
+      v128.store(o + uRow + 16, b1);
+      v128.store(o + 2 * uRow, a2);
+      v128.store(o + 2 * uRow + 16, b2);
+      v128.store(o + 3 * uRow, a3);
+      v128.store(o + 3 * uRow + 16, b3);
+    }
+  }
+  for (; t < nt; t++) {
+    const v = V + <usize>t * vRow;
+    const m = M + <usize>t * uRow;
+    for (let co = 0; co < Co; co += 8) {
+      let a0 = f32x4.splat(0), b0 = a0;
+      let vp = v;
+      let up = U + (<usize>co << 2);
+      for (let ci = 0; ci < Ci; ci++, vp += 4, up += uRow) {
+        const x0 = v128.load32_splat(vp);
+        a0 = f32x4.add(a0, f32x4.mul(x0, v128.load(up)));
+        b0 = f32x4.add(b0, f32x4.mul(x0, v128.load(up + 16)));
+      }
+      const o = m + (<usize>co << 2);
+      v128.store(o, a0);
+      v128.store(o + 16, b0);
+    }
+  }
+}
+
+/** out's 2×2 tiles of the block = Aᵀ M A + bias, 4 channels at a time. */
+// @ts-ignore: decorator
+@inline
+function winogradOutput(M: usize, bias: usize, out: usize, t0: i32, nt: i32, TB: i32, tilesW: i32, tilesPerImage: i32, Ho: i32, Wo: i32, Co: i32): void {
+  const px = <usize>Co << 2;
+  const row = <usize>Wo * px;
+  const plane = <usize>(TB * Co) << 2;
+  for (let t = 0; t < nt; t++) {
+    const tile = t0 + t;
+    const n = tile / tilesPerImage;
+    const r = tile - n * tilesPerImage;
+    const th = r / tilesW;
+    const tw = r - th * tilesW;
+    const dst0 = out + (<usize>(n * Ho + 2 * th)) * row + (<usize>(2 * tw)) * px;
+    const src0 = M + (<usize>(t * Co) << 2);
+    for (let co = 0; co < Co; co += 4) {
+      const m = src0 + (<usize>co << 2);
+      const bv = biasVec(bias, co);
+      // Aᵀ m: s0 = m0 + m1 + m2, s1 = m1 − m2 − m3 over rows (ξ = 4·i + j), per column j
+      const s00 = colSum(m, 0, plane), s01 = colSum(m, 1, plane), s02 = colSum(m, 2, plane), s03 = colSum(m, 3, plane);
+      const s10 = colDiff(m, 0, plane), s11 = colDiff(m, 1, plane), s12 = colDiff(m, 2, plane), s13 = colDiff(m, 3, plane);
+      const d = dst0 + (<usize>co << 2);
+      v128.store(d, f32x4.add(f32x4.add(f32x4.add(s00, s01), s02), bv));
+      v128.store(d + px, f32x4.add(f32x4.sub(f32x4.sub(s01, s02), s03), bv));
+      v128.store(d + row, f32x4.add(f32x4.add(f32x4.add(s10, s11), s12), bv));
+      v128.store(d + row + px, f32x4.add(f32x4.sub(f32x4.sub(s11, s12), s13), bv));
+    }
+  }
+}
+
+// @ts-ignore: decorator
+@inline
+function colSum(m: usize, j: i32, plane: usize): v128 {
+  const p = m + <usize>j * plane;
+  return f32x4.add(f32x4.add(v128.load(p), v128.load(p + 4 * plane)), v128.load(p + 8 * plane));
+}
+
+// @ts-ignore: decorator
+@inline
+function colDiff(m: usize, j: i32, plane: usize): v128 {
+  const p = m + <usize>j * plane;
+  return f32x4.sub(f32x4.sub(v128.load(p + 4 * plane), v128.load(p + 8 * plane)), v128.load(p + 12 * plane));
+}
+
+// Winograd F(2×2, 3×3) filter gradient. With V = Bᵀ d B (an input tile) and dM = A dY Aᵀ (the tile's 2×2 output
+// gradient, 4×4 after the transform), dU_ξ = Σ_tiles V_ξ ⊗ dM_ξ ([Ci] × [Co] outer products: 16·Ci·Co multiplies per
+// tile against direct's 36·Ci·Co) and dW = Gᵀ dU G.
+
+/**
+ * dU [16][Ci][Co] += Σ over all tiles of V_ξ[ci]·dM_ξ[co], from the padded input xp [N, Hp, Wp, Ci] and the output
+ * gradient dy [N, Hp−2, Wp−2, Co]. Needs Ci % 4 == 0, Co % 8 == 0, Hp and Wp even; the caller zeroes dU.
+ * scratch: ≥ 16·TB·(Ci + Co) floats. Tiles are summed block by block in a fixed order (deterministic).
+ */
+export function convFilterGradWinograd(xp: usize, dy: usize, dU: usize, N: i32, Hp: i32, Wp: i32, Ci: i32, Co: i32, TB: i32, scratch: usize): void {
+  const Ho = Hp - 2;
+  const Wo = Wp - 2;
+  const tilesW = Wo >> 1;
+  const tilesPerImage = (Ho >> 1) * tilesW;
+  const total = N * tilesPerImage;
+  const V = scratch;
+  const dM = scratch + (<usize>(16 * TB * Ci) << 2);
+  for (let t0 = 0; t0 < total; t0 += TB) {
+    const nt = min<i32>(TB, total - t0);
+    winogradInput(xp, V, t0, nt, TB, tilesW, tilesPerImage, Hp, Wp, Ci);
+    winogradOutputGrad(dy, dM, t0, nt, TB, tilesW, tilesPerImage, Ho, Wo, Co);
+    for (let xi = 0; xi < 16; xi++) {
+      winogradOuter(V + (<usize>(xi * TB * Ci) << 2), dM + (<usize>(xi * TB * Co) << 2), dU + (<usize>(xi * Ci * Co) << 2), nt, Ci, Co);
+    }
+  }
+}
+
+/** dM[ξ][t][co] = (A dY Aᵀ)_ξ for the block's tiles, A = [1 0; 1 1; 1 −1; 0 −1], 4 channels at a time. */
+// @ts-ignore: decorator
+@inline
+function winogradOutputGrad(dy: usize, dM: usize, t0: i32, nt: i32, TB: i32, tilesW: i32, tilesPerImage: i32, Ho: i32, Wo: i32, Co: i32): void {
+  const px = <usize>Co << 2;
+  const row = <usize>Wo * px;
+  const plane = <usize>(TB * Co) << 2;
+  for (let t = 0; t < nt; t++) {
+    const tile = t0 + t;
+    const n = tile / tilesPerImage;
+    const r = tile - n * tilesPerImage;
+    const th = r / tilesW;
+    const tw = r - th * tilesW;
+    const src0 = dy + (<usize>(n * Ho + 2 * th)) * row + (<usize>(2 * tw)) * px;
+    const dst0 = dM + (<usize>(t * Co) << 2);
+    for (let co = 0; co < Co; co += 4) {
+      const s = src0 + (<usize>co << 2);
+      const d = dst0 + (<usize>co << 2);
+      const y00 = v128.load(s), y01 = v128.load(s + px), y10 = v128.load(s + row), y11 = v128.load(s + row + px);
+      // rows of A dY: (y0, y0 + y1, y0 − y1, −y1), each row (a, b) → (a, a + b, a − b, −b)
+      gradRow(d, plane, y00, y01);
+      gradRow(d + 4 * plane, plane, f32x4.add(y00, y10), f32x4.add(y01, y11));
+      gradRow(d + 8 * plane, plane, f32x4.sub(y00, y10), f32x4.sub(y01, y11));
+      gradRow(d + 12 * plane, plane, f32x4.neg(y10), f32x4.neg(y11));
+    }
+  }
+}
+
+// @ts-ignore: decorator
+@inline
+function gradRow(d: usize, plane: usize, a: v128, b: v128): void {
+  v128.store(d, a);
+  v128.store(d + plane, f32x4.add(a, b));
+  v128.store(d + 2 * plane, f32x4.sub(a, b));
+  v128.store(d + 3 * plane, f32x4.neg(b));
+}
+
+/** dU [Ci, Co] += Vᵀ dM over nt tiles (V [nt, Ci], dM [nt, Co]): 4 input × 8 output channels per register tile. */
+// @ts-ignore: decorator
+@inline
+function winogradOuter(V: usize, dM: usize, dU: usize, nt: i32, Ci: i32, Co: i32): void {
+  const vRow = <usize>Ci << 2;
+  const mRow = <usize>Co << 2;
+  for (let ci = 0; ci < Ci; ci += 4) {
+    const du = dU + <usize>ci * mRow;
+    for (let co = 0; co < Co; co += 8) {
+      const o = du + (<usize>co << 2);
+      let a0 = v128.load(o), b0 = v128.load(o + 16);
+      let a1 = v128.load(o + mRow), b1 = v128.load(o + mRow + 16);
+      let a2 = v128.load(o + 2 * mRow), b2 = v128.load(o + 2 * mRow + 16);
+      let a3 = v128.load(o + 3 * mRow), b3 = v128.load(o + 3 * mRow + 16);
+      let vp = V + (<usize>ci << 2);
+      let mp = dM + (<usize>co << 2);
+      for (let t = 0; t < nt; t++, vp += vRow, mp += mRow) {
+        const d0 = v128.load(mp);
+        const d1 = v128.load(mp + 16);
+        const x0 = v128.load32_splat(vp);
+        const x1 = v128.load32_splat(vp + 4);
+        const x2 = v128.load32_splat(vp + 8);
+        const x3 = v128.load32_splat(vp + 12);
+        a0 = f32x4.add(a0, f32x4.mul(x0, d0));
+        b0 = f32x4.add(b0, f32x4.mul(x0, d1));
+        a1 = f32x4.add(a1, f32x4.mul(x1, d0));
+        b1 = f32x4.add(b1, f32x4.mul(x1, d1));
+        a2 = f32x4.add(a2, f32x4.mul(x2, d0));
+        b2 = f32x4.add(b2, f32x4.mul(x2, d1));
+        a3 = f32x4.add(a3, f32x4.mul(x3, d0));
+        b3 = f32x4.add(b3, f32x4.mul(x3, d1));
+      }
+      v128.store(o, a0);
+      v128.store(o + 16, b0);
+      v128.store(o + mRow, a1);
+      v128.store(o + mRow + 16, b1);
+      v128.store(o + 2 * mRow, a2);
+      v128.store(o + 2 * mRow + 16, b2);
+      v128.store(o + 3 * mRow, a3);
+      v128.store(o + 3 * mRow + 16, b3);
+    }
+  }
+}
+
+/** dW [3, 3, Ci, Co] = Gᵀ dU G for every (ci, co), Gᵀ = [1 ½ ½ 0; 0 ½ −½ 0; 0 ½ ½ 1] (Co % 4 == 0). */
+export function winogradFilterGrad(dU: usize, dW: usize, Ci: i32, Co: i32): void {
+  const tap = <usize>Ci * <usize>Co << 2;
+  const half = f32x4.splat(0.5);
+  for (let ci = 0; ci < Ci; ci++) {
+    for (let co = 0; co < Co; co += 4) {
+      const off = (<usize>ci * <usize>Co + <usize>co) << 2;
+      const u = dU + off;
+      // Gᵀ over rows: r0 = u0 + ½(u1 + u2), r1 = ½(u1 − u2), r2 = ½(u1 + u2) + u3, for each of the 4 columns j
+      const r00 = gradRowSum0(u, tap, 0, half), r01 = gradRowSum0(u, tap, 1, half), r02 = gradRowSum0(u, tap, 2, half), r03 = gradRowSum0(u, tap, 3, half);
+      const r10 = gradRowDiff(u, tap, 0, half), r11 = gradRowDiff(u, tap, 1, half), r12 = gradRowDiff(u, tap, 2, half), r13 = gradRowDiff(u, tap, 3, half);
+      const r20 = gradRowSum3(u, tap, 0, half), r21 = gradRowSum3(u, tap, 1, half), r22 = gradRowSum3(u, tap, 2, half), r23 = gradRowSum3(u, tap, 3, half);
+      const w = dW + off;
+      filterGradCols(w, tap, r00, r01, r02, r03, half);
+      filterGradCols(w + 3 * tap, tap, r10, r11, r12, r13, half);
+      filterGradCols(w + 6 * tap, tap, r20, r21, r22, r23, half);
+    }
+  }
+}
+
+// @ts-ignore: decorator
+@inline
+function gradRowSum0(u: usize, tap: usize, j: i32, half: v128): v128 {
+  const p = u + <usize>j * tap;
+  return f32x4.add(v128.load(p), f32x4.mul(f32x4.add(v128.load(p + 4 * tap), v128.load(p + 8 * tap)), half));
+}
+
+// @ts-ignore: decorator
+@inline
+function gradRowDiff(u: usize, tap: usize, j: i32, half: v128): v128 {
+  const p = u + <usize>j * tap;
+  return f32x4.mul(f32x4.sub(v128.load(p + 4 * tap), v128.load(p + 8 * tap)), half);
+}
+
+// @ts-ignore: decorator
+@inline
+function gradRowSum3(u: usize, tap: usize, j: i32, half: v128): v128 {
+  const p = u + <usize>j * tap;
+  return f32x4.add(f32x4.mul(f32x4.add(v128.load(p + 4 * tap), v128.load(p + 8 * tap)), half), v128.load(p + 12 * tap));
+}
+
+/** One row of (Gᵀ dU) G: 4 values → 3 (kw = 0, 1, 2), stored tap bytes apart. */
+// @ts-ignore: decorator
+@inline
+function filterGradCols(w: usize, tap: usize, a: v128, b: v128, c: v128, d: v128, half: v128): void {
+  v128.store(w, f32x4.add(a, f32x4.mul(f32x4.add(b, c), half)));
+  v128.store(w + tap, f32x4.mul(f32x4.sub(b, c), half));
+  v128.store(w + 2 * tap, f32x4.add(f32x4.mul(f32x4.add(b, c), half), d));
+}

@@ -21,6 +21,10 @@ export interface SimdKernels {
   dropout(x: number, out: number, n: number, seed: number, threshold: number, scale: number): void;
   padInput(x: number, xp: number, N: number, H: number, W: number, C: number, pt: number, pb: number, pl: number, pr: number): void;
   conv2dDirect(xp: number, w: number, bias: number, out: number, N: number, Hp: number, Wp: number, Ci: number, Ho: number, Wo: number, Co: number, KH: number, KW: number, sh: number, sw: number): void;
+  winogradFilter(w: number, U: number, Ci: number, Co: number): void;
+  conv2dWinograd(xp: number, U: number, bias: number, out: number, N: number, Hp: number, Wp: number, Ci: number, Co: number, TB: number, scratch: number): void;
+  convFilterGradWinograd(xp: number, dy: number, dU: number, N: number, Hp: number, Wp: number, Ci: number, Co: number, TB: number, scratch: number): void;
+  winogradFilterGrad(dU: number, dW: number, Ci: number, Co: number): void;
   convFilterGrad(x: number, dy: number, dW: number, N: number, H: number, W: number, Ci: number, Ho: number, Wo: number, Co: number, KH: number, KW: number, sh: number, sw: number, pt: number, pl: number): void;
 }
 
