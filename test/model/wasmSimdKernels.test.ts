@@ -229,6 +229,27 @@ describe('Winograd F(2×2,3×3) convolutions (3×3, stride 1, even output size, 
   });
 });
 
+describe('one-input-channel 3×3 stride-1 Conv2DBackpropFilter (the first layer)', () => {
+  for (const [n, h, w, co, pad] of [[2, 16, 20, 16, 'same'], [3, 9, 7, 8, 'valid']] as const) {
+    it(`x ${n}×${h}×${w}×1, filter 3×3×1×${co}, ${pad}: matches cpu, bit-identical to the direct kernel`, async () => {
+      const f = () => {
+        const x = pattern([n, h, w, 1], 0.37);
+        const wt = pattern([3, 3, 1, co], 0.11);
+        return [tf.grad((b: tf.Tensor) => tf.sum(tf.square(tf.conv2d(x as tf.Tensor4D, b as tf.Tensor4D, 1, pad))))(wt)];
+      };
+      const prev = process.env.SER_CONV_KERNEL;
+      process.env.SER_CONV_KERNEL = 'direct';
+      const [d] = await onBackend('wasm', f);
+      delete process.env.SER_CONV_KERNEL;
+      const [a] = await onBackend('wasm', f);
+      if (prev !== undefined) process.env.SER_CONV_KERNEL = prev;
+      const [c] = await onBackend('cpu', f);
+      expect(relErr(a, c)).toBeLessThan(1e-4);
+      expect(Buffer.from(a.buffer).equals(Buffer.from(d.buffer))).toBe(true);
+    });
+  }
+});
+
 describe('chunked Conv2DBackpropFilter (Co % 4 != 0)', () => {
   it('matches cpu when the pixels span several chunks (x 3×40×70×16, filter 3×3×16×6)', async () => {
     const f = () => {

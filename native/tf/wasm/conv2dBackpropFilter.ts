@@ -2,19 +2,23 @@
  * Conv2DBackpropFilter for wasm (tfjs-backend-wasm has none; routing through Conv3DBackpropFilterV2 takes ~6 s on
  * the paper's 2nd layer). dW[kh,kw,ci,co] = Σ_{n,ho,wo} x[n, ho·s+kh−pt, wo·s+kw−pl, ci] · dy[n,ho,wo,co].
  *
- * Co % 4 == 0 (every layer of the paper's model): one direct SIMD pass (./simd/kernels.as convFilterGrad), image
+ * 3×3, stride 1, Ci % 4 == 0, Co % 8 == 0, even output size (the paper's layers 2–4): Winograd F(2×2,3×3) (see
+ * ./conv2dDirect.ts). One input channel, 3×3, stride 1, Co % 8 == 0 (the first layer): convFilterGrad3x3c1, three
+ * taps per pass over a row, bit-identical to the direct pass below. SER_CONV_KERNEL=direct turns both off.
+ *
+ * Otherwise, Co % 4 == 0: one direct SIMD pass (./simd/kernels.as convFilterGrad), image
  * row by image row with dW tiles in registers — 3–6× faster than the im2col + matMul route below, which streams
  * a K×M im2col matrix (K = KH·KW·Ci, M = N·Ho·Wo, e.g. 144 × 229,376 on the 2nd layer) through XNNPACK, whose
  * GEMM is built for small inner dimensions, not M in the hundreds of thousands.
  *
- * Otherwise: the output pixels in chunks of image rows; for each, the transposed im2col block colsT [K, m]
+ * Co % 4 != 0: the output pixels in chunks of image rows; for each, the transposed im2col block colsT [K, m]
  * (./simd/kernels.as im2colT) times the chunk's rows of dy [m, Co] (a view, no copy) on XNNPACK's matMul, summed
  * into dW, already in [KH, KW, Ci, Co] layout. Chunks are sized so colsT stays in L2. The untransposed operands
  * matter (wasm's matMul with transposeA, or its Transpose kernel, is ~10× slower).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { dispose, runWasmKernel, type KernelArgs } from './backend.js';
-import { useWinograd, winogradTuning } from './conv2dDirect.js';
+import { convKernelChoice, useWinograd, winogradTuning } from './conv2dDirect.js';
 import { heapView, ptr, releaseView, simdKernels } from './simd/kernels.js';
 
 /** Target size of one colsT block, in floats (1 MB: L2-resident alongside the packed dy rows). */
@@ -29,6 +33,7 @@ export function conv2DBackpropFilter({ inputs, backend, attrs }: KernelArgs): tf
   const { batchSize: N, inHeight: H, inWidth: W, inChannels: Ci, outHeight: Ho, outWidth: Wo, outChannels: Co } = info;
   const { filterHeight: KH, filterWidth: KW, strideHeight: sh, strideWidth: sw } = info;
   if (useWinograd(KH, KW, sh, sw, Ci, Co, Ho, Wo)) return winogradFilterGrad(backend, x, dy, info);
+  if (Ci === 1 && KH === 3 && KW === 3 && sh === 1 && sw === 1 && Co % 8 === 0 && convKernelChoice() === 'auto') return filterGrad3x3OneChannel(backend, x, dy, info);
   if (Co % 4 === 0) {
     const dW = backend.makeOutput(filterShape, 'float32');
     (backend.typedArrayFromHeap(dW) as Float32Array).fill(0);
@@ -78,6 +83,20 @@ function winogradFilterGrad(backend: KernelArgs['backend'], x: tf.TensorInfo, dy
   k.convFilterGradWinograd(ptr(backend, padded ?? x), ptr(backend, dy), ptr(backend, dU), N, H + top + bottom, W + left + right, Ci, Co, TB, ptr(backend, scratch));
   k.winogradFilterGrad(ptr(backend, dU), ptr(backend, dW), Ci, Co);
   dispose(backend, dU, scratch);
+  if (padded) dispose(backend, padded);
+  return dW;
+}
+
+/** One input channel, 3×3, stride 1 (the first layer): three kw taps per pass over the padded row (convFilterGrad3x3c1). */
+function filterGrad3x3OneChannel(backend: KernelArgs['backend'], x: tf.TensorInfo, dy: tf.TensorInfo, info: tf.backend_util.Conv2DInfo): tf.TensorInfo {
+  const { batchSize: N, inHeight: H, inWidth: W, outHeight: Ho, outWidth: Wo, outChannels: Co } = info;
+  const { top, bottom, left, right } = info.padInfo;
+  const k = simdKernels(backend);
+  const padded = top || bottom || left || right ? backend.makeOutput([N, H + top + bottom, W + left + right, 1], 'float32') : undefined;
+  const dW = backend.makeOutput([3, 3, 1, Co], 'float32');
+  if (padded) k.padInput(ptr(backend, x), ptr(backend, padded), N, H, W, 1, top, bottom, left, right);
+  (backend.typedArrayFromHeap(dW) as Float32Array).fill(0);
+  k.convFilterGrad3x3c1(ptr(backend, padded ?? x), ptr(backend, dy), ptr(backend, dW), N, H + top + bottom, W + left + right, Ho, Wo, Co);
   if (padded) dispose(backend, padded);
   return dW;
 }

@@ -1328,3 +1328,53 @@ function filterGradCols(w: usize, tap: usize, a: v128, b: v128, c: v128, d: v128
   v128.store(w + tap, f32x4.mul(f32x4.sub(b, c), half));
   v128.store(w + 2 * tap, f32x4.add(f32x4.mul(f32x4.add(b, c), half), d));
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// Filter gradient of a 3×3 stride-1 convolution with one input channel (the first layer, 1 → 16).
+
+/**
+ * dW [3, 3, 1, Co] += Σ xp[n, ho+kh, wo+kw] · dy[n, ho, wo, co] over a padded input xp [N, Hp, Wp] (Co % 8 == 0; the
+ * caller zeroes dW). For each image row and kh, one pass over the row with the three kw taps × 8 output channels in
+ * registers (3 loads of x, 2 of dy, 12 multiply-adds per pixel, where convFilterGrad's single-channel tiles do 1 of
+ * x and 2 of dy for 4). Each dW element sums the same products in the same order as convFilterGrad: bit-identical.
+ */
+export function convFilterGrad3x3c1(xp: usize, dy: usize, dW: usize, N: i32, Hp: i32, Wp: i32, Ho: i32, Wo: i32, Co: i32): void {
+  const coBytes = <usize>Co << 2;
+  const xRow = <usize>Wp << 2;
+  for (let n = 0; n < N; n++) {
+    for (let ho = 0; ho < Ho; ho++) {
+      const dyRow = dy + (<usize>((n * Ho + ho) * Wo)) * coBytes;
+      for (let kh = 0; kh < 3; kh++) {
+        const xr = xp + (<usize>(n * Hp + ho + kh)) * xRow;
+        const dwk = dW + <usize>(kh * 3) * coBytes;
+        for (let co = 0; co < Co; co += 8) {
+          const d = dwk + (<usize>co << 2);
+          let a0 = v128.load(d), b0 = v128.load(d + 16);
+          let a1 = v128.load(d + coBytes), b1 = v128.load(d + coBytes + 16);
+          let a2 = v128.load(d + 2 * coBytes), b2 = v128.load(d + 2 * coBytes + 16);
+          let xq = xr;
+          let dp = dyRow + (<usize>co << 2);
+          for (let wo = 0; wo < Wo; wo++, xq += 4, dp += coBytes) {
+            const g0 = v128.load(dp);
+            const g1 = v128.load(dp + 16);
+            const p0 = v128.load32_splat(xq);
+            const p1 = v128.load32_splat(xq, 4);
+            const p2 = v128.load32_splat(xq, 8);
+            a0 = f32x4.add(a0, f32x4.mul(p0, g0));
+            b0 = f32x4.add(b0, f32x4.mul(p0, g1));
+            a1 = f32x4.add(a1, f32x4.mul(p1, g0));
+            b1 = f32x4.add(b1, f32x4.mul(p1, g1));
+            a2 = f32x4.add(a2, f32x4.mul(p2, g0));
+            b2 = f32x4.add(b2, f32x4.mul(p2, g1));
+          }
+          v128.store(d, a0);
+          v128.store(d + 16, b0);
+          v128.store(d + coBytes, a1);
+          v128.store(d + coBytes + 16, b1);
+          v128.store(d + 2 * coBytes, a2);
+          v128.store(d + 2 * coBytes + 16, b2);
+        }
+      }
+    }
+  }
+}
