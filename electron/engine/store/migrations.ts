@@ -247,6 +247,50 @@ export const migrations: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 8,
+    name: 'hyperparameter sweeps: a sweep (its grid or random space, folds, base options) and its trials, one per recipe × fold',
+    creates: ['sweeps', 'sweep_trials'],
+    up(db) {
+      // A trial is run as an ordinary run (run_id, once recorded); `worker` names who trains it, `attempts` how many
+      // times it was started (a trial whose worker died is started again on another).
+      db.exec(`
+        CREATE TABLE sweeps (
+          id          INTEGER PRIMARY KEY,
+          name        TEXT NOT NULL,
+          status      TEXT NOT NULL CHECK (status IN ('running','completed','failed','cancelled','interrupted')),
+          space       TEXT NOT NULL CHECK (json_valid(space)),
+          config      TEXT NOT NULL CHECK (json_valid(config)),
+          folds       INTEGER NOT NULL CHECK (folds >= 1),
+          queue       TEXT,
+          app_version TEXT NOT NULL,
+          created_at  INTEGER NOT NULL,
+          started_at  INTEGER,
+          ended_at    INTEGER,
+          pid         INTEGER,
+          host        TEXT,
+          pid_start   TEXT,
+          error       TEXT
+        );
+        CREATE INDEX sweeps_by_recency ON sweeps (coalesce(started_at, created_at) DESC, id DESC);
+
+        CREATE TABLE sweep_trials (
+          id       INTEGER PRIMARY KEY,
+          sweep_id INTEGER NOT NULL REFERENCES sweeps(id) ON DELETE CASCADE,
+          recipe   INTEGER NOT NULL CHECK (recipe >= 0),
+          params   TEXT NOT NULL CHECK (json_valid(params)),
+          fold     INTEGER NOT NULL CHECK (fold >= 0),
+          status   TEXT NOT NULL CHECK (status IN ('queued','running','completed','failed','cancelled')),
+          worker   TEXT,
+          run_id   INTEGER REFERENCES runs(id) ON DELETE SET NULL,
+          attempts INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),
+          error    TEXT,
+          UNIQUE (sweep_id, recipe, fold)
+        );
+        CREATE INDEX sweep_trials_by_run ON sweep_trials (run_id) WHERE run_id IS NOT NULL;
+      `);
+    },
+  },
 ];
 
 /** Every table a file at schema `version` holds. */

@@ -74,6 +74,19 @@ export class RunEpochsRepository {
     return toEpoch(row);
   }
 
+  /**
+   * Forgets what a run recorded from epoch `from` on: its epochs, its validation evaluations and its checkpoint and
+   * best-model entries. For a trial started again after its worker died: the new attempt re-reports those epochs
+   * (from its last checkpoint, or all of them), and each must be recorded once.
+   */
+  dropFrom(runId: number, from: number): void {
+    this.ctx.write(() => {
+      this.ctx.db.prepare('DELETE FROM epochs WHERE run_id = ? AND epoch >= ?').run(runId, from);
+      this.ctx.db.prepare("DELETE FROM evaluations WHERE run_id = ? AND split = 'val' AND epoch >= ?").run(runId, from);
+      this.ctx.db.prepare("DELETE FROM models WHERE run_id = ? AND kind IN ('checkpoint','best') AND (epoch IS NULL OR epoch >= ?)").run(runId, from);
+    });
+  }
+
   /** Epochs of a run in order (empty for an unknown run). */
   list(runId: number): EpochRecord[] {
     const rows = this.ctx.read(() => this.ctx.db.prepare('SELECT * FROM epochs WHERE run_id = ? ORDER BY epoch').all(runId) as EpochRow[]);

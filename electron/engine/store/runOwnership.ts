@@ -6,7 +6,7 @@
  */
 import { currentProcess, processLiveness } from './processIdentity.js';
 
-export type OwnedKind = 'run' | 'group';
+export type OwnedKind = 'run' | 'group' | 'sweep';
 
 const owned = new Map<string, Set<number>>();
 const keyOf = (kind: OwnedKind, dbKey: string) => `${kind}\0${dbKey}`;

@@ -8,7 +8,7 @@ import { ownerAlive, type OwnedKind } from './runOwnership.js';
 
 interface Orphans {
   kind: OwnedKind;
-  table: 'runs' | 'run_groups';
+  table: 'runs' | 'run_groups' | 'sweeps';
   /** Statuses a live owner holds its rows in. */
   live: string;
   /** SQL for the row's last sign of life (its new ended_at). */
@@ -27,6 +27,13 @@ export const GROUP_ORPHANS: Orphans = {
   table: 'run_groups',
   live: "'running'",
   lastSignOfLife: 'coalesce((SELECT max(coalesce(r.ended_at, r.started_at)) FROM runs r WHERE r.group_id = run_groups.id), started_at, created_at)',
+};
+
+export const SWEEP_ORPHANS: Orphans = {
+  kind: 'sweep',
+  table: 'sweeps',
+  live: "'running'",
+  lastSignOfLife: 'coalesce((SELECT max(coalesce(r.ended_at, r.started_at)) FROM sweep_trials t JOIN runs r ON r.id = t.run_id WHERE t.sweep_id = sweeps.id), started_at, created_at)',
 };
 
 /** Marks the orphaned rows `interrupted`, in one transaction; returns their ids. */

@@ -300,6 +300,11 @@ export class RunsRepository {
     return this.#epochs.add(runId, e);
   }
 
+  /** Forgets the run's epochs (and their validation evaluations, checkpoints and best models) from epoch `from` on. */
+  dropEpochsFrom(runId: number, from: number): void {
+    this.#epochs.dropFrom(runId, from);
+  }
+
   /** Epochs of a run in order (empty for an unknown run). */
   epochs(runId: number): EpochRecord[] {
     return this.#epochs.list(runId);

@@ -1,7 +1,7 @@
 /**
  * The experiment store: one SQLite file, opened with `openStore(path)`, exposing typed repositories.
  * Synchronous (better-sqlite3): every call is a committed transaction on return. Opening the store also
- * repairs the aftermath of crashes: runs left queued/running (and groups left running) by a dead process become `interrupted`.
+ * repairs the aftermath of crashes: runs left queued/running (and groups and sweeps left running) by a dead process become `interrupted`.
  */
 import { existsSync, realpathSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -16,6 +16,7 @@ import { LATEST_VERSION } from './migrations.js';
 import { ModelsRepository } from './modelsRepository.js';
 import { RunGroupsRepository } from './runGroupsRepository.js';
 import { RunsRepository } from './runsRepository.js';
+import { SweepsRepository } from './sweepsRepository.js';
 
 export interface OpenStoreOptions {
   /** How long a write waits for another process's lock before failing with SerError('db-locked'). Default 3000. */
@@ -30,6 +31,8 @@ export class Store {
   readonly runs: RunsRepository;
   /** Cross-validation groups of runs. */
   readonly groups: RunGroupsRepository;
+  /** Hyperparameter sweeps and their trials. */
+  readonly sweeps: SweepsRepository;
   readonly datasets: DatasetsRepository;
   readonly evaluations: EvaluationsRepository;
   readonly models: ModelsRepository;
@@ -38,6 +41,8 @@ export class Store {
   readonly interruptedOnOpen: readonly number[];
   /** Run groups that `open` found orphaned and marked `interrupted`. */
   readonly groupsInterruptedOnOpen: readonly number[];
+  /** Sweeps that `open` found orphaned and marked `interrupted`. */
+  readonly sweepsInterruptedOnOpen: readonly number[];
 
   readonly #ctx: StoreContext;
   #clientId: number | undefined;
@@ -47,6 +52,7 @@ export class Store {
     this.#ctx = new StoreContext(db, path);
     this.runs = new RunsRepository(this.#ctx);
     this.groups = new RunGroupsRepository(this.#ctx);
+    this.sweeps = new SweepsRepository(this.#ctx);
     this.datasets = new DatasetsRepository(this.#ctx);
     this.evaluations = new EvaluationsRepository(this.#ctx);
     this.models = new ModelsRepository(this.#ctx);
@@ -54,6 +60,7 @@ export class Store {
     this.#clientId = this.#ctx.write(() => registerClient(db, clientName));
     this.interruptedOnOpen = this.runs.recoverInterrupted();
     this.groupsInterruptedOnOpen = this.groups.recoverInterrupted();
+    this.sweepsInterruptedOnOpen = this.sweeps.recoverInterrupted();
   }
 
   get schemaVersion(): number {

@@ -315,3 +315,65 @@ export interface NewRunGroup {
   config: unknown;
   folds: number;
 }
+
+/** Lifecycle of a trial of a sweep: waiting for a worker, training, or done one way or another. */
+export const TRIAL_STATUSES = ['queued', 'running', 'completed', 'failed', 'cancelled'] as const;
+export type TrialStatus = (typeof TRIAL_STATUSES)[number];
+
+/** A hyperparameter sweep: recipes (from a grid or a seeded random draw) × folds, each pair a trial run as a run. */
+export interface SweepRecord {
+  id: number;
+  name: string;
+  /** Same lifecycle as a run group's. */
+  status: GroupStatus;
+  /** What was expanded: `{grid}` or `{random, space, seed}`, as given. */
+  space: unknown;
+  /** The options every trial starts from (the sweep's own parameters override them), the dataset and the split. */
+  config: unknown;
+  folds: number;
+  /** The queue the trials went to (its URL without password), or null when they ran in this process. */
+  queue: string | null;
+  appVersion: string;
+  createdAt: string;
+  startedAt: string | null;
+  endedAt: string | null;
+  pid: number | null;
+  host: string | null;
+  error: string | null;
+}
+
+export interface NewTrial {
+  /** Index of the parameter combination (trials of one recipe share it, one per fold). */
+  recipe: number;
+  params: Record<string, unknown>;
+  fold: number;
+}
+
+export interface TrialRecord extends NewTrial {
+  id: number;
+  sweepId: number;
+  status: TrialStatus;
+  /** Who trains (or trained) it: `host:pid` of a `ser worker`, or `local`. */
+  worker: string | null;
+  runId: number | null;
+  /** Times the trial was started (more than 1 after a worker died). */
+  attempts: number;
+  error: string | null;
+}
+
+export interface NewSweep {
+  name: string;
+  space: unknown;
+  config: unknown;
+  folds: number;
+  queue?: string | null;
+  trials: NewTrial[];
+}
+
+export interface TrialPatch {
+  status?: TrialStatus;
+  worker?: string | null;
+  runId?: number | null;
+  attempts?: number;
+  error?: string | null;
+}
