@@ -205,3 +205,46 @@ export async function buildTrainOptions(f: TrainFlags, split: (seed: number) => 
     ...(f.includeSong ? { includeSong: true } : {}),
   };
 }
+
+/**
+ * The flags as the training options schema's own object (schedule and SpecAugment kept as their specs, every
+ * default filled in): what a sweep stores as the base of its recipes and sends to its workers.
+ */
+export function recipeFromFlags(f: TrainFlags): Record<string, unknown> {
+  const snr = parseSnr(f.snr);
+  const earlyStop = f.earlyStop ? parseOption('earlyStop', '--early-stop', f.earlyStop) : undefined;
+  const specAugment = f.specAugment ? parseOption('specAugment', '--spec-augment', f.specAugment) : undefined;
+  const microBatch = f.microBatch ? parseOption('microBatch', '--micro-batch', f.microBatch) : undefined;
+  const backend = parseBackend(f.backend);
+  return {
+    epochs: parseOption('epochs', '--epochs', f.epochs),
+    batchSize: parseOption('batchSize', '--batch-size', f.batchSize),
+    ...(microBatch !== undefined ? { microBatch } : {}),
+    optimizer: parseOption('optimizer', '--optimizer', f.optimizer),
+    learningRate: parseOption('learningRate', '--lr', f.lr),
+    momentum: parseOption('momentum', '--momentum', f.momentum),
+    weightDecay: parseOption('weightDecay', '--weight-decay', f.weightDecay),
+    schedule: parseOption('schedule', '--schedule', f.schedule),
+    ...(earlyStop !== undefined ? { earlyStop } : {}),
+    earlyStopMetric: parseOption('earlyStopMetric', '--early-stop-metric', f.earlyStopMetric),
+    augmentCopies: parseOption('augmentCopies', '--augment-copies', f.augmentCopies),
+    ...snr,
+    ...(specAugment !== undefined ? { specAugment } : {}),
+    seed: parseOption('seed', '--seed', f.seed),
+    ...(backend ? { backend } : {}),
+    ...(f.workers ? { workers: parseWorkers(f.workers) } : {}),
+    ...(f.includeSong ? { includeSong: true } : {}),
+  };
+}
+
+/** `--model <json>`: the model config overrides as an object (its values are checked where they are used). */
+export function modelFromFlags(f: TrainFlags): Record<string, unknown> | undefined {
+  if (!f.model) return undefined;
+  try {
+    const m = JSON.parse(f.model) as unknown;
+    if (typeof m !== 'object' || m === null || Array.isArray(m)) throw new Error('not an object');
+    return m as Record<string, unknown>;
+  } catch {
+    throw new UsageError(`--model expects a JSON object, e.g. '{"filters":[8,16,16,32],"lstmUnits":32}'`);
+  }
+}

@@ -1,0 +1,102 @@
+/**
+ * `ser sweep` trained here, on a slice of the RAVDESS dev subset (4 actors, 12 clips each): 2 recipes × 2 folds
+ * recorded as 4 trials whose runs are ordinary runs; `ser sweep show --json`'s exact shape and its per-recipe
+ * summary; recipes the training options schema refuses are usage errors before anything is recorded; Ctrl-C cancels.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { devSlice } from '../helpers/devSlice.js';
+import { repoRoot, runSer, serBin, sharedDir, sharedSkipReason } from '../helpers/ser.js';
+
+const tmp = mkdtempSync(join(tmpdir(), 'ser-sweep-'));
+const db = join(tmp, 'experiments.db');
+const env = { SER_DATA_DIR: join(tmp, 'data') };
+const data = sharedDir ? devSlice(join(sharedDir, 'data', 'ravdess-dev'), join(tmp, 'slice'), 12) : '';
+const TINY = ['--epochs', '1', '--model', '{"filters":[4,4,4,4],"lstmUnits":8}', '--augment-copies', '0', '--batch-size', '8'];
+const GRID = '{"lr":[0.01,0.001],"optimizer":["adam"]}';
+
+type Ev = Record<string, unknown> & { event: string };
+const events = (stdout: string): Ev[] => stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Ev);
+
+(sharedDir ? describe : describe.skip)('ser sweep, trials trained here', () => {
+  let evs: Ev[] = [];
+  let sweepId = 0;
+  beforeAll(async () => {
+    const r = await runSer(['sweep', '--data', data, '--grid', GRID, '--folds', '2', ...TINY, '--name', 'lr', '--db', db, '--json'], { env, timeoutMs: 150_000 });
+    expect(r.code, r.stderr).toBe(0);
+    evs = events(r.stdout);
+    sweepId = evs.at(-1)!.sweepId as number;
+  }, 150_000);
+
+  it('records 2 recipes × 2 folds as 4 completed trials, each an ordinary run, and ends with the summary', async () => {
+    expect(evs.find((e) => e.event === 'sweep-started')).toMatchObject({ sweepId, name: 'lr', trials: 4, recipes: 2, folds: 2, queue: null });
+    const fin = evs.at(-1)!;
+    expect(fin).toMatchObject({ event: 'finished', sweepId, status: 'completed', trials: 4, completed: 4, failed: 0 });
+    const show = await runSer(['sweep', 'show', String(sweepId), '--json', '--db', db]);
+    expect(show.code, show.stderr).toBe(0);
+    const d = JSON.parse(show.stdout);
+    expect(Object.keys(d)).toEqual(['id', 'name', 'status', 'trials', 'summary']);
+    expect(d).toMatchObject({ id: sweepId, name: 'lr', status: 'completed' });
+    expect(d.trials).toHaveLength(4);
+    for (const t of d.trials) expect(Object.keys(t)).toEqual(['id', 'params', 'fold', 'status', 'worker', 'runId', 'bestValAccuracy', 'testAccuracy', 'uar']);
+    expect(d.trials.map((t: { params: unknown; fold: number; status: string }) => [t.params, t.fold, t.status])).toEqual([
+      [{ lr: 0.01, optimizer: 'adam' }, 0, 'completed'],
+      [{ lr: 0.01, optimizer: 'adam' }, 1, 'completed'],
+      [{ lr: 0.001, optimizer: 'adam' }, 0, 'completed'],
+      [{ lr: 0.001, optimizer: 'adam' }, 1, 'completed'],
+    ]);
+    // Every trial's run is an ordinary run with that recipe and the fold's speaker split, and its test UAR is the trial's.
+    for (const t of d.trials) {
+      const run = JSON.parse((await runSer(['runs', 'show', String(t.runId), '--json', '--db', db])).stdout);
+      expect(run).toMatchObject({ status: 'completed', config: { learningRate: t.params.lr, optimizer: 'adam', split: { kind: 'speaker', folds: 2, fold: t.fold } } });
+      expect(run.evaluations.filter((e: { split: string }) => e.split === 'test').at(-1).uar).toBe(t.uar);
+    }
+    // Same folds for every recipe: fold k tests on the same speakers whatever the learning rate.
+    const speakers = async (id: number) => JSON.parse((await runSer(['runs', 'show', String(id), '--json', '--db', db])).stdout).split.testSpeakers;
+    expect(await speakers(d.trials[0].runId)).toEqual(await speakers(d.trials[2].runId));
+    expect(Object.keys(d.summary[0])).toEqual(['params', 'folds', 'meanUar', 'sdUar', 'meanAccuracy']);
+    const uars = d.trials.slice(0, 2).map((t: { uar: number }) => t.uar);
+    expect(d.summary[0]).toMatchObject({ params: { lr: 0.01, optimizer: 'adam' }, folds: 2 });
+    expect(d.summary[0].meanUar).toBeCloseTo((uars[0] + uars[1]) / 2, 12);
+    expect(d.summary[0].sdUar).toBeCloseTo(Math.abs(uars[0] - uars[1]) / Math.SQRT2, 12);
+    const list = await runSer(['sweep', 'list', '--db', db]);
+    expect(list.stdout).toContain(`sweep ${sweepId}  lr  [completed]  4 trials, 2 fold(s)`);
+  }, 60_000);
+
+  it('refuses a recipe the training options schema refuses, or a parameter it cannot vary, recording nothing', async () => {
+    const bad = await runSer(['sweep', '--data', data, '--grid', '{"lr":[0.01,50]}', ...TINY, '--db', join(tmp, 'bad.db')], { env });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/parameter lr=50: .*10/);
+    const unknown = await runSer(['sweep', '--data', data, '--grid', '{"workers":[1,2]}', ...TINY, '--db', join(tmp, 'bad.db')], { env });
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/cannot vary 'workers'/);
+    expect((await runSer(['sweep', 'list', '--db', join(tmp, 'bad.db')])).stdout).toBe('no sweeps yet\n');
+  });
+
+  it('Ctrl-C cancels the running trial and drops the queued ones', async () => {
+    const child = spawn(process.execPath, [serBin, 'sweep', '--data', data, '--grid', GRID, '--folds', '2', ...TINY, '--epochs', '3', '--batch-size', '4', '--db', db, '--json'], {
+      cwd: repoRoot,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      out += d;
+      if (!child.killed && /"event":"epoch"/.test(out)) child.kill('SIGINT');
+    });
+    const code = await new Promise<number | null>((res) => child.on('close', res));
+    expect(code).toBe(130);
+    const last = events(out).at(-1)!;
+    expect(last).toMatchObject({ event: 'cancelled' });
+    const d = JSON.parse((await runSer(['sweep', 'show', String(last.sweepId), '--json', '--db', db])).stdout);
+    expect(d.status).toBe('cancelled');
+    expect(d.trials.map((t: { status: string }) => t.status)).toEqual(['cancelled', 'cancelled', 'cancelled', 'cancelled']);
+    const run = JSON.parse((await runSer(['runs', 'show', String(d.trials[0].runId), '--json', '--db', db])).stdout);
+    expect(run.status).toBe('cancelled');
+  }, 120_000);
+});
+
+if (!sharedDir) it.skip(`ser sweep: ${sharedSkipReason}`, () => undefined);
