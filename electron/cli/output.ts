@@ -22,3 +22,13 @@ export function round(v: number, digits: number): number {
   const f = 10 ** digits;
   return Math.round(v * f) / f;
 }
+
+/** `--queue <url>`: a malformed work queue URL is a usage error (exit 2), told without its password. */
+export async function checkQueueUrl(url: string): Promise<void> {
+  const { redisOptions } = await import('../services/redisUrl.js');
+  try {
+    redisOptions(url);
+  } catch (err) {
+    throw new UsageError(`--queue: ${(err as Error).message}`);
+  }
+}

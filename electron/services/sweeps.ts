@@ -28,7 +28,7 @@ export function planSweep(plan: SweepPlan): SweepRequest {
   const base = trialRecipe(plan.base, {});
   const trials = expandTrials(plan.space, plan.folds).map((t) => {
     const recipe = trialRecipe(plan.base, t.params);
-    return { ...t, recipe: t.recipe, options: recipeOptions(recipe, { data: plan.data, split: { kind: 'random', seed: recipe.seed }, ...(model ? { model: model.data } : {}) }) };
+    return { ...t, recipeSpec: recipe as Record<string, unknown>, options: recipeOptions(recipe, { data: plan.data, split: { kind: 'random', seed: recipe.seed }, ...(model ? { model: model.data } : {}) }) };
   });
   return {
     ...(plan.name ? { name: plan.name } : {}),

@@ -1,7 +1,7 @@
 /**
  * `ser sweep`: a hyperparameter sweep, trials = recipe × fold, each trial an ordinary run.
  *   ser sweep --data <dir> (--grid <json> | --random N --space <json>) [--folds K] [train flags…] [--parallel N]
- *             [--name] [--db] [--json]
+ *             [--queue redis://host:6379/0] [--name] [--db] [--json]
  *   ser sweep show <id> [--json] · ser sweep list [--json]
  * The training flags are `ser train`'s and give every trial's base recipe; the grid's parameters override them.
  */
@@ -14,7 +14,7 @@ import type { SweepEvent, SweepFinalEvent, TrialRunner } from '../../engine/trai
 import type { SweepDetail, SweepRecipeSummary } from '../../engine/training/sweepResults.js';
 import type { SweepSpace } from '../../engine/training/sweepSpace.js';
 import { pct } from '../metricsTable.js';
-import { parseNumber, printJson, UsageError } from '../output.js';
+import { checkQueueUrl, parseNumber, printJson, UsageError } from '../output.js';
 import { formatMs } from '../progress.js';
 import { addTrainOptions, modelFromFlags, recipeFromFlags, type TrainFlags } from '../trainOptions.js';
 
@@ -25,6 +25,7 @@ interface SweepFlags extends TrainFlags {
   folds?: string;
   valCount?: string;
   parallel?: string;
+  queue?: string;
   name?: string;
   db?: string;
   json?: boolean;
@@ -125,7 +126,12 @@ async function runSweepVerb(flags: SweepFlags): Promise<void> {
     throw err instanceof SerError ? new UsageError(err.message) : err;
   }
   let runner: TrialRunner;
-  {
+  if (flags.queue !== undefined) {
+    if (parallel !== undefined) throw new UsageError('--parallel is for trials trained here; with --queue the workers decide (ser worker --concurrency)');
+    await checkQueueUrl(flags.queue);
+    const { queueTrials } = await import('../../services/sweepQueue.js');
+    runner = await queueTrials(flags.queue, env);
+  } else {
     const { localTrials } = await import('../../engine/training/sweep.js');
     runner = localTrials(env, parallel !== undefined ? { lanes: parallel } : {});
   }
@@ -195,7 +201,7 @@ async function runSweepVerb(flags: SweepFlags): Promise<void> {
 
 export function registerSweep(program: Command): void {
   const sweep = addTrainOptions(
-    program.command('sweep').description('hyperparameter sweep: every recipe of a grid (or N drawn from a space) × every fold, each trial a run; trained here (Ctrl-C cancels)'),
+    program.command('sweep').description('hyperparameter sweep: every recipe of a grid (or N drawn from a space) × every fold, each trial a run; trained here, or by `ser worker`s with --queue (Ctrl-C cancels)'),
     { workersHelp: 'training threads per trial on wasm/cpu (default: the cores divided among the trials at once)' },
   )
     .option('--grid <json>', 'parameters and the values to try, e.g. \'{"lr":[0.01,0.001],"optimizer":["sgd","adam"]}\' (any training option but backend, workers, micro-batch; lr = learningRate)')
@@ -204,6 +210,7 @@ export function registerSweep(program: Command): void {
     .option('--folds <k>', 'speaker folds per recipe, as ser cv (default 1: one trial per recipe with ser train\'s random split)')
     .option('--val-count <n>', 'with --folds: validation speakers per fold (default as ser cv)')
     .option('--parallel <n>', 'local trials at once (default: one per two cores)')
+    .option('--queue <url>', 'send the trials to a work queue for `ser worker`s: redis://[user:password@]host:6379/0, or rediss:// for TLS (never expose it publicly)')
     .option('--name <name>', 'sweep name (trial runs are named after it)')
     .option('--db <path>', DB_HELP)
     .option('--json', 'one JSON event per line (trial events carry "trialId" and "fold"; the last is the sweep\'s finished/failed/cancelled)')

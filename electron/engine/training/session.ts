@@ -64,7 +64,7 @@ function resolveOptions(store: Store, options: TrainOptions | undefined, env: St
 }
 
 /** The data of a run: the dataset scanned (stat-cached), split, and its samples planned (clean clips and noisy copies). */
-async function prepareData(opts: TrainOptions, env: StartOptions, emit: Emit, runId: () => number | null) {
+export async function prepareData(opts: TrainOptions, env: StartOptions, emit: Emit, runId: () => number | null) {
   const scan = await scanDataset(opts.data, {
     includeSong: Boolean(opts.includeSong),
     statCacheFile: statCachePath(env.dataDir, opts.data),
@@ -92,7 +92,7 @@ async function prepareData(opts: TrainOptions, env: StartOptions, emit: Emit, ru
   return { scan, plan, runSplit };
 }
 
-type Prepared = Awaited<ReturnType<typeof prepareData>>;
+export type Prepared = Awaited<ReturnType<typeof prepareData>>;
 
 /** The run's record: a new run created `running`, or the resumed one (same data, checked by fingerprint) set running again. */
 function recordRun(store: Store, opts: TrainOptions, data: Prepared, resumeRunId: number | null, group: StartOptions['group']): number {
@@ -139,7 +139,7 @@ function workerInit(store: Store, id: number, opts: TrainOptions, data: Prepared
  * The worker's messages as the store and listeners see them: every epoch, evaluation and model committed as it
  * is reported; the final message's event returned.
  */
-function trainingWatch(s: Store, id: number, opts: TrainOptions, emit: Emit, stopKind: () => StopKind | undefined): WorkerWatch<WorkerMessage, TrainEvent> {
+export function trainingWatch(s: Store, id: number, opts: TrainOptions, emit: Emit, stopKind: () => StopKind | undefined): WorkerWatch<WorkerMessage, TrainEvent> {
   let checkpointRecorded = false;
   let epochs = 0;
   let backend = '';
@@ -212,7 +212,7 @@ function trainingWatch(s: Store, id: number, opts: TrainOptions, emit: Emit, sto
   };
 }
 
-type StopKind = 'cancel' | 'interrupt';
+export type StopKind = 'cancel' | 'interrupt';
 
 export function startTraining(options: TrainOptions | undefined, env: StartOptions): TrainingHandle {
   const core = new SessionCore<TrainEvent>(['started', 'epoch', 'preparing']);

@@ -30,8 +30,11 @@ export interface SweepRequest {
   splitSeed: number;
   /** Stored as the sweep's config: how its trials were made (base options, model overrides…). */
   config: Record<string, unknown>;
-  /** Every trial with its options, already validated; the sweep sets each one's name and, with K ≥ 2, its split. */
-  trials: Array<ExpandedTrial & { options: TrainOptions }>;
+  /**
+   * Every trial with its options, already validated (the sweep sets each one's name and, with K ≥ 2, its split), and
+   * its recipe in the training options schema's form: what a remote worker validates and rebuilds the options from.
+   */
+  trials: Array<ExpandedTrial & { options: TrainOptions; recipeSpec: Record<string, unknown> }>;
   /** Validation speakers per fold (K ≥ 2; default as `ser cv`). */
   valSpeakers?: number;
 }
@@ -44,6 +47,7 @@ export interface TrialJob {
   fold: number;
   params: Record<string, unknown>;
   options: TrainOptions;
+  recipeSpec: Record<string, unknown>;
 }
 
 /** What a runner tells the sweep while a trial runs; the sweep records it and forwards the events. */
@@ -180,6 +184,7 @@ export function startSweep(req: SweepRequest, env: TrainingEnv, runner: TrialRun
         recipe: t.recipe,
         fold: t.fold,
         params: t.params,
+        recipeSpec: t.recipeSpec,
         options: { ...t.options, name: trialName(name, t.params, t.fold, K), ...(foldSplit ? { split: foldSplit(t.fold) } : {}) },
       }));
       const lanes = Math.max(1, Math.min(runner.lanes, jobs.length));
