@@ -360,10 +360,11 @@ export async function startTrialWorker(url: string, opts: TrialWorkerOptions): P
     throw err;
   }
   void worker.run();
-  queueMicrotask(() => emit({ event: 'worker-ready', worker: name, queue: queueLabel(url), concurrency }));
+  const ready: WorkerEvent = { event: 'worker-ready', worker: name, queue: queueLabel(url), concurrency };
   return {
     name,
     onEvent(listener) {
+      listener(ready); // every listener learns the worker is up, however late it subscribes
       listeners.add(listener);
       return () => listeners.delete(listener);
     },

@@ -113,7 +113,7 @@ async function until(cond: () => boolean, ms: number, what: string): Promise<voi
       expect(run).toMatchObject({ status: 'completed', config: { learningRate: t.params.lr } });
       expect(run.evaluations.filter((e: { split: string }) => e.split === 'test')).toHaveLength(1);
       // The exported model came back through the queue and is usable here.
-      const cls = await runSer(['classify', '--model', String(t.runId), join(data, 'Actor_01', (await import('node:fs')).readdirSync(join(data, 'Actor_01'))[0]!), '--json'], { env });
+      const cls = await runSer(['classify', '--model', String(t.runId), join(data, 'Actor_01', (await import('node:fs')).readdirSync(join(data, 'Actor_01'))[0]!), '--db', db, '--json'], { env });
       expect(cls.code, cls.stderr).toBe(0);
     }
   }, 120_000);
