@@ -3,6 +3,7 @@
  * (neutral, calm, happy, sad, angry, fearful, disgust, surprised).
  */
 import { EMOTIONS, type Emotion } from '../../shared/labels.js';
+import { TAKE_STEM } from '../../shared/takeNames.js';
 
 export type DatasetFormat = 'ravdess' | 'crema-d' | 'tess' | 'savee' | 'folders';
 
@@ -89,6 +90,16 @@ const SYN: Record<Emotion, string[]> = {
   surprised: ['surprised', 'surprise', 'sur', 'ps', 'pleasant_surprise', 'pleasant_surprised', 'su'],
 };
 for (const [e, names] of Object.entries(SYN)) for (const n of names) LABEL_SYNONYMS[n] = e as Emotion;
+
+/**
+ * A take this app recorded (`ser record --label`, `ser record --session`, the Live view), `20261125-050706-865_ana`:
+ * the part after the timestamp is the speaker. Only used inside label folders, where the folder gives the emotion.
+ */
+export function parseTakeStem(stem: string): { speaker?: string } | undefined {
+  const m = TAKE_STEM.exec(stem);
+  if (!m) return undefined;
+  return m[1] ? { speaker: m[1] } : {};
+}
 
 /** Maps a folder name ("Anger", "fear", "pleasant_surprise", "03_happy") to a label, if it is one. */
 export function labelFromFolder(name: string): Emotion | undefined {

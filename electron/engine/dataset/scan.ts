@@ -13,7 +13,7 @@ import { checkedFormat, probeAudio, sizeLimit, sniffFormat } from '../audio/deco
 import { Deadline, FILE_TIME_LIMIT_MS, MAX_WAV_BYTES } from '../audio/limits.js';
 import { badSampleReason } from '../audio/sampleCheck.js';
 import { FileSource, hashSource, inMemory } from '../audio/source.js';
-import { labelFromFolder, NAME_PARSERS, type ClipMeta, type DatasetFormat } from './formats.js';
+import { labelFromFolder, NAME_PARSERS, parseTakeStem, type ClipMeta, type DatasetFormat } from './formats.js';
 
 export const AUDIO_EXTENSIONS = new Set(['.wav', '.wave', '.flac', '.mp3', '.ogg', '.oga']);
 
@@ -244,7 +244,9 @@ function labelFor(format: DatasetFormat, root: string, absPath: string): ClipMet
         const m = parse(stem);
         if (m) return { ...m, emotion: label };
       }
-      return { emotion: label };
+      // …or this app's own take names (timestamp_speaker).
+      const take = parseTakeStem(stem);
+      return take?.speaker ? { emotion: label, speaker: take.speaker } : { emotion: label };
     }
     if (dir === root) break;
     dir = dirname(dir);
