@@ -13,12 +13,21 @@ interface NaudiodonDevice {
   id: number;
   name: string;
   maxInputChannels: number;
+  maxOutputChannels: number;
   defaultSampleRate: number;
   hostAPIName: string;
 }
 interface NaudiodonHostApis {
   defaultHostAPI: number;
-  HostAPIs: Array<{ id: number; name: string; defaultInput: number }>;
+  HostAPIs: Array<{ id: number; name: string; defaultInput: number; defaultOutput: number }>;
+}
+export interface NaudiodonOutput {
+  on(event: 'finished' | 'close', cb: () => void): this;
+  on(event: 'error', cb: (err: Error) => void): this;
+  write(chunk: Buffer, cb?: (err?: Error | null) => void): boolean;
+  end(cb?: () => void): this;
+  start(): void;
+  abort(cb?: () => void): void;
 }
 export interface NaudiodonInput {
   on(event: 'data', cb: (chunk: Buffer) => void): this;
@@ -33,6 +42,7 @@ interface Naudiodon {
   getDevices(): NaudiodonDevice[];
   getHostAPIs(): NaudiodonHostApis;
   AudioIO(options: { inOptions: Record<string, number | boolean> }): NaudiodonInput;
+  AudioIO(options: { outOptions: Record<string, number | boolean> }): NaudiodonOutput;
 }
 
 let cached: Naudiodon | undefined;
@@ -107,5 +117,26 @@ export function openInput(o: OpenInputOptions): NaudiodonInput {
   } catch (err) {
     const reason = err instanceof Error ? err.message : String(err);
     throw new SerError('device', `could not open input device ${o.deviceId} at ${o.sampleRate} Hz, ${o.channels} channel(s): ${reason}`);
+  }
+}
+
+/** The default host API's default output device (its id and name), or undefined when there is none. */
+export function defaultOutputDevice(): { id: number; name: string } | undefined {
+  const na = loadNaudiodon();
+  const apis = na.getHostAPIs();
+  const api = apis.HostAPIs.find((a) => a.id === apis.defaultHostAPI) ?? apis.HostAPIs[0];
+  const outputs = na.getDevices().filter((d) => d.maxOutputChannels > 0);
+  const d = (api && validIndex(api.defaultOutput) ? outputs.find((o) => o.id === api.defaultOutput) : undefined) ?? outputs[0];
+  return d && { id: d.id, name: d.name };
+}
+
+/** Opens (does not start) a mono float32 output stream on `deviceId`. Throws SerError('device') with PortAudio's reason. */
+export function openOutput(o: { deviceId: number; sampleRate: number }): NaudiodonOutput {
+  const na = loadNaudiodon();
+  try {
+    return na.AudioIO({ outOptions: { deviceId: o.deviceId, sampleRate: o.sampleRate, channelCount: 1, sampleFormat: 1, closeOnError: false } });
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err);
+    throw new SerError('device', `could not open output device ${o.deviceId} at ${o.sampleRate} Hz: ${reason}`);
   }
 }

@@ -3,6 +3,7 @@
  * `ser record --label <emotion> [--speaker name]` saves into the "my recordings" dataset instead
  * (`<dataDir>/recordings/<emotion>/<timestamp>[_<speaker>].wav`, a folder-per-label dataset).
  * Ctrl-C stops early and still saves; a device that fails mid-way still saves what came before, then exits 1.
+ * `ser record --session [dir] --prompts` runs the guided session of "Tune to my voice" (recordSession.ts).
  */
 import { access, mkdir, writeFile } from 'node:fs/promises';
 import { constants } from 'node:fs';
@@ -12,7 +13,9 @@ import { SerError } from '../../shared/errors.js';
 import { encodeWav16 } from '../../engine/audio/wav.js';
 import { defaultDataDir } from '../../engine/dataDir.js';
 import { EMOTIONS } from '../../shared/labels.js';
-import { checkSpeaker, isEmotion, recordingPath } from '../../engine/live/recordings.js';
+import { checkSpeaker, defaultSpeaker, isEmotion, recordingPath, voiceDir } from '../../engine/live/recordings.js';
+import { DEFAULT_TAKES_PER_EMOTION, MAX_TAKES_PER_EMOTION } from '../../engine/live/sessionPlan.js';
+import { printSessionSummary, runRecordSession } from './recordSession.js';
 import { recordAudio, type RecordProgress } from '../../../native/audio/recorder.js';
 import { parseNumber, printJson, round, UsageError } from '../output.js';
 
@@ -34,10 +37,34 @@ export function registerRecord(program: Command): void {
     .option('--out <file.wav>', 'WAV file to write (or --label)')
     .option('--label <emotion>', `save into the "my recordings" dataset under this emotion (${EMOTIONS.join(', ')})`)
     .option('--speaker <name>', 'with --label: speaker name kept in the file name (letters, digits, - and _)')
-    .option('--seconds <n>', 'stop after this many seconds (default: until Ctrl-C)')
+    .option('--seconds <n>', 'stop after this many seconds (default: until Ctrl-C; with --session: 3.5 s per take)')
     .option('--device <id>', 'input device id from `ser devices` (default: the default input device)')
-    .option('--json', 'print one JSON object at the end: {"file","seconds","sampleRate":48000,"rms","peak"} (+ "label", "speaker")')
-    .action(async (opts: { out?: string; label?: string; speaker?: string; seconds?: string; device?: string; json?: boolean }) => {
+    .option('--session [dir]', 'a guided session (with --prompts): 8 emotions × --takes prompted takes into a folder-per-label dataset (default <data folder>/recordings/voice-<speaker>)')
+    .option('--prompts', 'prompt each take of the session: emotion and sentence; Enter keeps, r re-records, d drops (on a terminal)')
+    .option('--takes <n>', `with --session: takes per emotion (default ${DEFAULT_TAKES_PER_EMOTION})`)
+    .option('--json', 'print one JSON object at the end: {"file","seconds","sampleRate":48000,"rms","peak"} (+ "label", "speaker"); with --session {"folder","speaker","takes","perEmotion","flagged",…}')
+    .action(async (opts: { out?: string; label?: string; speaker?: string; seconds?: string; device?: string; json?: boolean; session?: string | true; prompts?: boolean; takes?: string }) => {
+      if (opts.session !== undefined || opts.prompts) {
+        if (opts.out !== undefined || opts.label !== undefined) throw new UsageError('--session records every emotion in turn: leave out --out and --label');
+        let speaker: string;
+        try {
+          speaker = checkSpeaker(opts.speaker ?? defaultSpeaker());
+        } catch (err) {
+          throw new UsageError(`--speaker: ${(err as Error).message}`);
+        }
+        const summary = await runRecordSession({
+          dir: typeof opts.session === 'string' ? opts.session : voiceDir(defaultDataDir(), speaker),
+          speaker,
+          takes: opts.takes === undefined ? DEFAULT_TAKES_PER_EMOTION : parseNumber('--takes', opts.takes, { integer: true, min: 1, max: MAX_TAKES_PER_EMOTION }),
+          seconds: opts.seconds === undefined ? 3.5 : parseNumber('--seconds', opts.seconds, { min: 1, max: 30 }),
+          ...(opts.device === undefined ? {} : { deviceId: parseNumber('--device', opts.device, { min: 0, integer: true }) }),
+          json: opts.json === true,
+        });
+        printSessionSummary(summary, opts.json === true);
+        if (summary.stoppedEarly) process.exitCode = 130;
+        return;
+      }
+      if (opts.takes !== undefined) throw new UsageError('--takes goes with --session');
       if (opts.out !== undefined && opts.label !== undefined) throw new UsageError('give either --out <file.wav> or --label <emotion>, not both');
       if (opts.out === undefined && opts.label === undefined) throw new UsageError('give --out <file.wav>, or --label <emotion> to save into "my recordings"');
       if (opts.speaker !== undefined && opts.label === undefined) throw new UsageError('--speaker goes with --label');
