@@ -14,7 +14,7 @@ import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { dirname, extname, join, relative, resolve, sep, isAbsolute } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { AUDIO_ROUTE } from './contract/contract.js';
+import { AUDIO_ROUTE, TAKE_AUDIO_ROUTE } from './contract/contract.js';
 import { CHANNEL_PREFIX, EVENT_CHANNEL, METHOD_NAMES } from './contract/names.js';
 import { createRouter, toApiError } from './server/router.js';
 import { CSP, SECURITY_HEADERS } from './server/security.js';
@@ -88,14 +88,25 @@ function errorResponse(status: number, message: string): Response {
   return new Response(message, { status, headers: { ...SECURITY_HEADERS, 'Content-Type': 'text/plain; charset=utf-8' } });
 }
 
-/** app://vox/<file> → the built renderer; app://vox/api/datasets/<id>/files/<id>/audio → that dataset file. */
+/**
+ * app://vox/<file> → the built renderer; app://vox/api/datasets/<id>/files/<id>/audio → that dataset file;
+ * app://vox/api/voice/<speaker>/takes/<emotion>/<name>/audio → a take of a voice session.
+ */
 async function serveAppUrl(services: Services, rawUrl: string): Promise<Response> {
   const url = new URL(rawUrl);
   if (url.host !== 'vox') return errorResponse(404, 'not found');
   const audio = AUDIO_ROUTE.exec(url.pathname);
+  const take = TAKE_AUDIO_ROUTE.exec(url.pathname);
   let file: string;
   let mime: string;
-  if (audio) {
+  if (take) {
+    try {
+      file = services.voice.resolveTake(decodeURIComponent(take[1]!), decodeURIComponent(take[2]!), decodeURIComponent(take[3]!));
+      mime = 'audio/wav';
+    } catch (err) {
+      return errorResponse(404, toApiError(err).message);
+    }
+  } else if (audio) {
     try {
       ({ path: file, mime } = services.datasets.resolveFile(Number(audio[1]), Number(audio[2])));
     } catch (err) {

@@ -7,7 +7,7 @@
 import type { z } from 'zod';
 import { EVENT_NAMES, METHOD_NAMES, type EventName, type MethodName } from './names.js';
 import { eventSchemas, inputSchemas } from './schemas.js';
-import type { ApiEvents, MethodOutputs, TrainEvent } from './types.js';
+import type { ApiEvents, MethodOutputs, TrainEvent, TuneEvent } from './types.js';
 
 export { METHOD_NAMES, EVENT_NAMES, type MethodName, type EventName };
 export * from './types.js';
@@ -49,6 +49,11 @@ export const routes: Record<MethodName, { verb: HttpVerb; path: string }> = {
   deleteLiveSession: { verb: 'DELETE', path: '/live/sessions/:id' },
   about: { verb: 'GET', path: '/about' },
   installCli: { verb: 'POST', path: '/cli/install' },
+  voiceSession: { verb: 'GET', path: '/voice/:speaker' },
+  recordTake: { verb: 'POST', path: '/voice/:speaker/takes' },
+  deleteTake: { verb: 'DELETE', path: '/voice/:speaker/takes/:emotion/:name' },
+  startTune: { verb: 'POST', path: '/voice/:speaker/tune' },
+  tuneStatus: { verb: 'GET', path: '/tune' },
 };
 
 /** Audio of a dataset file, served by both front doors at the same relative URL (path resolved on the server). */
@@ -56,6 +61,12 @@ export function audioPath(datasetId: number, fileId: number): string {
   return `api/datasets/${datasetId}/files/${fileId}/audio`;
 }
 export const AUDIO_ROUTE = /^\/api\/datasets\/(\d+)\/files\/(\d+)\/audio$/;
+
+/** A take of a voice session, served like dataset audio (the server resolves it inside the speaker's folder). */
+export function takeAudioPath(speaker: string, emotion: string, name: string): string {
+  return `api/voice/${encodeURIComponent(speaker)}/takes/${encodeURIComponent(emotion)}/${encodeURIComponent(name)}/audio`;
+}
+export const TAKE_AUDIO_ROUTE = /^\/api\/voice\/([^/]+)\/takes\/([^/]+)\/([^/]+)\/audio$/;
 
 /** WebSocket path of the headless server's event stream. */
 export const EVENTS_PATH = '/api/events';
@@ -89,5 +100,8 @@ const eventsCovered: Same<keyof typeof eventSchemas, EventName> = true;
 // The training event schema must describe exactly the training engine's TrainEvent.
 const trainEventsMatch: Same<z.infer<typeof eventSchemas.training>, TrainEvent> = true;
 void trainEventsMatch;
+// …and the tune event schema exactly the tuning engine's TuneEvent.
+const tuneEventsMatch: Same<z.infer<typeof eventSchemas.tune>, TuneEvent> = true;
+void tuneEventsMatch;
 void methodsCovered;
 void eventsCovered;

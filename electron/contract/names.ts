@@ -37,11 +37,16 @@ export const METHOD_NAMES = [
   'deleteLiveSession',
   'about',
   'installCli',
+  'voiceSession',
+  'recordTake',
+  'deleteTake',
+  'startTune',
+  'tuneStatus',
 ] as const;
 export type MethodName = (typeof METHOD_NAMES)[number];
 
 /** Events the services push to every connected window or browser tab. */
-export const EVENT_NAMES = ['training', 'scan', 'live'] as const;
+export const EVENT_NAMES = ['training', 'scan', 'live', 'tune'] as const;
 export type EventName = (typeof EVENT_NAMES)[number];
 
 /** Every IPC channel starts with this; the main process refuses any other. */

@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { EMOTIONS } from '../shared/labels.js';
 import { snrRangeValid, trainingField } from './trainingOptions.js';
+import { voiceInputSchemas } from './voiceSchemas.js';
 
 /** Numbers arrive as numbers (JSON, IPC) or strings (query, path): convert non-empty strings only, so a missing
  * field reads "expected number, received undefined" rather than NaN. */
@@ -100,6 +101,7 @@ export const inputSchemas = {
   deleteLiveSession: z.object({ id: Id }).strict(),
   about: Empty,
   installCli: Empty,
+  ...voiceInputSchemas,
 } as const;
 
 const num = z.number();
@@ -123,6 +125,19 @@ export const TrainEventSchema = z.discriminatedUnion('event', [
   z.object({ event: z.literal('cancelled'), runId: num, epoch: num }),
 ]);
 
+const BeforeAfterSchema = z.object({ accuracy: num, uar: num, confusion: z.array(z.array(num)) });
+const trainEvents = TrainEventSchema.options;
+/** Tuning progress ("Tune to my voice"): the training events a tuning emits, and its own `finished` with before/after. */
+export const TuneEventSchema = z.discriminatedUnion('event', [
+  trainEvents[0], // preparing
+  trainEvents[1], // started
+  trainEvents[2], // batch
+  trainEvents[3], // epoch
+  trainEvents[8], // failed
+  trainEvents[9], // cancelled
+  z.object({ event: z.literal('finished'), runId: num, modelDir: z.string(), before: BeforeAfterSchema, after: BeforeAfterSchema, heldOut: num, durationMs: num }),
+]);
+
 export const ScanEventSchema = z.object({ root: z.string(), done: num, total: num, file: z.string() });
 
 /** Live microphone stream: level meter blocks, classifier predictions, and the end of a session. */
@@ -140,4 +155,5 @@ export const eventSchemas = {
   training: TrainEventSchema,
   scan: ScanEventSchema,
   live: LiveEventSchema,
+  tune: TuneEventSchema,
 } as const;

@@ -17,12 +17,15 @@ import type {
   RunSummary,
 } from '../engine/store/types.js';
 import type { TrainEvent } from '../engine/training/types.js';
+import type { BeforeAfter, TuneEvent } from '../engine/training/tuneTypes.js';
+import type { TakeFlag } from '../engine/audio/takeQuality.js';
 import type { ModelCard } from '../engine/training/builtinModel.js';
 import type { EpochProjection, PaperRow, PaperTable, PaperTableRow, SplitType } from '../engine/results/paperTable.js';
 import type { z } from 'zod';
 import type { eventSchemas } from './schemas.js';
 
 export type { CvSummary, DatasetFileRecord, DatasetRecord, EpochRecord, EvaluationRecord, GroupStatus, ModelCard, ModelRecord, RunGroupRecord, RunRecord, RunSummary, TrainEvent };
+export type { BeforeAfter, TakeFlag, TuneEvent };
 export type { EpochProjection, PaperRow, PaperTable, PaperTableRow, SplitType };
 
 /** The one error shape that crosses every boundary (codes listed once, in the bottom layer). */
@@ -241,6 +244,52 @@ export interface CliInstallResult {
   hint?: string;
 }
 
+/** One prompt of a guided recording session ("Tune to my voice"). */
+export interface VoicePrompt {
+  index: number;
+  emotion: Emotion;
+  /** 1-based take of this emotion, of `takes`. */
+  take: number;
+  takes: number;
+  statement: string;
+  /** "happy, take 3 of 4: say “Kids are talking by the door”, sounding happy". */
+  text: string;
+}
+
+/** A recorded take: where it is (speaker, emotion, file name), what the quality checks found, its waveform. */
+export interface VoiceTake {
+  speaker: string;
+  emotion: Emotion;
+  /** File name inside `<folder>/<emotion>/`; the audio is at `takeAudioPath(speaker, emotion, name)`. */
+  name: string;
+  seconds: number;
+  voicedSeconds: number;
+  peak: number;
+  rms: number;
+  clippedSamples: number;
+  flags: TakeFlag[];
+  /** One line per flag, with the measured value and the threshold. */
+  reasons: string[];
+  /** Waveform envelope for drawing: min and max per column (400 columns). */
+  waveMin: number[];
+  waveMax: number[];
+}
+
+/** A speaker's session: the plan, and the takes their folder holds now (oldest first; no waveform). */
+export interface VoiceSessionView {
+  speaker: string;
+  /** `<data folder>/recordings/voice-<speaker>`: a folder-per-label dataset (`ser tune --data` reads it). */
+  folder: string;
+  plan: VoicePrompt[];
+  takes: Array<Omit<VoiceTake, 'waveMin' | 'waveMax'>>;
+}
+
+/** The tuning running in this app (if any) and the last one that ended. */
+export interface TuneStatus {
+  active: { runId: number | null; speaker: string; last: TuneEvent | null } | null;
+  last: { speaker: string; event: TuneEvent } | null;
+}
+
 /** What each method resolves with. */
 export interface MethodOutputs {
   listRuns: RunRow[];
@@ -277,6 +326,11 @@ export interface MethodOutputs {
   deleteLiveSession: { deleted: boolean };
   about: AboutInfo;
   installCli: CliInstallResult;
+  voiceSession: VoiceSessionView;
+  recordTake: VoiceTake;
+  deleteTake: { deleted: boolean };
+  startTune: { runId: number };
+  tuneStatus: TuneStatus;
 }
 
 export type ApiEvents = { [K in keyof typeof eventSchemas]: z.infer<(typeof eventSchemas)[K]> };

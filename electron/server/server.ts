@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { extname, join, relative, resolve, sep, isAbsolute } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { AUDIO_ROUTE, EVENTS_PATH, routes, type HttpVerb } from '../contract/contract.js';
+import { AUDIO_ROUTE, EVENTS_PATH, routes, TAKE_AUDIO_ROUTE, type HttpVerb } from '../contract/contract.js';
 import { METHOD_NAMES, type MethodName } from '../contract/names.js';
 import { createRouter, toApiError, type Router } from './router.js';
 import { ApiError } from '../shared/errors.js';
@@ -198,12 +198,18 @@ async function requestInput(req: IncomingMessage, url: URL, route: CompiledRoute
   return Object.keys(input).length === 0 ? undefined : input;
 }
 
-/** `/api/…`: a dataset's audio file, or a contract method through the router (which validates its input). */
+/** `/api/…`: a dataset's audio file, a voice session's take, or a contract method through the router (which validates its input). */
 async function handleApi(site: Site, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
   const audio = AUDIO_ROUTE.exec(url.pathname);
   if (audio && (req.method === 'GET' || req.method === 'HEAD')) {
     const { path, mime } = site.services.datasets.resolveFile(Number(audio[1]), Number(audio[2]));
     serveFile(req, res, path, mime, 'private, max-age=3600');
+    return;
+  }
+  const take = TAKE_AUDIO_ROUTE.exec(url.pathname);
+  if (take && (req.method === 'GET' || req.method === 'HEAD')) {
+    const file = site.services.voice.resolveTake(decodeURIComponent(take[1]!), decodeURIComponent(take[2]!), decodeURIComponent(take[3]!));
+    serveFile(req, res, file, 'audio/wav', 'no-store'); // a dropped take's name must not be served from a cache
     return;
   }
   const matches = site.routes.filter((r) => r.re.test(url.pathname));

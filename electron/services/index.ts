@@ -9,6 +9,8 @@ import { LiveService } from './live.js';
 import { RunsService } from './runs.js';
 import { SystemService } from './system.js';
 import { TrainingService } from './training.js';
+import { TuningService } from './tuning.js';
+import { VoiceService } from './voice.js';
 import type { EventBus } from './eventBus.js';
 
 export type { ServiceOptions } from './context.js';
@@ -22,6 +24,8 @@ export interface Services {
   readonly training: TrainingService;
   /** The microphone; its chooseModel says which model a session would listen with (tests use it without audio). */
   readonly live: LiveService;
+  /** "Tune to my voice": the session's takes (resolveTake serves their audio) and the tuning. */
+  readonly voice: VoiceService;
   /** Interrupts training (resumable), stops the microphone, closes the store. */
   close(): Promise<void>;
 }
@@ -33,6 +37,8 @@ export function createServices(opts: ServiceOptions): Services {
   const datasets = new DatasetsService(ctx);
   const live = new LiveService(ctx);
   const system = new SystemService(ctx);
+  const voice = new VoiceService(ctx, () => live.stop());
+  const tuning = new TuningService(ctx, (speaker) => voice.folder(speaker));
 
   const handlers: ApiHandlers = {
     listRuns: () => runs.list(),
@@ -70,6 +76,12 @@ export function createServices(opts: ServiceOptions): Services {
     deleteLiveSession: ({ id }) => live.deleteSession(id),
     about: () => system.about(),
     installCli: () => system.installCli(),
+    voiceSession: ({ speaker, takes }) => voice.session(speaker, takes),
+    recordTake: ({ speaker, emotion, seconds, deviceId }) => voice.record(speaker, emotion, seconds, deviceId),
+    deleteTake: ({ speaker, emotion, name }) => voice.delete(speaker, emotion, name),
+    startTune: ({ speaker, runId, epochs, seed }) =>
+      tuning.start({ speaker, ...(runId === undefined ? {} : { runId }), ...(epochs === undefined ? {} : { epochs }), ...(seed === undefined ? {} : { seed }) }),
+    tuneStatus: () => tuning.status(),
   };
 
   let closed = false;
@@ -80,10 +92,13 @@ export function createServices(opts: ServiceOptions): Services {
     datasets,
     training,
     live,
+    voice,
     async close() {
       if (closed) return;
       closed = true;
       await training.interruptAll();
+      voice.close();
+      await tuning.close();
       await datasets.close();
       await live.close();
       ctx.store.close();

@@ -136,6 +136,18 @@ export class LiveState {
     if (this.keep) await this.loadSaved();
   }
 
+  /**
+   * Listens with another model: re-reads the model list (a tuning may have just added one), selects `key`
+   * ("built-in" or "run:<id>") and starts — or, while listening, restarts the microphone with it.
+   */
+  async useModel(key: string): Promise<void> {
+    const list = await this.#api.listModels({});
+    this.models = list.models;
+    if (!this.models.some((m) => modelKey(m) === key)) throw new Error(`the model ${key} is not in the list (it has no exported model)`);
+    this.modelKey = key;
+    await this.start();
+  }
+
   async stopLive(): Promise<void> {
     await this.#api.stopLive({});
     this.running = false;
