@@ -156,7 +156,7 @@ describe.skipIf(!sharedDir)(`ser tune on RAVDESS actor 04 (${sharedDir ? 'dev su
     await one(['--model', baseDir, '--data', join(tmp, 'nowhere')], 1, /nowhere: no such folder/);
     await one(['--model', baseDir, '--data', takes, '--holdout', '4'], 1, /neutral has 4 take\(s\); holding out 4/);
     await one(['--model', baseDir], 2, /--data <dir> is required/);
-    await one(['--model', baseDir, '--data', takes, '--freeze', 'lstm'], 2, /--freeze must be one of cnn, none/);
+    await one(['--model', baseDir, '--data', takes, '--freeze', 'all'], 2, /--freeze must be one of cnn, lstm, none; got 'all'/);
     await one(['--model', baseDir, '--data', takes, '--epochs', '0'], 2, /--epochs must be ≥ 1/);
     const store = openStore(db, { mustExist: true });
     try {

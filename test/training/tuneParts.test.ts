@@ -48,6 +48,8 @@ describe('applyFreeze', () => {
     const m = buildModel({ filters: [4, 4, 4, 4], lstmUnits: 8, seed: 1 });
     expect(applyFreeze(m, 'cnn')).toEqual(['conv1', 'bn_relu1', 'conv2', 'bn_relu2', 'conv3', 'bn_relu3', 'conv4', 'bn_relu4']);
     expect(new Set(m.trainableWeights.map((w) => w.originalName.split('/')[0]))).toEqual(new Set(['lstm', 'emotion']));
+    expect(applyFreeze(m, 'lstm')).toEqual(['conv1', 'bn_relu1', 'conv2', 'bn_relu2', 'conv3', 'bn_relu3', 'conv4', 'bn_relu4', 'lstm']);
+    expect(new Set(m.trainableWeights.map((w) => w.originalName.split('/')[0]))).toEqual(new Set(['emotion']));
     expect(applyFreeze(m, 'none')).toEqual([]); // a tuned model tuned again trains everything
     expect(m.trainableWeights.some((w) => w.originalName.startsWith('conv1/'))).toBe(true);
     m.dispose();

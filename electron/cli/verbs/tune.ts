@@ -58,7 +58,7 @@ export function registerTune(program: Command): void {
     .option('--data <dir>', 'your recordings: <dir>/<emotion>/*.wav (or any dataset `ser dataset scan` reads)')
     .option('--holdout <n>', `takes per emotion kept aside for the before/after comparison (default ${defaultTuneOptions.holdout})`)
     .option('--epochs <n>', `passes over the takes (${optionRange('epochs')}; default ${defaultTuneOptions.epochs})`)
-    .option('--freeze <what>', `cnn: train only the LSTM and the output layer (default); none: train every layer`)
+    .option('--freeze <what>', `cnn: train only the LSTM and the output layer (default); lstm: only the output layer; none: every layer`)
     .option('--lr <x>', `learning rate (${optionRange('learningRate')}; default ${defaultTuneOptions.learningRate})`)
     .option('--seed <n>', `seed of the held-out choice, noise copies, order and dropout (${optionRange('seed')}; default ${defaultTuneOptions.seed})`)
     .option('--name <name>', 'run name')

@@ -5,11 +5,13 @@
  */
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 
-export type FreezeMode = 'cnn' | 'none';
-export const FREEZE_MODES: readonly FreezeMode[] = ['cnn', 'none'];
+/** `cnn`: the CNN is frozen (LSTM and output train); `lstm`: the CNN and the LSTM are (only the output trains); `none`. */
+export type FreezeMode = 'cnn' | 'lstm' | 'none';
+export const FREEZE_MODES: readonly FreezeMode[] = ['cnn', 'lstm', 'none'];
 
 /** The CNN's layers: named explicitly, so a renamed layer fails loudly (see applyFreeze) instead of training. */
 const CNN_LAYER = /^(conv|bn_relu)\d+$/;
+const LSTM_LAYER = /^(bi)?lstm$/;
 
 export function isFreezeMode(v: string): v is FreezeMode {
   return (FREEZE_MODES as readonly string[]).includes(v);
@@ -22,10 +24,11 @@ export function isFreezeMode(v: string): v is FreezeMode {
 export function applyFreeze(model: LayersModel, mode: FreezeMode): string[] {
   const frozen: string[] = [];
   for (const layer of model.layers) {
-    const freeze = mode === 'cnn' && CNN_LAYER.test(layer.name);
+    const freeze = (mode !== 'none' && CNN_LAYER.test(layer.name)) || (mode === 'lstm' && LSTM_LAYER.test(layer.name));
     layer.trainable = !freeze;
     if (freeze && layer.weights.length) frozen.push(layer.name);
   }
-  if (mode === 'cnn' && frozen.length === 0) throw new Error(`--freeze cnn: the model has no conv<n>/bn_relu<n> layers (layers: ${model.layers.map((l) => l.name).join(', ')})`);
+  if (mode !== 'none' && !frozen.some((n) => CNN_LAYER.test(n))) throw new Error(`--freeze ${mode}: the model has no conv<n>/bn_relu<n> layers (layers: ${model.layers.map((l) => l.name).join(', ')})`);
+  if (mode === 'lstm' && !frozen.some((n) => LSTM_LAYER.test(n))) throw new Error(`--freeze lstm: the model has no lstm/bilstm layer (layers: ${model.layers.map((l) => l.name).join(', ')})`);
   return frozen;
 }
