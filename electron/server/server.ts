@@ -208,7 +208,13 @@ async function handleApi(site: Site, req: IncomingMessage, res: ServerResponse, 
   }
   const take = TAKE_AUDIO_ROUTE.exec(url.pathname);
   if (take && (req.method === 'GET' || req.method === 'HEAD')) {
-    const file = site.services.voice.resolveTake(decodeURIComponent(take[1]!), decodeURIComponent(take[2]!), decodeURIComponent(take[3]!));
+    let parts: string[];
+    try {
+      parts = take.slice(1, 4).map((p) => decodeURIComponent(p));
+    } catch {
+      throw new ApiError({ code: 'not-found', message: `malformed take address ${url.pathname}` });
+    }
+    const file = site.services.voice.resolveTake(parts[0]!, parts[1]!, parts[2]!);
     serveFile(req, res, file, 'audio/wav', 'no-store'); // a dropped take's name must not be served from a cache
     return;
   }

@@ -90,6 +90,7 @@ describe('Tune to my voice over HTTP', () => {
       `/api/voice/bo/takes/happy/${names.happy}/audio`,
       `/api/voice/ana/takes/happy/..%2F..%2F..%2Fe.db/audio`,
       `/api/voice/..%2Fdata/takes/happy/${names.happy}/audio`,
+      `/api/voice/ana/takes/happy/%E0%A4%A/audio`, // not even valid percent-encoding
     ]) {
       const r = await call('GET', bad);
       expect([400, 404], `${bad}: ${r.status}`).toContain(r.status); // refused: a bad speaker name is a 400, anything else not found
