@@ -4,11 +4,12 @@
  */
 import { SerError } from '../../shared/errors.js';
 import { appVersion } from '../version.js';
+import { writeGroupStatus } from './groupStatus.js';
 import { currentProcess } from './processIdentity.js';
-import { claim, ownerAlive, release } from './runOwnership.js';
+import { claim, ownerAlive } from './runOwnership.js';
 import { StoreContext, iso, isoRequired, parseJson, toJson } from './context.js';
 import { GROUP_ORPHANS, recoverOrphans } from './runRecovery.js';
-import { GROUP_STATUSES, type CvSummary, type GroupKind, type GroupStatus, type NewRunGroup, type RunGroupRecord } from './types.js';
+import { type CvSummary, type GroupKind, type GroupStatus, type NewRunGroup, type RunGroupRecord } from './types.js';
 
 interface GroupRow {
   id: number;
@@ -28,14 +29,6 @@ interface GroupRow {
   error: string | null;
 }
 
-/** Every unfinished status may go back to running (`ser cv --resume`); completed is final. */
-const TRANSITIONS: Record<GroupStatus, readonly GroupStatus[]> = {
-  running: ['completed', 'failed', 'cancelled', 'interrupted'],
-  interrupted: ['running', 'failed', 'cancelled'],
-  failed: ['running'],
-  cancelled: ['running'],
-  completed: [],
-};
 
 function toGroup(row: GroupRow): RunGroupRecord {
   return {
@@ -127,28 +120,7 @@ export class RunGroupsRepository {
 
   /** Like runs: `running` takes ownership (and clears the end and error), any other status stamps ended_at. */
   setStatus(id: number, status: GroupStatus, opts: { error?: string | null } = {}): RunGroupRecord {
-    if (!GROUP_STATUSES.includes(status)) throw new SerError('bad-input', `unknown run group status '${String(status)}'`);
-    const me = currentProcess();
-    this.ctx.write(() => {
-      const cur = this.db.prepare('SELECT status FROM run_groups WHERE id = ?').get(id) as { status: GroupStatus } | undefined;
-      if (!cur) throw new SerError('not-found', `no run group with id ${id}`, { id });
-      if (cur.status === status) return;
-      if (!TRANSITIONS[cur.status].includes(status)) throw new SerError('bad-input', `run group ${id} is ${cur.status} and cannot become ${status}`, { id, from: cur.status, to: status });
-      const live = status === 'running';
-      this.db
-        .prepare(
-          `UPDATE run_groups SET status = @status,
-             ended_at = CASE WHEN @live THEN NULL ELSE @now END,
-             pid = CASE WHEN @live THEN @pid ELSE pid END,
-             host = CASE WHEN @live THEN @host ELSE host END,
-             pid_start = CASE WHEN @live THEN @pidStart ELSE pid_start END,
-             error = CASE WHEN @live THEN NULL ELSE @error END
-           WHERE id = @id`,
-        )
-        .run({ id, status, now: Date.now(), live: live ? 1 : 0, pid: me.pid, host: me.host, pidStart: me.start, error: opts.error ?? null });
-    });
-    if (status === 'running') claim('group', this.ctx.path, id);
-    else release('group', this.ctx.path, id);
+    writeGroupStatus(this.ctx, { table: 'run_groups', owned: 'group', noun: 'run group' }, id, status, opts.error ?? null);
     return this.require(id);
   }
 

@@ -5,11 +5,12 @@
  */
 import { SerError } from '../../shared/errors.js';
 import { appVersion } from '../version.js';
+import { writeGroupStatus } from './groupStatus.js';
 import { currentProcess } from './processIdentity.js';
-import { claim, release } from './runOwnership.js';
+import { claim } from './runOwnership.js';
 import { StoreContext, iso, isoRequired, parseJson, toJson } from './context.js';
 import { SWEEP_ORPHANS, recoverOrphans } from './runRecovery.js';
-import { GROUP_STATUSES, TRIAL_STATUSES, type GroupStatus, type NewSweep, type SweepRecord, type TrialPatch, type TrialRecord, type TrialStatus } from './types.js';
+import { TRIAL_STATUSES, type GroupStatus, type NewSweep, type SweepRecord, type TrialPatch, type TrialRecord, type TrialStatus } from './types.js';
 
 interface SweepRow {
   id: number;
@@ -42,14 +43,6 @@ interface TrialRow {
   error: string | null;
 }
 
-/** As a run group's: every unfinished status may run again; completed is final. */
-const TRANSITIONS: Record<GroupStatus, readonly GroupStatus[]> = {
-  running: ['completed', 'failed', 'cancelled', 'interrupted'],
-  interrupted: ['running', 'failed', 'cancelled'],
-  failed: ['running'],
-  cancelled: ['running'],
-  completed: [],
-};
 
 function toSweep(row: SweepRow): SweepRecord {
   return {
@@ -184,28 +177,7 @@ export class SweepsRepository {
 
   /** Like a run group's: `running` takes ownership (and clears the end and error), any other status stamps ended_at. */
   setStatus(id: number, status: GroupStatus, opts: { error?: string | null } = {}): SweepRecord {
-    if (!GROUP_STATUSES.includes(status)) throw new SerError('bad-input', `unknown sweep status '${String(status)}'`);
-    const me = currentProcess();
-    this.ctx.write(() => {
-      const cur = this.db.prepare('SELECT status FROM sweeps WHERE id = ?').get(id) as { status: GroupStatus } | undefined;
-      if (!cur) throw new SerError('not-found', `no sweep with id ${id}`, { id });
-      if (cur.status === status) return;
-      if (!TRANSITIONS[cur.status].includes(status)) throw new SerError('bad-input', `sweep ${id} is ${cur.status} and cannot become ${status}`, { id, from: cur.status, to: status });
-      const live = status === 'running';
-      this.db
-        .prepare(
-          `UPDATE sweeps SET status = @status,
-             ended_at = CASE WHEN @live THEN NULL ELSE @now END,
-             pid = CASE WHEN @live THEN @pid ELSE pid END,
-             host = CASE WHEN @live THEN @host ELSE host END,
-             pid_start = CASE WHEN @live THEN @pidStart ELSE pid_start END,
-             error = CASE WHEN @live THEN NULL ELSE @error END
-           WHERE id = @id`,
-        )
-        .run({ id, status, now: Date.now(), live: live ? 1 : 0, pid: me.pid, host: me.host, pidStart: me.start, error: opts.error ?? null });
-    });
-    if (status === 'running') claim('sweep', this.ctx.path, id);
-    else release('sweep', this.ctx.path, id);
+    writeGroupStatus(this.ctx, { table: 'sweeps', owned: 'sweep', noun: 'sweep' }, id, status, opts.error ?? null);
     return this.require(id);
   }
 
