@@ -32,3 +32,17 @@ export async function checkQueueUrl(url: string): Promise<void> {
     throw new UsageError(`--queue: ${(err as Error).message}`);
   }
 }
+
+/** A record id given on the command line (`what`: "run", "run group", "sweep"): a positive integer, else a usage error. */
+export function parseId(what: string, raw: string): number {
+  if (!/^\d+$/.test(raw.trim()) || Number(raw) < 1) throw new UsageError(`a ${what} id is a positive integer, got '${raw}'`);
+  return Number(raw);
+}
+
+/** The flags of subcommands that only read the experiment database. */
+export interface DbFlags {
+  db?: string;
+  json?: boolean;
+}
+
+export const DB_HELP = 'experiment database (default: SER_DB or experiments.db)';

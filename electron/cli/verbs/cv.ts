@@ -14,7 +14,7 @@ import type { CvEvent, CvFinalEvent } from '../../engine/training/crossValidatio
 import type { CvGroupDetail } from '../../engine/training/cvGroups.js';
 import { metricsFromConfusion } from '../../engine/training/metrics.js';
 import { metricsTable, pct } from '../metricsTable.js';
-import { parseNumber, printJson, UsageError } from '../output.js';
+import { DB_HELP, parseId, parseNumber, printJson, UsageError, type DbFlags } from '../output.js';
 import { formatMs } from '../progress.js';
 import { addTrainOptions, buildTrainOptions, parseWorkers, TRAIN_OPTION_KEYS, type TrainFlags } from '../trainOptions.js';
 import { trainPrinter, type TrainPrinter } from '../trainProgress.js';
@@ -29,21 +29,10 @@ interface CvFlags extends TrainFlags {
   json?: boolean;
 }
 
-interface DbFlags {
-  db?: string;
-  json?: boolean;
-}
-
-const DB_HELP = 'experiment database (default: SER_DB or experiments.db)';
-
 function flagName(key: string): string {
   return '--' + key.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
 }
 
-function parseGroupId(raw: string): number {
-  if (!/^\d+$/.test(raw.trim()) || Number(raw) < 1) throw new UsageError(`a run group id is a positive integer, got '${raw}'`);
-  return Number(raw);
-}
 
 async function withStore<T>(flags: DbFlags, fn: (store: Store) => T): Promise<T> {
   const { openStore } = await import('../../engine/store/index.js');
@@ -102,7 +91,7 @@ async function runCv(flags: CvFlags, cmd: Command): Promise<void> {
   const parallelFolds = flags.parallelFolds !== undefined ? parseNumber('--parallel-folds', flags.parallelFolds, { integer: true, min: 1, max: 64 }) : undefined;
   let handle;
   if (flags.resume !== undefined) {
-    const groupId = parseGroupId(flags.resume);
+    const groupId = parseId('run group', flags.resume);
     // A group's folds must share their settings: only how they are run may change.
     const fixed = [...TRAIN_OPTION_KEYS.filter((k) => k !== 'workers'), 'folds', 'valCount', 'name'].filter(given);
     if (fixed.length) throw new UsageError(`${flagName(fixed[0]!)} does not apply with --resume: a cross-validation keeps the settings it started with (only --workers and --parallel-folds may change)`);
@@ -218,7 +207,7 @@ export function registerCv(program: Command): void {
     .option('--db <path>', DB_HELP)
     .action(async (rawId: string, _o: DbFlags, sub: Command) => {
       const flags = sub.optsWithGlobals<DbFlags>();
-      const id = parseGroupId(rawId);
+      const id = parseId('run group', rawId);
       const { groupDetail } = await import('../../engine/training/cvGroups.js');
       const detail = await withStore(flags, (store) => groupDetail(store, store.groups.require(id)));
       if (flags.json) printJson(detail);

@@ -21,7 +21,7 @@ import { buildPaperTable, type PaperTable } from '../../engine/results/paperTabl
 import type { RunSelection } from '../../engine/results/runSelection.js';
 import { NO_TRAINING, RunsService } from '../../services/runs.js';
 import { paperTableText } from '../paperTableText.js';
-import { UsageError, printJson } from '../output.js';
+import { UsageError, parseId, printJson } from '../output.js';
 import { formatDuration, table } from '../textTable.js';
 
 interface DbOptions {
@@ -68,10 +68,6 @@ function dbPath(opts: DbOptions): string {
   return opts.db ?? defaultDbPath();
 }
 
-function parseRunId(raw: string): number {
-  if (!/^\d+$/.test(raw.trim()) || Number(raw) < 1) throw new UsageError(`a run id is a positive integer, got '${raw}'`);
-  return Number(raw);
-}
 
 /** The runs service over the store, for one command; the store is always closed. A missing file is "no such run", not a new DB. */
 function withRuns<T>(opts: DbOptions, fn: (runs: RunsService) => T): T {
@@ -247,7 +243,7 @@ async function confirm(question: string): Promise<boolean> {
 /** `ser runs --table`: ids, or --tag, or every run; the paper's rows come along even when no run does. */
 function printPaperTable(opts: ListOptions, rawIds: string[]): void {
   if (rawIds.length && opts.tag) throw new UsageError('give run ids or --tag, not both');
-  const ids = rawIds.flatMap((a) => a.split(',')).filter((a) => a.trim() !== '').map(parseRunId);
+  const ids = rawIds.flatMap((a) => a.split(',')).filter((a) => a.trim() !== '').map((raw) => parseId('run', raw));
   const selection: RunSelection = ids.length ? { ids } : opts.tag ? { tag: opts.tag } : { all: true };
   let result: PaperTable;
   if (!existsSync(dbPath(opts))) {
@@ -274,7 +270,7 @@ function addShow(runs: Command): void {
     .option('--db <path>', DB_HELP)
     .action((rawId: string, _o: DbOptions, cmd: Command) => {
       const opts = cmd.optsWithGlobals<DbOptions>();
-      const id = parseRunId(rawId);
+      const id = parseId('run', rawId);
       missingDbAsNoRun(opts, id);
       const detail = withRuns(opts, (runs) => runs.record(id));
       if (opts.json) printJson(detail);
@@ -293,7 +289,7 @@ function addExport(runs: Command): void {
     .option('--db <path>', DB_HELP)
     .action((rawId: string, _o: unknown, cmd: Command) => {
       const opts = cmd.optsWithGlobals<DbOptions & { format: string; out?: string }>();
-      const id = parseRunId(rawId);
+      const id = parseId('run', rawId);
       if (opts.format !== 'csv' && opts.format !== 'json') throw new UsageError(`option --format expects csv or json, got '${opts.format}'`);
       missingDbAsNoRun(opts, id);
       const detail = withRuns(opts, (runs) => runs.record(id));
@@ -319,7 +315,7 @@ function addDelete(runs: Command): void {
     .option('--db <path>', DB_HELP)
     .action(async (rawId: string, _o: unknown, cmd: Command) => {
       const opts = cmd.optsWithGlobals<DbOptions & { yes?: boolean }>();
-      const id = parseRunId(rawId);
+      const id = parseId('run', rawId);
       missingDbAsNoRun(opts, id);
       const run = withRuns(opts, (runs) => runs.record(id));
       if (!opts.yes) {
@@ -346,7 +342,7 @@ function addTag(runs: Command): void {
     .option('--db <path>', DB_HELP)
     .action((rawId: string, tags: string[], _o: unknown, cmd: Command) => {
       const opts = cmd.optsWithGlobals<DbOptions>();
-      const id = parseRunId(rawId);
+      const id = parseId('run', rawId);
       missingDbAsNoRun(opts, id);
       const run = withRuns(opts, (runs) => runs.tag(id, tags));
       process.stdout.write(`run ${id} tags: ${run.tags.join(', ')}\n`);
@@ -363,7 +359,7 @@ function addUntag(runs: Command): void {
     .option('--db <path>', DB_HELP)
     .action((rawId: string, tag: string, _o: unknown, cmd: Command) => {
       const opts = cmd.optsWithGlobals<DbOptions>();
-      const id = parseRunId(rawId);
+      const id = parseId('run', rawId);
       missingDbAsNoRun(opts, id);
       const { removed, run } = withRuns(opts, (runs) => runs.untag(id, tag));
       if (!removed) process.stderr.write(`run ${id} had no tag '${tag}'\n`);
@@ -381,7 +377,7 @@ function addNote(runs: Command): void {
     .option('--db <path>', DB_HELP)
     .action((rawId: string, words: string[], _o: unknown, cmd: Command) => {
       const opts = cmd.optsWithGlobals<DbOptions>();
-      const id = parseRunId(rawId);
+      const id = parseId('run', rawId);
       missingDbAsNoRun(opts, id);
       const run = withRuns(opts, (runs) => runs.note(id, words.join(' ')));
       process.stdout.write(run.notes ? `run ${id} notes: ${run.notes}\n` : `run ${id} notes cleared\n`);

@@ -14,7 +14,7 @@ import type { SweepEvent, SweepFinalEvent, TrialRunner } from '../../engine/trai
 import type { SweepDetail, SweepRecipeSummary } from '../../engine/training/sweepResults.js';
 import type { SweepSpace } from '../../engine/training/sweepSpace.js';
 import { pct } from '../metricsTable.js';
-import { checkQueueUrl, parseNumber, printJson, UsageError } from '../output.js';
+import { checkQueueUrl, DB_HELP, parseId, parseNumber, printJson, UsageError, type DbFlags } from '../output.js';
 import { formatMs } from '../progress.js';
 import { addTrainOptions, modelFromFlags, recipeFromFlags, type TrainFlags } from '../trainOptions.js';
 
@@ -31,17 +31,6 @@ interface SweepFlags extends TrainFlags {
   json?: boolean;
 }
 
-interface DbFlags {
-  db?: string;
-  json?: boolean;
-}
-
-const DB_HELP = 'experiment database (default: SER_DB or experiments.db)';
-
-function parseSweepId(raw: string): number {
-  if (!/^\d+$/.test(raw.trim()) || Number(raw) < 1) throw new UsageError(`a sweep id is a positive integer, got '${raw}'`);
-  return Number(raw);
-}
 
 function json(flag: string, raw: string): unknown {
   try {
@@ -229,7 +218,7 @@ export function registerSweep(program: Command): void {
     .option('--db <path>', DB_HELP)
     .action(async (rawId: string, _o: DbFlags, sub: Command) => {
       const flags = sub.optsWithGlobals<DbFlags>();
-      const id = parseSweepId(rawId);
+      const id = parseId('sweep', rawId);
       const { sweepDetail } = await import('../../engine/training/sweepResults.js');
       const [detail, record] = await withStore(flags, (store) => {
         const s = store.sweeps.require(id);
