@@ -36,6 +36,8 @@ export interface TrainFlags {
   augmentCopies: string;
   snr: string;
   specAugment?: string;
+  mixup: string;
+  freqWarp: string;
   seed: string;
   backend?: string;
   workers?: string;
@@ -65,6 +67,8 @@ const TRAIN_FLAGS: readonly FlagSpec[] = [
     default: `${trainingDefaults.snrLow}:${trainingDefaults.snrHigh}`,
   },
   { flags: '--spec-augment <F:W,T:W>', option: 'specAugment' },
+  { flags: '--mixup <alpha>', option: 'mixup' },
+  { flags: '--freq-warp <fraction>', option: 'freqWarp' },
   { flags: '--seed <n>', option: 'seed' },
   { flags: '--backend <name>', option: 'backend' },
   { flags: '--workers <n>', option: 'workers' },
@@ -152,6 +156,13 @@ function parseSnr(raw: string): { snrLow: number; snrHigh: number } {
   return { snrLow, snrHigh };
 }
 
+/** Mixup and frequency warp, set only when on (a run without them stores the same options as before they existed). */
+function optionalAugment(f: TrainFlags): Pick<TrainOptions, 'mixup' | 'freqWarp'> {
+  const mixup = parseOption('mixup', '--mixup', f.mixup);
+  const freqWarp = parseOption('freqWarp', '--freq-warp', f.freqWarp);
+  return { ...(mixup > 0 ? { mixup } : {}), ...(freqWarp > 0 ? { freqWarp } : {}) };
+}
+
 /** The engine's TrainOptions from the flags; `split` makes the verb's split from the parsed seed. */
 export async function buildTrainOptions(f: TrainFlags, split: (seed: number) => SplitSpec, missingData: string): Promise<TrainOptions> {
   if (!f.data) throw new UsageError(missingData);
@@ -198,6 +209,7 @@ export async function buildTrainOptions(f: TrainFlags, split: (seed: number) => 
     split: split(seed),
     augment: { copies: parseOption('augmentCopies', '--augment-copies', f.augmentCopies), ...snr },
     ...(specAugment ? { specAugment } : {}),
+    ...optionalAugment(f),
     seed,
     ...(backend ? { backend } : {}),
     ...(f.workers ? { workers: parseWorkers(f.workers) } : {}),
@@ -230,6 +242,8 @@ export function recipeFromFlags(f: TrainFlags): Record<string, unknown> {
     augmentCopies: parseOption('augmentCopies', '--augment-copies', f.augmentCopies),
     ...snr,
     ...(specAugment !== undefined ? { specAugment } : {}),
+    mixup: parseOption('mixup', '--mixup', f.mixup),
+    freqWarp: parseOption('freqWarp', '--freq-warp', f.freqWarp),
     seed: parseOption('seed', '--seed', f.seed),
     ...(backend ? { backend } : {}),
     ...(f.workers ? { workers: parseWorkers(f.workers) } : {}),

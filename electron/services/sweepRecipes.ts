@@ -77,6 +77,8 @@ export function recipeOptions(recipe: Recipe, run: { data: string; split: SplitS
     split: run.split,
     augment: { copies: recipe.augmentCopies, snrLow: recipe.snrLow, snrHigh: recipe.snrHigh },
     ...(recipe.specAugment ? { specAugment: parseSpecAugment(recipe.specAugment) } : {}),
+    ...(recipe.mixup > 0 ? { mixup: recipe.mixup } : {}),
+    ...(recipe.freqWarp > 0 ? { freqWarp: recipe.freqWarp } : {}),
     seed: recipe.seed,
     ...(recipe.backend ? { backend: recipe.backend } : {}),
     ...(recipe.workers !== undefined ? { workers: recipe.workers } : {}),

@@ -12,6 +12,8 @@ import { splitChunks } from '../audio/chunks.js';
 import { Rng } from '../audio/rng.js';
 import { StandardScaler } from '../audio/scaler.js';
 import { specAugment } from '../audio/specAugment.js';
+import { drawWarp, warpMel } from '../audio/freqWarp.js';
+import { mixupBatch } from './mixup.js';
 import { FeatureCache } from '../dataset/featureCache.js';
 import { EMOTIONS } from '../../shared/labels.js';
 import { buildModel, saveModel } from '../model/index.js';
@@ -44,6 +46,10 @@ const yieldToEvents = () => new Promise<void>((r) => setImmediate(r));
 /** Seed of the SpecAugment masks of the clip at `position` in `epoch`'s order. */
 const maskSeed = (seed: number, epoch: number, position: number): number =>
   (Math.imul(seed ^ 0x6d2b79f5, 0x9e3779b1) + Math.imul(epoch + 1, 0x85ebca77) + Math.imul(position + 1, 0xc2b2ae3d)) >>> 0;
+
+// Other augmentations draw from their own streams, so turning one on leaves the others' draws as they were.
+const WARP_STREAM = 0x2f6b1c3d;
+const MIXUP_STREAM = 0x51ed270b;
 
 /** Windows per evaluation round (the workers split it into batches of 16). */
 const EVAL_CHUNK = 64;
@@ -109,6 +115,7 @@ class Batches {
   readonly #xs: Float32Array;
   readonly #ys: Float32Array;
   readonly #masked: Float32Array;
+  readonly #warped: Float32Array;
 
   constructor(
     private readonly features: Features,
@@ -120,6 +127,7 @@ class Batches {
     this.#xs = new Float32Array(Math.max(opts.batchSize, EVAL_CHUNK) * this.#nFeatures);
     this.#ys = new Float32Array(opts.batchSize * EMOTIONS.length);
     this.#masked = new Float32Array(mel.nMels * nFrames);
+    this.#warped = new Float32Array(mel.nMels * nFrames);
   }
 
   shapeOf(n: number): number[] {
@@ -127,17 +135,18 @@ class Batches {
     return [n, chunks.count, mel.nMels, chunks.width, 1];
   }
 
-  // `masks(b)`: the generator of the batch's b-th clip, a function of the run's seed and the clip's place in the
-  // epoch's order, so masks need no checkpointed state and resume exactly.
-  inputs(mels: Float32Array[], idx: number[], masks?: (b: number) => Rng): Float32Array {
+  // `clipRng(b, stream)`: a generator of the batch's b-th clip, a function of the run's seed, the stream and the
+  // clip's place in the epoch's order, so augmentations need no checkpointed state and resume exactly.
+  inputs(mels: Float32Array[], idx: number[], clipRng?: (b: number, stream: number) => Rng): Float32Array {
     const { chunks, mel } = init.featureConfig;
     const n = this.#nFeatures;
     const x = this.#xs.subarray(0, idx.length * n);
     idx.forEach((i, b) => {
-      let m = mels[i]!;
-      if (masks && opts.specAugment) {
-        this.#masked.set(m); // the cached spectrogram stays as it is
-        m = specAugment(this.#masked, mel.nMels, this.nFrames, opts.specAugment, masks(b));
+      let m = mels[i]!; // the cached spectrogram stays as it is: augmentations write to the scratch buffers
+      if (clipRng && opts.freqWarp) m = warpMel(m, mel.nMels, this.nFrames, drawWarp(opts.freqWarp, clipRng(b, WARP_STREAM)), this.#warped);
+      if (clipRng && opts.specAugment) {
+        if (m !== this.#masked) this.#masked.set(m);
+        m = specAugment(this.#masked, mel.nMels, this.nFrames, opts.specAugment, clipRng(b, 0));
       }
       splitChunks(m, mel.nMels, this.nFrames, chunks, x.subarray(b * n, (b + 1) * n));
     });
@@ -149,8 +158,10 @@ class Batches {
   train(idx: number[], epoch: number, first: number) {
     const y = this.#ys.subarray(0, idx.length * EMOTIONS.length).fill(0);
     idx.forEach((i, b) => (y[b * EMOTIONS.length + this.features.trainY[i]!] = 1));
-    const masks = opts.specAugment ? (b: number) => new Rng(maskSeed(opts.seed, epoch, first + b)) : undefined;
-    return { xs: { data: this.inputs(this.features.train, idx, masks), shape: this.shapeOf(idx.length) }, ys: { data: y, shape: [idx.length, EMOTIONS.length] } };
+    const clipRng = (b: number, stream: number) => new Rng(maskSeed(opts.seed ^ stream, epoch, first + b));
+    const x = this.inputs(this.features.train, idx, clipRng);
+    if (opts.mixup) mixupBatch(x, y, idx.length, opts.mixup, new Rng(maskSeed(opts.seed ^ MIXUP_STREAM, epoch, first)));
+    return { xs: { data: x, shape: this.shapeOf(idx.length) }, ys: { data: y, shape: [idx.length, EMOTIONS.length] } };
   }
 }
 

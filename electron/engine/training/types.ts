@@ -46,6 +46,10 @@ export interface TrainOptions {
   augment: AugmentConfig;
   /** SpecAugment-style masking of training clips (not of their validation/test parts); absent = none, the paper's setting. */
   specAugment?: SpecAugmentConfig;
+  /** Mixup α of training batches (λ ~ Beta(α, α)); absent or 0 = none, the paper's setting. */
+  mixup?: number;
+  /** Random frequency warp of training clips by up to ± this fraction (VTLP-like); absent or 0 = none. */
+  freqWarp?: number;
   seed: number;
   /** Force a backend; default: the fastest that loads. */
   backend?: BackendName;
