@@ -3,7 +3,9 @@
  * `ser worker` processes sharing one data folder, on a slice of the RAVDESS dev subset.
  * - 2 recipes × 2 folds finish with 4 trials recorded, each an ordinary run of the coordinator's database;
  * - a worker killed with SIGKILL mid-trial: the trial completes on the other worker and every epoch is recorded once;
- * - cancelling the sweep (Ctrl-C on `ser sweep`) stops its running and queued trials.
+ * - cancelling the sweep (Ctrl-C on `ser sweep`) stops its running and queued trials;
+ * - the coordinator killed mid-sweep (its workers train on, unrecorded): `ser sweep --resume` retires the orphaned
+ *   jobs and finishes every trial with each epoch recorded once.
  * Skipped, with the reason, without redis-server, without the ioredis package, or without SER_SHARED.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -152,6 +154,28 @@ async function until(cond: () => boolean, ms: number, what: string): Promise<voi
     expect(d.trials.map((t: { status: string }) => t.status)).toEqual(['cancelled', 'cancelled', 'cancelled', 'cancelled']);
     await until(() => workers.some((w) => w.out().includes('"trial-cancelled"')), 20_000, 'a worker to stop its trial');
   }, 120_000);
+
+  it('--resume after the coordinator was killed: its orphaned jobs retired, every trial finished with each epoch recorded once', async () => {
+    const sweep = start(['sweep', '--data', data, '--grid', '{"lr":[0.01]}', '--folds', '2', '--epochs', '3', ...TINY, '--batch-size', '4', '--queue', queue, '--name', 'orphaned', '--db', db, '--json']);
+    await until(() => lines(sweep.out()).some((e) => e.event === 'checkpoint' && e.best === false), 60_000, 'a first checkpoint');
+    sweep.child.kill('SIGKILL'); // the workers train on; nobody records what they report
+    await exited(sweep);
+    const id = lines(sweep.out()).find((e) => e.event === 'sweep-started')!.sweepId;
+    const r = await runSer(['sweep', '--resume', String(id), '--queue', queue, '--db', db, '--json'], { env, timeoutMs: 120_000 });
+    expect(r.code, r.stderr).toBe(0);
+    const evs = lines(r.stdout);
+    expect(evs.find((e) => e.event === 'sweep-started')).toMatchObject({ sweepId: id, resumed: true, trials: 2, toRun: 2, queue });
+    expect(evs.at(-1)).toMatchObject({ event: 'finished', sweepId: id, status: 'completed', completed: 2 });
+    const d = JSON.parse((await runSer(['sweep', 'show', String(id), '--json', '--db', db])).stdout);
+    expect(d.trials.map((t: { status: string }) => t.status)).toEqual(['completed', 'completed']);
+    for (const t of d.trials) {
+      const run = JSON.parse((await runSer(['runs', 'show', String(t.runId), '--json', '--db', db])).stdout);
+      expect(run.status).toBe('completed');
+      expect(run.epochs.map((e: { epoch: number }) => e.epoch)).toEqual([0, 1, 2]);
+      expect(run.evaluations.filter((e: { split: string }) => e.split === 'val').map((e: { epoch: number }) => e.epoch)).toEqual([0, 1, 2]);
+      expect(run.evaluations.filter((e: { split: string }) => e.split === 'test')).toHaveLength(1);
+    }
+  }, 150_000);
 });
 
 if (skipReason) it.skip(`ser sweep --queue: ${skipReason}`, () => undefined);
