@@ -8,28 +8,16 @@
  *   jobs and finishes every trial with each epoch recorded once.
  * Skipped, with the reason, without redis-server, without the ioredis package, or without SER_SHARED.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { devSlice } from '../helpers/devSlice.js';
+import { redisSkipReason, startRedis, until, type RedisServer } from '../helpers/redis.js';
 import { repoRoot, runSer, serBin, sharedDir, sharedSkipReason } from '../helpers/ser.js';
 
-const ioredisName = 'ioredis';
-const hasIoredis = await import(ioredisName).then(
-  () => true,
-  () => false,
-);
-const hasRedis = spawnSync('redis-server', ['--version']).status === 0;
-const skipReason = !hasRedis
-  ? 'redis-server is not installed (apt-get install redis-server)'
-  : !hasIoredis
-    ? "the ioredis package is not installed (BullMQ 6's Redis client, an optional peer dependency): npm install ioredis"
-    : !sharedDir
-      ? sharedSkipReason
-      : undefined;
+const skipReason = redisSkipReason ?? (!sharedDir ? sharedSkipReason : undefined);
 
 const tmp = mkdtempSync(join(tmpdir(), 'ser-sweepq-'));
 const db = join(tmp, 'experiments.db');
@@ -39,17 +27,6 @@ const GRID = '{"lr":[0.01,0.001],"optimizer":["adam"]}';
 
 type Ev = Record<string, unknown> & { event: string };
 const lines = (s: string): Ev[] => s.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Ev);
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
-}
 
 interface Proc {
   child: ChildProcess;
@@ -63,16 +40,9 @@ function start(args: string[], extraEnv: NodeJS.ProcessEnv = {}): Proc {
   return { child, out: () => out };
 }
 const exited = (p: Proc) => new Promise<number | null>((res) => (p.child.exitCode !== null ? res(p.child.exitCode) : p.child.on('close', res)));
-async function until(cond: () => boolean, ms: number, what: string): Promise<void> {
-  const t0 = Date.now();
-  while (!cond()) {
-    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 (skipReason ? describe.skip : describe)('ser sweep --queue with two ser workers', () => {
-  let redis: ChildProcess;
+  let redis: RedisServer | undefined;
   let queue = '';
   let data = '';
   const workers: Proc[] = [];
@@ -86,17 +56,15 @@ async function until(cond: () => boolean, ms: number, what: string): Promise<voi
 
   beforeAll(async () => {
     data = devSlice(join(sharedDir!, 'data', 'ravdess-dev'), join(tmp, 'slice'), 12);
-    const port = await freePort();
-    redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-    queue = `redis://127.0.0.1:${port}/0`;
-    await until(() => spawnSync('redis-cli', ['-p', String(port), 'ping']).stdout?.toString().includes('PONG'), 10_000, 'redis-server');
+    redis = await startRedis();
+    queue = redis.url;
     await startWorker();
     await startWorker();
   }, 60_000);
 
   afterAll(async () => {
     for (const w of workers) if (w.child.exitCode === null) w.child.kill('SIGKILL');
-    redis?.kill('SIGTERM');
+    redis?.stop();
   });
 
   it('2 recipes × 2 folds: 4 trials trained by the workers, recorded as runs of the coordinator\'s database', async () => {
