@@ -124,7 +124,10 @@ const exited = (p: Proc) => new Promise<number | null>((res) => (p.child.exitCod
   }, 120_000);
 
   it('--resume after the coordinator was killed: its orphaned jobs retired, every trial finished with each epoch recorded once', async () => {
-    const sweep = start(['sweep', '--data', data, '--grid', '{"lr":[0.01]}', '--folds', '2', '--epochs', '3', ...TINY, '--batch-size', '4', '--queue', queue, '--name', 'orphaned', '--db', db, '--json']);
+    // Long enough that a worker is usually still training an orphaned job when the resume retires it (stopped, then
+    // removed); one that finished meanwhile is removed. The new job continues from the trial's checkpoint only if it is
+    // not ahead of the epochs recorded here (usually it is: the trial starts over).
+    const sweep = start(['sweep', '--data', data, '--grid', '{"lr":[0.01]}', '--folds', '2', '--epochs', '6', ...TINY, '--batch-size', '4', '--queue', queue, '--name', 'orphaned', '--db', db, '--json']);
     await until(() => lines(sweep.out()).some((e) => e.event === 'checkpoint' && e.best === false), 60_000, 'a first checkpoint');
     sweep.child.kill('SIGKILL'); // the workers train on; nobody records what they report
     await exited(sweep);
@@ -139,8 +142,8 @@ const exited = (p: Proc) => new Promise<number | null>((res) => (p.child.exitCod
     for (const t of d.trials) {
       const run = JSON.parse((await runSer(['runs', 'show', String(t.runId), '--json', '--db', db])).stdout);
       expect(run.status).toBe('completed');
-      expect(run.epochs.map((e: { epoch: number }) => e.epoch)).toEqual([0, 1, 2]);
-      expect(run.evaluations.filter((e: { split: string }) => e.split === 'val').map((e: { epoch: number }) => e.epoch)).toEqual([0, 1, 2]);
+      expect(run.epochs.map((e: { epoch: number }) => e.epoch)).toEqual([0, 1, 2, 3, 4, 5]);
+      expect(run.evaluations.filter((e: { split: string }) => e.split === 'val').map((e: { epoch: number }) => e.epoch)).toEqual([0, 1, 2, 3, 4, 5]);
       expect(run.evaluations.filter((e: { split: string }) => e.split === 'test')).toHaveLength(1);
     }
   }, 150_000);

@@ -215,6 +215,17 @@ export function startSweep(req: SweepRequest, env: TrainingEnv, runner: TrialRun
         foldSplit = (fold) => ({ kind: 'speaker', seed: req.splitSeed, folds: K, fold, valSpeakerCount: count });
       }
 
+      // On resume, which trials train again and how — decided (or refused) before the sweep is claimed.
+      const again = new Map<number, { resumeRunId?: number } | 'done'>();
+      for (const trial of resumed ? store.sweeps.trials(resumed.id) : []) {
+        if (trial.status === 'completed') continue;
+        const run = trial.runId !== null ? store.runs.get(trial.runId) : undefined;
+        // Its run finished after the sweep's process last wrote the trial down: nothing to train again.
+        if (run?.status === 'completed' && store.evaluations.listForRun(run.id, 'test').length) again.set(trial.id, 'done');
+        else if (run && (run.status === 'running' || run.status === 'queued')) throw new SerError('bad-input', `trial ${trial.id} (run ${run.id}) is ${run.status} in another process; stop it before resuming the sweep`);
+        else again.set(trial.id, run?.status === 'interrupted' ? { resumeRunId: run.id } : {});
+      }
+
       let sweep: SweepRecord;
       if (resumed) {
         store.sweeps.setStatus(resumed.id, 'running');
@@ -238,16 +249,11 @@ export function startSweep(req: SweepRequest, env: TrainingEnv, runner: TrialRun
         if (!trial) throw new SerError('internal', `sweep ${sweep.id} has no trial for recipe ${t.recipe}, fold ${t.fold}`);
         let resumeRunId: number | undefined;
         if (resumed) {
-          if (trial.status === 'completed') continue;
-          const run = trial.runId !== null ? store.runs.get(trial.runId) : undefined;
-          // Its run finished after the sweep's process last wrote the trial down: nothing to train again.
-          if (run?.status === 'completed' && store.evaluations.listForRun(run.id, 'test').length) {
-            store.sweeps.updateTrial(trial.id, { status: 'completed', error: null });
-            continue;
-          }
-          if (run && (run.status === 'running' || run.status === 'queued')) throw new SerError('bad-input', `trial ${trial.id} (run ${run.id}) is ${run.status} in another process; stop it before resuming the sweep`);
-          if (run?.status === 'interrupted') resumeRunId = run.id;
-          store.sweeps.updateTrial(trial.id, { status: 'queued', error: null });
+          const how = again.get(trial.id);
+          if (how === undefined) continue; // completed
+          store.sweeps.updateTrial(trial.id, { status: how === 'done' ? 'completed' : 'queued', error: null });
+          if (how === 'done') continue;
+          resumeRunId = how.resumeRunId;
         }
         jobs.push({
           sweepId: sweep.id,
