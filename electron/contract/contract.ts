@@ -54,6 +54,9 @@ export const routes: Record<MethodName, { verb: HttpVerb; path: string }> = {
   deleteTake: { verb: 'DELETE', path: '/voice/:speaker/takes/:emotion/:name' },
   startTune: { verb: 'POST', path: '/voice/:speaker/tune' },
   tuneStatus: { verb: 'GET', path: '/tune' },
+  listSweeps: { verb: 'GET', path: '/sweeps' },
+  getSweep: { verb: 'GET', path: '/sweeps/:id' },
+  cancelSweep: { verb: 'POST', path: '/sweeps/:id/cancel' },
 };
 
 /** Audio of a dataset file, served by both front doors at the same relative URL (path resolved on the server). */

@@ -42,6 +42,9 @@ export const METHOD_NAMES = [
   'deleteTake',
   'startTune',
   'tuneStatus',
+  'listSweeps',
+  'getSweep',
+  'cancelSweep',
 ] as const;
 export type MethodName = (typeof METHOD_NAMES)[number];
 

@@ -102,6 +102,9 @@ export const inputSchemas = {
   about: Empty,
   installCli: Empty,
   ...voiceInputSchemas,
+  listSweeps: Empty,
+  getSweep: z.object({ id: Id }).strict(),
+  cancelSweep: z.object({ id: Id }).strict(),
 } as const;
 
 const num = z.number();

@@ -15,7 +15,9 @@ import type {
   RunGroupRecord,
   RunRecord,
   RunSummary,
+  TrialStatus,
 } from '../engine/store/types.js';
+import type { SweepDetail, SweepRecipeSummary, SweepStatus, SweepTrialRow } from '../engine/training/sweepResults.js';
 import type { TrainEvent } from '../engine/training/types.js';
 import type { BeforeAfter, TuneEvent } from '../engine/training/tuneTypes.js';
 import type { TakeFlag } from '../engine/audio/takeQuality.js';
@@ -27,6 +29,7 @@ import type { eventSchemas } from './schemas.js';
 export type { CvSummary, DatasetFileRecord, DatasetRecord, EpochRecord, EvaluationRecord, GroupStatus, ModelCard, ModelRecord, RunGroupRecord, RunRecord, RunSummary, TrainEvent };
 export type { BeforeAfter, TakeFlag, TuneEvent };
 export type { EpochProjection, PaperRow, PaperTable, PaperTableRow, SplitType };
+export type { SweepDetail, SweepRecipeSummary, SweepStatus, SweepTrialRow, TrialStatus };
 
 /** The one error shape that crosses every boundary (codes listed once, in the bottom layer). */
 export type { ApiErrorCode, ApiErrorInfo } from '../shared/errors.js';
@@ -290,6 +293,31 @@ export interface TuneStatus {
   last: { speaker: string; event: TuneEvent } | null;
 }
 
+/** A sweep as the Sweeps view lists it (`ser sweep list --json`). */
+export interface SweepRow {
+  id: number;
+  name: string;
+  status: SweepStatus;
+  folds: number;
+  /** The work queue its trials went to (no password), or null when they trained in the sweep's own process. */
+  queue: string | null;
+  createdAt: string;
+  startedAt: string | null;
+  endedAt: string | null;
+  error: string | null;
+  trials: number;
+  /** Trials by status. */
+  counts: Record<TrialStatus, number>;
+  /** The recipe with the highest mean test UAR so far, or null. */
+  best: SweepRecipeSummary | null;
+}
+
+/** After a cancel: `cancelling` while the process driving the sweep stops its trials, else `cancelled`. */
+export interface SweepCancelResult {
+  id: number;
+  status: SweepStatus;
+}
+
 /** What each method resolves with. */
 export interface MethodOutputs {
   listRuns: RunRow[];
@@ -331,6 +359,10 @@ export interface MethodOutputs {
   deleteTake: { deleted: boolean };
   startTune: { runId: number };
   tuneStatus: TuneStatus;
+  listSweeps: SweepRow[];
+  /** The shape `ser sweep show --json` prints. */
+  getSweep: SweepDetail;
+  cancelSweep: SweepCancelResult;
 }
 
 export type ApiEvents = { [K in keyof typeof eventSchemas]: z.infer<(typeof eventSchemas)[K]> };

@@ -7,6 +7,7 @@ import { createContext, type ServiceContext, type ServiceOptions } from './conte
 import { DatasetsService } from './datasets.js';
 import { LiveService } from './live.js';
 import { RunsService } from './runs.js';
+import { SweepsService } from './sweeps.js';
 import { SystemService } from './system.js';
 import { TrainingService } from './training.js';
 import { TuningService } from './tuning.js';
@@ -37,6 +38,7 @@ export function createServices(opts: ServiceOptions): Services {
   const datasets = new DatasetsService(ctx);
   const live = new LiveService(ctx);
   const system = new SystemService(ctx);
+  const sweeps = new SweepsService(ctx);
   const voice = new VoiceService(ctx, () => live.stop());
   const tuning = new TuningService(ctx, (speaker) => voice.folder(speaker));
 
@@ -82,6 +84,9 @@ export function createServices(opts: ServiceOptions): Services {
     startTune: ({ speaker, runId, epochs, seed }) =>
       tuning.start({ speaker, ...(runId === undefined ? {} : { runId }), ...(epochs === undefined ? {} : { epochs }), ...(seed === undefined ? {} : { seed }) }),
     tuneStatus: () => tuning.status(),
+    listSweeps: () => sweeps.list(),
+    getSweep: ({ id }) => sweeps.show(id),
+    cancelSweep: ({ id }) => sweeps.cancel(id),
   };
 
   let closed = false;

@@ -23,7 +23,7 @@ import { z } from 'zod';
 import { SerError } from '../shared/errors.js';
 import { trainingField } from '../contract/trainingOptions.js';
 import { openStore } from '../engine/store/index.js';
-import { recordQueuedTrial, RemoteTrialRecorder, trainRemoteTrial, type RemoteTrialResult, type TrialMessage, type TrialProgress } from '../engine/training/remoteTrial.js';
+import { recordQueuedTrial, RemoteTrialRecorder, requeueTrial, trainRemoteTrial, type RemoteTrialResult, type TrialMessage, type TrialProgress } from '../engine/training/remoteTrial.js';
 import type { TrialRunner } from '../engine/training/sweep.js';
 import type { TrainEvent, TrainingEnv, TrainOptions } from '../engine/training/types.js';
 import type { WorkerMessage } from '../engine/training/protocol.js';
@@ -70,6 +70,8 @@ export const TrialJobSchema = z
     recipe: z.record(z.string(), z.unknown()),
     model: ModelOverridesSchema.optional(),
     split: SplitSchema,
+    /** A resumed trial: the epochs the coordinator has recorded (see RemoteTrialSpec). */
+    recordedEpochs: z.number().int().min(0).max(100_000).optional(),
   })
   .strict();
 export type TrialJobData = z.infer<typeof TrialJobSchema>;
@@ -166,12 +168,27 @@ export async function queueTrials(url: string, env: TrainingEnv): Promise<TrialR
     }
   });
 
+  /**
+   * A resumed trial's job from the sweep's earlier session may still be on the queue (its coordinator died; a worker
+   * may even be training it): stopped and removed, so only the new job trains the run (and it may take the checkpoint).
+   */
+  const retire = async (jobId: string) => {
+    const old = await queue.getJob(jobId);
+    if (!old) return;
+    if ((await old.getState().catch(() => 'unknown')) === 'active') {
+      await producer.publishEvent({ eventName: CANCEL_EVENT, jobIds: jobId });
+      await old.waitUntilFinished(events, 60_000).catch(() => undefined);
+    }
+    await old.remove().catch(() => undefined);
+  };
+
   return {
     lanes: Number.MAX_SAFE_INTEGER, // every trial is queued at once; the workers decide how many run
     queue: queueLabel(url),
     async run(trial, report) {
       const o = trial.options;
-      const rec = await recordQueuedTrial(store, o, env.dataDir);
+      const rec: Awaited<ReturnType<typeof recordQueuedTrial>> & { recordedEpochs?: number } =
+        trial.resumeRunId !== undefined ? await requeueTrial(store, trial.resumeRunId, o, env.dataDir) : await recordQueuedTrial(store, o, env.dataDir);
       report.recorded(rec.runId);
       const recorder = new RemoteTrialRecorder(store, rec.runId, o, env.dataDir, report.event, report.started, () => (stopping ? 'cancel' : undefined));
       if (stopping) return recorder.ended({ cancelled: true });
@@ -186,9 +203,11 @@ export async function queueTrials(url: string, env: TrainingEnv): Promise<TrialR
         recipe: trial.recipeSpec,
         ...(o.model ? { model: o.model as z.infer<typeof ModelOverridesSchema> } : {}),
         split: o.split,
+        ...(rec.recordedEpochs !== undefined ? { recordedEpochs: rec.recordedEpochs } : {}),
       };
       recorders.set(jobId, recorder);
       try {
+        if (trial.resumeRunId !== undefined) await retire(jobId);
         // attempts 1: a trial that fails fails (a bad recipe fails again); a worker that dies is BullMQ's stalled-job recovery.
         const job = await queue.add(data.name, data, { jobId, attempts: 1, removeOnComplete: { age: 24 * 3600 }, removeOnFail: { age: 7 * 24 * 3600 } });
         let dropped!: () => void;
@@ -317,7 +336,7 @@ export async function startTrialWorker(url: string, opts: TrialWorkerOptions): P
     emit({ event: 'trial-started', worker: name, jobId, sweepId: d.sweepId, trialId: d.trialId, runId: d.runId, attempt });
     try {
       const result = await trainRemoteTrial(
-        { runId: d.runId, runUuid: d.runUuid, dataset: d.dataset, options },
+        { runId: d.runId, runUuid: d.runUuid, dataset: d.dataset, options, ...(d.recordedEpochs !== undefined ? { recordedEpochs: d.recordedEpochs } : {}) },
         { dataDir: opts.dataDir, ...(opts.dataRoot ? { dataRoot: opts.dataRoot } : {}), extractWorkers: threads },
         { onMessage: (m: WorkerMessage) => progress.send(m), ...(signal ? { signal } : {}) },
       );

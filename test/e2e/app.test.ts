@@ -266,7 +266,7 @@ describe.skipIf(skip)('desktop app in a browser (ser serve + Chromium)', () => {
 
   it('lays out every view without horizontal scrolling at 1024×700', async () => {
     await page.setViewportSize({ width: 1024, height: 700 });
-    for (const hash of ['#/experiments', '#/new', '#/runs/1', '#/runs/1/results', '#/compare?ids=1,2', '#/datasets', '#/live', '#/settings']) {
+    for (const hash of ['#/experiments', '#/sweeps', '#/new', '#/runs/1', '#/runs/1/results', '#/compare?ids=1,2', '#/datasets', '#/live', '#/settings']) {
       await page.goto(`${base}/${hash}`);
       await page.waitForTimeout(400);
       expect(await fitsWidth(), hash).toBe(true);
@@ -311,9 +311,9 @@ describe.skipIf(skip)('desktop app in a browser (ser serve + Chromium)', () => {
     await page.reload(); // a fresh document: Tab starts from its top
     await expect.poll(() => page.getByRole('table', { name: 'Runs' }).isVisible()).toBe(true);
     const start = await tabTo(/Switch to (light|dark) theme/);
-    expect(start.map((f) => f.name)).toEqual(['Skip to content', 'Experiments', 'New run', 'Dataset', 'Live', 'Settings', expect.stringMatching(/Switch to/)]);
+    expect(start.map((f) => f.name)).toEqual(['Skip to content', 'Experiments', 'Sweeps', 'New run', 'Dataset', 'Live', 'Settings', expect.stringMatching(/Switch to/)]);
     // Skip to content, then the view's controls: filter, status, sort buttons, a row's checkbox (opens its details).
-    for (let i = 0; i < 6; i++) await page.keyboard.press('Shift+Tab');
+    for (let i = 0; i < 7; i++) await page.keyboard.press('Shift+Tab');
     expect((await focused()).name).toBe('Skip to content');
     await page.keyboard.press('Enter');
     const view = await tabTo(/Select run 2 for comparison/);

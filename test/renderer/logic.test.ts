@@ -8,6 +8,7 @@ import { accuracyOf, cellStyle, rowNormalise } from '../../renderer/src/lib/conf
 import { curves } from '../../renderer/src/lib/series.js';
 import { fillPath } from '../../renderer/src/lib/api/http.js';
 import { builtInNotice, modelKey, modelOption } from '../../renderer/src/lib/modelCard.js';
+import { scatterData, sweepParams } from '../../renderer/src/lib/sweepScatter.js';
 
 function row(id: number, p: Partial<RunRow>): RunRow {
   return {
@@ -81,6 +82,8 @@ describe('formatting and routes', () => {
     expect(parseRoute('#/runs/12/results')).toEqual({ view: 'results', id: 12 });
     expect(parseRoute('#/compare?ids=3,4,x')).toEqual({ view: 'compare', ids: [3, 4] });
     expect(parseRoute('#/datasets')).toEqual({ view: 'dataset', id: null });
+    expect(parseRoute('#/sweeps')).toEqual({ view: 'sweeps', id: null });
+    expect(parseRoute('#/sweeps/4')).toEqual({ view: 'sweeps', id: 4 });
     expect(parseRoute('#/runs/abc')).toEqual({ view: 'experiments' });
     expect(parseRoute('')).toEqual({ view: 'experiments' });
   });
@@ -129,5 +132,39 @@ describe('built-in model notice and picker', () => {
     const run = { ...base, kind: 'run' as const, runId: 3, label: '#3 adam', testAccuracy: 0.4567, splitKind: 'speaker' };
     expect(modelOption(run)).toBe('#3 adam (test acc 45.7 %, speaker split)');
     expect(modelKey(run)).toBe('run:3');
+  });
+});
+
+describe('sweep scatter', () => {
+  const trial = (id: number, params: Record<string, unknown>, fold: number, uar: number | null, status: 'completed' | 'running' = 'completed') => ({
+    id, params, fold, status, worker: 'local', runId: id, bestValAccuracy: null, testAccuracy: uar, uar,
+  });
+  const detail = {
+    trials: [trial(1, { lr: 0.1, optimizer: 'sgd' }, 0, 0.3), trial(2, { lr: 0.1, optimizer: 'sgd' }, 1, 0.5), trial(3, { lr: 0.001, optimizer: 'adam' }, 0, 0.4), trial(4, { lr: 0.001, optimizer: 'adam' }, 1, null, 'running')],
+    summary: [
+      { params: { lr: 0.1, optimizer: 'sgd' }, folds: 2, meanUar: 0.4, sdUar: 0.14, meanAccuracy: 0.41 },
+      { params: { lr: 0.001, optimizer: 'adam' }, folds: 1, meanUar: 0.4, sdUar: null, meanAccuracy: 0.4 },
+    ],
+  };
+
+  it('lists the parameters a sweep varies, in the order its trials name them', () => {
+    expect(sweepParams(detail)).toEqual(['lr', 'optimizer']);
+    expect(sweepParams(null)).toEqual([]);
+  });
+
+  it('plots completed trials and recipe means; learning rates two decades apart on a log axis, names as categories', () => {
+    const lr = scatterData(detail, 'lr');
+    expect(lr).toMatchObject({ axis: 'log', min: 0.001 / 1.5, max: 0.1 * 1.5 });
+    expect(lr.trials.map((p) => [p.x, p.y])).toEqual([[0.1, 0.3], [0.1, 0.5], [0.001, 0.4]]);
+    expect(lr.recipes.map((p) => [p.x, p.y])).toEqual([[0.1, 0.4], [0.001, 0.4]]);
+    expect(lr.trials[0]!.label).toBe('trial 1, fold 1: lr=0.1 optimizer=sgd');
+    // Under a decade apart: linear, with a margin either side (the running trial's value counts too).
+    const near = scatterData({ ...detail, trials: detail.trials.map((t) => ({ ...t, params: { ...t.params, lr: t.params.lr === 0.1 ? 0.06 : 0.01 } })) }, 'lr');
+    expect(near.axis).toBe('linear');
+    expect(near.min).toBeCloseTo(0.01 - 0.004, 12);
+    expect(near.max).toBeCloseTo(0.06 + 0.004, 12);
+    const opt = scatterData(detail, 'optimizer');
+    expect(opt).toMatchObject({ axis: 'category', categories: ['sgd', 'adam'], min: -0.5, max: 1.5 });
+    expect(opt.trials.map((p) => p.x)).toEqual([0, 0, 1]);
   });
 });

@@ -1,4 +1,4 @@
-/** Sweeps in the store: created with their trials in one go, trials updated as they run, epochs of a retried trial forgotten, crash recovery. */
+/** Sweeps in the store: created with their trials in one go, trials updated as they run, cancel requests, epochs of a retried trial forgotten, crash recovery. */
 import { mkdtempSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -55,6 +55,21 @@ describe('sweeps', () => {
     expect(store.runs.epochs(run.id).map((e) => e.epoch)).toEqual([0]);
     expect(store.evaluations.listForRun(run.id, 'val').map((e) => e.epoch)).toEqual([0]);
     expect(store.models.listForRun(run.id).map((m) => m.epoch)).toEqual([0]);
+  });
+
+  it('a cancel request is kept on a running sweep only, and forgotten when the sweep runs again', () => {
+    const s = store.sweeps.create({ name: 'c', space: {}, config: {}, folds: 1, trials: [{ recipe: 0, params: {}, fold: 0 }] });
+    expect(s.cancelRequestedAt).toBeNull();
+    expect(store.sweeps.requestCancel(s.id)).toBe(true);
+    const first = store.sweeps.require(s.id).cancelRequestedAt;
+    expect(first).not.toBeNull();
+    expect(store.sweeps.requestCancel(s.id)).toBe(true);
+    expect(store.sweeps.require(s.id).cancelRequestedAt).toBe(first); // the first request's time stays
+    store.sweeps.setStatus(s.id, 'cancelled');
+    expect(store.sweeps.requestCancel(s.id)).toBe(false); // nobody drives it: nothing to ask
+    expect(store.sweeps.setStatus(s.id, 'running').cancelRequestedAt).toBeNull();
+    expect(() => store.sweeps.requestCancel(99)).toThrow(/no sweep with id 99/);
+    expect(store.sweeps.setQueue(s.id, 'redis://127.0.0.1:6379/0').queue).toBe('redis://127.0.0.1:6379/0');
   });
 
   it('a sweep whose owner died is interrupted on open', () => {

@@ -1,7 +1,9 @@
 /**
  * `ser sweep` trained here, on a slice of the RAVDESS dev subset (4 actors, 12 clips each): 2 recipes × 2 folds
  * recorded as 4 trials whose runs are ordinary runs; `ser sweep show --json`'s exact shape and its per-recipe
- * summary; recipes the training options schema refuses are usage errors before anything is recorded; Ctrl-C cancels.
+ * summary; recipes the training options schema refuses are usage errors before anything is recorded; Ctrl-C cancels;
+ * `ser sweep cancel` from another process cancels; a sweep whose process was killed resumes with `--resume`
+ * (completed trials kept, the interrupted one continued from its checkpoint, the rest trained).
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
@@ -20,6 +22,26 @@ const GRID = '{"lr":[0.01,0.001],"optimizer":["adam"]}';
 
 type Ev = Record<string, unknown> & { event: string };
 const events = (stdout: string): Ev[] => stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Ev);
+
+/** `ser sweep …` in the background, its JSON events collected as they come. */
+function startSweep(args: string[]) {
+  const child = spawn(process.execPath, [serBin, 'sweep', ...args], { cwd: repoRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+  child.stderr.resume();
+  const code = new Promise<number | null>((res) => child.on('close', (c, signal) => res(signal ? null : c)));
+  return { child, code, events: () => events(out.slice(0, out.lastIndexOf('\n') + 1)) };
+}
+async function until<T>(get: () => T | undefined, ms: number, what: string): Promise<T> {
+  const t0 = Date.now();
+  for (;;) {
+    const v = get();
+    if (v !== undefined) return v;
+    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+const show = async (id: unknown) => JSON.parse((await runSer(['sweep', 'show', String(id), '--json', '--db', db])).stdout);
 
 (sharedDir ? describe : describe.skip)('ser sweep, trials trained here', () => {
   let evs: Ev[] = [];
@@ -97,6 +119,72 @@ const events = (stdout: string): Ev[] => stdout.trim().split('\n').filter(Boolea
     const run = JSON.parse((await runSer(['runs', 'show', String(d.trials[0].runId), '--json', '--db', db])).stdout);
     expect(run.status).toBe('cancelled');
   }, 120_000);
+
+  it('ser sweep cancel, from another process, stops a running sweep the same way', async () => {
+    // Long trials: the request takes a second or two to be seen, and no trial may finish meanwhile.
+    const sweep = startSweep(['--data', data, '--grid', GRID, '--folds', '2', ...TINY, '--epochs', '30', '--batch-size', '4', '--db', db, '--json']);
+    const started = await until(() => sweep.events().find((e) => e.event === 'epoch'), 90_000, 'a first epoch');
+    const r = await runSer(['sweep', 'cancel', String(started.sweepId), '--db', db]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe(`sweep ${started.sweepId}: asked the process running it to stop…\nsweep ${started.sweepId} cancelled\n`);
+    expect(await sweep.code).toBe(130);
+    expect(sweep.events().at(-1)).toMatchObject({ event: 'cancelled', sweepId: started.sweepId });
+    const d = await show(started.sweepId);
+    expect(d.status).toBe('cancelled');
+    expect(d.trials.map((t: { status: string }) => t.status)).toEqual(['cancelled', 'cancelled', 'cancelled', 'cancelled']);
+    // Nothing left to cancel, or to cancel again.
+    const again = await runSer(['sweep', 'cancel', String(started.sweepId), '--json', '--db', db]);
+    expect(again.code).toBe(0);
+    expect(JSON.parse(again.stdout)).toEqual({ id: started.sweepId, status: 'cancelled' });
+    const done = await runSer(['sweep', 'cancel', String(sweepId), '--db', db]);
+    expect(done.code).toBe(1);
+    expect(done.stderr).toMatch(new RegExp(`sweep ${sweepId} is completed; nothing to cancel`));
+  }, 120_000);
+
+  it('--resume after the sweep\'s process was killed: completed trials kept, the interrupted one continued from its checkpoint', async () => {
+    // One trial at a time, so when the second trial has a checkpoint the first is done and two have not started.
+    const sweep = startSweep(['--data', data, '--grid', GRID, '--folds', '2', ...TINY, '--epochs', '3', '--parallel', '1', '--name', 'killed', '--db', db, '--json']);
+    const trialIds = () => sweep.events().filter((e) => e.event === 'trial-started').map((e) => e.trialId);
+    await until(() => (trialIds().length >= 2 ? sweep.events().find((e) => e.event === 'checkpoint' && e.trialId === trialIds()[1] && e.best === false) : undefined), 90_000, "the second trial's first checkpoint");
+    sweep.child.kill('SIGKILL');
+    await sweep.code;
+    const before = sweep.events();
+    const id = before.find((e) => e.event === 'sweep-started')!.sweepId;
+    const [first, second] = trialIds();
+    const secondRun = before.find((e) => e.event === 'started' && e.trialId === second)!.runId;
+
+    const killed = await show(id);
+    expect(killed.status).toBe('interrupted'); // the process is gone: the store says so when it is next opened
+    expect(killed.trials.map((t: { status: string }) => t.status)).toEqual(['completed', 'running', 'queued', 'queued']);
+
+    // Only where trials train may change on resume; a completed sweep has nothing to resume.
+    const bad = await runSer(['sweep', '--resume', String(id), '--epochs', '5', '--db', db]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--epochs does not apply with --resume/);
+    const complete = await runSer(['sweep', '--resume', String(sweepId), '--db', db], { env });
+    expect(complete.code).toBe(1);
+    expect(complete.stderr).toMatch(new RegExp(`sweep ${sweepId} is completed; nothing to resume`));
+
+    const r = await runSer(['sweep', '--resume', String(id), '--db', db, '--json'], { env, timeoutMs: 150_000 });
+    expect(r.code, r.stderr).toBe(0);
+    const evs = events(r.stdout);
+    expect(evs.find((e) => e.event === 'sweep-started')).toMatchObject({ sweepId: id, name: 'killed', trials: 4, resumed: true, toRun: 3 });
+    expect(evs.filter((e) => e.event === 'trial-started').map((e) => e.trialId)).not.toContain(first);
+    // The interrupted trial continues its own run from its checkpoint (epoch 2, or later if the kill came late), on its second attempt.
+    expect(evs.find((e) => e.event === 'trial-started' && e.trialId === second)).toMatchObject({ attempt: 2 });
+    const resumed = evs.find((e) => e.event === 'started' && e.trialId === second)!;
+    expect(resumed).toMatchObject({ runId: secondRun, resumed: true });
+    expect(resumed.startEpoch).toBeGreaterThanOrEqual(1);
+    expect(evs.at(-1)).toMatchObject({ event: 'finished', sweepId: id, status: 'completed', trials: 4, completed: 4 });
+    const d = await show(id);
+    expect(d.status).toBe('completed');
+    expect(d.trials.map((t: { status: string }) => t.status)).toEqual(['completed', 'completed', 'completed', 'completed']);
+    expect(d.trials[0].runId).toBe(killed.trials[0].runId);
+    expect(d.trials[1].runId).toBe(secondRun);
+    const run = JSON.parse((await runSer(['runs', 'show', String(secondRun), '--json', '--db', db])).stdout);
+    expect(run.epochs.map((e: { epoch: number }) => e.epoch)).toEqual([0, 1, 2]);
+    expect(d.summary.every((s: { folds: number }) => s.folds === 2)).toBe(true);
+  }, 240_000);
 });
 
 if (!sharedDir) it.skip(`ser sweep: ${sharedSkipReason}`, () => undefined);

@@ -3,31 +3,21 @@
  * `ser worker` processes sharing one data folder, on a slice of the RAVDESS dev subset.
  * - 2 recipes × 2 folds finish with 4 trials recorded, each an ordinary run of the coordinator's database;
  * - a worker killed with SIGKILL mid-trial: the trial completes on the other worker and every epoch is recorded once;
- * - cancelling the sweep (Ctrl-C on `ser sweep`) stops its running and queued trials.
+ * - cancelling the sweep (Ctrl-C on `ser sweep`) stops its running and queued trials;
+ * - the coordinator killed mid-sweep (its workers train on, unrecorded): `ser sweep --resume` retires the orphaned
+ *   jobs and finishes every trial with each epoch recorded once.
  * Skipped, with the reason, without redis-server, without the ioredis package, or without SER_SHARED.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { devSlice } from '../helpers/devSlice.js';
+import { redisSkipReason, startRedis, until, type RedisServer } from '../helpers/redis.js';
 import { repoRoot, runSer, serBin, sharedDir, sharedSkipReason } from '../helpers/ser.js';
 
-const ioredisName = 'ioredis';
-const hasIoredis = await import(ioredisName).then(
-  () => true,
-  () => false,
-);
-const hasRedis = spawnSync('redis-server', ['--version']).status === 0;
-const skipReason = !hasRedis
-  ? 'redis-server is not installed (apt-get install redis-server)'
-  : !hasIoredis
-    ? "the ioredis package is not installed (BullMQ 6's Redis client, an optional peer dependency): npm install ioredis"
-    : !sharedDir
-      ? sharedSkipReason
-      : undefined;
+const skipReason = redisSkipReason ?? (!sharedDir ? sharedSkipReason : undefined);
 
 const tmp = mkdtempSync(join(tmpdir(), 'ser-sweepq-'));
 const db = join(tmp, 'experiments.db');
@@ -37,17 +27,6 @@ const GRID = '{"lr":[0.01,0.001],"optimizer":["adam"]}';
 
 type Ev = Record<string, unknown> & { event: string };
 const lines = (s: string): Ev[] => s.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Ev);
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
-}
 
 interface Proc {
   child: ChildProcess;
@@ -61,16 +40,9 @@ function start(args: string[], extraEnv: NodeJS.ProcessEnv = {}): Proc {
   return { child, out: () => out };
 }
 const exited = (p: Proc) => new Promise<number | null>((res) => (p.child.exitCode !== null ? res(p.child.exitCode) : p.child.on('close', res)));
-async function until(cond: () => boolean, ms: number, what: string): Promise<void> {
-  const t0 = Date.now();
-  while (!cond()) {
-    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 (skipReason ? describe.skip : describe)('ser sweep --queue with two ser workers', () => {
-  let redis: ChildProcess;
+  let redis: RedisServer | undefined;
   let queue = '';
   let data = '';
   const workers: Proc[] = [];
@@ -84,17 +56,15 @@ async function until(cond: () => boolean, ms: number, what: string): Promise<voi
 
   beforeAll(async () => {
     data = devSlice(join(sharedDir!, 'data', 'ravdess-dev'), join(tmp, 'slice'), 12);
-    const port = await freePort();
-    redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-    queue = `redis://127.0.0.1:${port}/0`;
-    await until(() => spawnSync('redis-cli', ['-p', String(port), 'ping']).stdout?.toString().includes('PONG'), 10_000, 'redis-server');
+    redis = await startRedis();
+    queue = redis.url;
     await startWorker();
     await startWorker();
   }, 60_000);
 
   afterAll(async () => {
     for (const w of workers) if (w.child.exitCode === null) w.child.kill('SIGKILL');
-    redis?.kill('SIGTERM');
+    redis?.stop();
   });
 
   it('2 recipes × 2 folds: 4 trials trained by the workers, recorded as runs of the coordinator\'s database', async () => {
@@ -152,6 +122,31 @@ async function until(cond: () => boolean, ms: number, what: string): Promise<voi
     expect(d.trials.map((t: { status: string }) => t.status)).toEqual(['cancelled', 'cancelled', 'cancelled', 'cancelled']);
     await until(() => workers.some((w) => w.out().includes('"trial-cancelled"')), 20_000, 'a worker to stop its trial');
   }, 120_000);
+
+  it('--resume after the coordinator was killed: its orphaned jobs retired, every trial finished with each epoch recorded once', async () => {
+    // Long enough that a worker is usually still training an orphaned job when the resume retires it (stopped, then
+    // removed); one that finished meanwhile is removed. The new job continues from the trial's checkpoint only if it is
+    // not ahead of the epochs recorded here (usually it is: the trial starts over).
+    const sweep = start(['sweep', '--data', data, '--grid', '{"lr":[0.01]}', '--folds', '2', '--epochs', '6', ...TINY, '--batch-size', '4', '--queue', queue, '--name', 'orphaned', '--db', db, '--json']);
+    await until(() => lines(sweep.out()).some((e) => e.event === 'checkpoint' && e.best === false), 60_000, 'a first checkpoint');
+    sweep.child.kill('SIGKILL'); // the workers train on; nobody records what they report
+    await exited(sweep);
+    const id = lines(sweep.out()).find((e) => e.event === 'sweep-started')!.sweepId;
+    const r = await runSer(['sweep', '--resume', String(id), '--queue', queue, '--db', db, '--json'], { env, timeoutMs: 120_000 });
+    expect(r.code, r.stderr).toBe(0);
+    const evs = lines(r.stdout);
+    expect(evs.find((e) => e.event === 'sweep-started')).toMatchObject({ sweepId: id, resumed: true, trials: 2, toRun: 2, queue });
+    expect(evs.at(-1)).toMatchObject({ event: 'finished', sweepId: id, status: 'completed', completed: 2 });
+    const d = JSON.parse((await runSer(['sweep', 'show', String(id), '--json', '--db', db])).stdout);
+    expect(d.trials.map((t: { status: string }) => t.status)).toEqual(['completed', 'completed']);
+    for (const t of d.trials) {
+      const run = JSON.parse((await runSer(['runs', 'show', String(t.runId), '--json', '--db', db])).stdout);
+      expect(run.status).toBe('completed');
+      expect(run.epochs.map((e: { epoch: number }) => e.epoch)).toEqual([0, 1, 2, 3, 4, 5]);
+      expect(run.evaluations.filter((e: { split: string }) => e.split === 'val').map((e: { epoch: number }) => e.epoch)).toEqual([0, 1, 2, 3, 4, 5]);
+      expect(run.evaluations.filter((e: { split: string }) => e.split === 'test')).toHaveLength(1);
+    }
+  }, 150_000);
 });
 
 if (skipReason) it.skip(`ser sweep --queue: ${skipReason}`, () => undefined);

@@ -2,7 +2,8 @@
  * `ser sweep`: a hyperparameter sweep, trials = recipe × fold, each trial an ordinary run.
  *   ser sweep --data <dir> (--grid <json> | --random N --space <json>) [--folds K] [train flags…] [--parallel N]
  *             [--queue redis://host:6379/0] [--name] [--db] [--json]
- *   ser sweep show <id> [--json] · ser sweep list [--json]
+ *   ser sweep --resume <id> [--parallel N | --queue …] [--db] [--json]
+ *   ser sweep show <id> [--json] · ser sweep list [--json] · ser sweep cancel <id> [--no-wait] [--json]
  * The training flags are `ser train`'s and give every trial's base recipe; the grid's parameters override them.
  */
 import type { Command } from 'commander';
@@ -10,15 +11,16 @@ import { defaultDataDir } from '../../engine/dataDir.js';
 import { defaultDbPath } from '../../engine/store/dbPath.js';
 import type { Store } from '../../engine/store/store.js';
 import type { SweepRecord } from '../../engine/store/types.js';
-import type { SweepEvent, SweepFinalEvent, TrialRunner } from '../../engine/training/sweep.js';
+import type { SweepEvent, SweepFinalEvent, SweepHandle, TrialRunner } from '../../engine/training/sweep.js';
 import type { SweepDetail, SweepRecipeSummary } from '../../engine/training/sweepResults.js';
 import type { SweepSpace } from '../../engine/training/sweepSpace.js';
 import { pct } from '../metricsTable.js';
 import { checkQueueUrl, DB_HELP, parseId, parseNumber, printJson, UsageError, type DbFlags } from '../output.js';
 import { formatMs } from '../progress.js';
-import { addTrainOptions, modelFromFlags, recipeFromFlags, type TrainFlags } from '../trainOptions.js';
+import { addTrainOptions, modelFromFlags, recipeFromFlags, TRAIN_OPTION_KEYS, type TrainFlags } from '../trainOptions.js';
 
 interface SweepFlags extends TrainFlags {
+  resume?: string;
   grid?: string;
   random?: string;
   space?: string;
@@ -40,11 +42,11 @@ function json(flag: string, raw: string): unknown {
   }
 }
 
-async function withStore<T>(flags: DbFlags, fn: (store: Store) => T): Promise<T> {
+async function withStore<T>(flags: DbFlags, fn: (store: Store) => T | Promise<T>): Promise<T> {
   const { openStore } = await import('../../engine/store/index.js');
   const store = openStore(flags.db ?? defaultDbPath(), { mustExist: true });
   try {
-    return fn(store);
+    return await fn(store);
   } finally {
     store.close();
   }
@@ -71,6 +73,9 @@ function detailText(d: SweepDetail, record: SweepRecord): string {
   return out.join('\n') + '\n\n' + summaryText(d.summary);
 }
 
+/** How long `ser sweep cancel` waits for the sweep to stop. */
+const CANCEL_WAIT_MS = 120_000;
+
 type RawSpace = { grid: unknown } | { random: number; seed: number; space: unknown };
 
 function spaceFrom(flags: SweepFlags, seed: number): RawSpace {
@@ -82,15 +87,44 @@ function spaceFrom(flags: SweepFlags, seed: number): RawSpace {
   return { random: n, seed, space: json('--space', flags.space) };
 }
 
-async function runSweepVerb(flags: SweepFlags): Promise<void> {
-  if (!flags.data) throw new UsageError('--data <dir> is required');
+/** Where trials train: a work queue (--queue) or this process (--parallel lanes). */
+async function trialRunner(flags: SweepFlags, env: { dbPath: string; dataDir: string }): Promise<TrialRunner> {
+  const parallel = flags.parallel !== undefined ? parseNumber('--parallel', flags.parallel, { integer: true, min: 1, max: 64 }) : undefined;
+  if (flags.queue !== undefined) {
+    if (parallel !== undefined) throw new UsageError('--parallel is for trials trained here; with --queue the workers decide (ser worker --concurrency)');
+    await checkQueueUrl(flags.queue);
+    const { queueTrials } = await import('../../services/sweepQueue.js');
+    return queueTrials(flags.queue, env);
+  }
+  const { localTrials } = await import('../../engine/training/sweep.js');
+  return localTrials(env, parallel !== undefined ? { lanes: parallel } : {});
+}
+
+const flagName = (key: string) => '--' + key.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
+
+/** `--resume <id>`: the sweep's own recipes, folds and data; only where its trials train may change. */
+async function resumeHandle(flags: SweepFlags, cmd: Command, env: { dbPath: string; dataDir: string }): Promise<SweepHandle> {
+  const id = parseId('sweep', flags.resume!);
+  const given = (key: string) => cmd.getOptionValueSource(key) === 'cli';
+  const fixed = [...TRAIN_OPTION_KEYS, 'grid', 'random', 'space', 'folds', 'valCount', 'name'].filter(given);
+  if (fixed.length) throw new UsageError(`${flagName(fixed[0]!)} does not apply with --resume: a sweep keeps the recipes, folds and data it started with (only --parallel or --queue may change)`);
+  const { openStore } = await import('../../engine/store/index.js');
+  const { planResume, resumeSweep } = await import('../../services/sweeps.js');
+  const store = openStore(env.dbPath, { mustExist: true });
+  try {
+    planResume(store, id); // an unknown id or an unreadable sweep fails before a queue is contacted
+    return await resumeSweep(store, id, env, await trialRunner(flags, env));
+  } finally {
+    store.close();
+  }
+}
+
+async function newSweepHandle(flags: SweepFlags, env: { dbPath: string; dataDir: string }): Promise<SweepHandle> {
+  if (!flags.data) throw new UsageError('--data <dir> is required (or --resume <sweep id>)');
   const { parseGrid, parseSpace } = await import('../../engine/training/sweepSpace.js');
   const base = recipeFromFlags(flags);
   const raw = spaceFrom(flags, base.seed as number);
   const folds = flags.folds !== undefined ? parseNumber('--folds', flags.folds, { integer: true, min: 1, max: 1000 }) : 1;
-  const parallel = flags.parallel !== undefined ? parseNumber('--parallel', flags.parallel, { integer: true, min: 1, max: 64 }) : undefined;
-  const dbPath = flags.db ?? defaultDbPath();
-  const env = { dbPath, dataDir: defaultDataDir() };
   const { runSweep, planSweep } = await import('../../services/sweeps.js');
   const { SerError } = await import('../../shared/errors.js');
   let space: SweepSpace;
@@ -114,17 +148,13 @@ async function runSweepVerb(flags: SweepFlags): Promise<void> {
   } catch (err) {
     throw err instanceof SerError ? new UsageError(err.message) : err;
   }
-  let runner: TrialRunner;
-  if (flags.queue !== undefined) {
-    if (parallel !== undefined) throw new UsageError('--parallel is for trials trained here; with --queue the workers decide (ser worker --concurrency)');
-    await checkQueueUrl(flags.queue);
-    const { queueTrials } = await import('../../services/sweepQueue.js');
-    runner = await queueTrials(flags.queue, env);
-  } else {
-    const { localTrials } = await import('../../engine/training/sweep.js');
-    runner = localTrials(env, parallel !== undefined ? { lanes: parallel } : {});
-  }
-  const handle = runSweep(plan, env, runner);
+  return runSweep(plan, env, await trialRunner(flags, env));
+}
+
+async function runSweepVerb(flags: SweepFlags, cmd: Command): Promise<void> {
+  const dbPath = flags.db ?? defaultDbPath();
+  const env = { dbPath, dataDir: defaultDataDir() };
+  const handle = flags.resume !== undefined ? await resumeHandle(flags, cmd, env) : await newSweepHandle(flags, env);
 
   let interrupted = 0;
   const onSignal = () => {
@@ -138,7 +168,7 @@ async function runSweepVerb(flags: SweepFlags): Promise<void> {
   process.on('SIGTERM', onSignal);
 
   const t0 = Date.now();
-  let folds_ = folds;
+  let folds_ = 1;
   handle.onEvent((e: SweepEvent) => {
     if (flags.json) {
       if (e.event !== 'batch' && e.event !== 'sweep-preparing' && e.event !== 'preparing') printJson(e);
@@ -148,7 +178,9 @@ async function runSweepVerb(flags: SweepFlags): Promise<void> {
     switch (e.event) {
       case 'sweep-started':
         folds_ = e.folds;
-        process.stdout.write(`sweep ${e.sweepId} "${e.name}": ${e.recipes} recipe(s) × ${e.folds} fold(s) = ${e.trials} trials, ${e.queue ? `on queue ${e.queue}` : `${e.lanes} at a time here`}\n`);
+        process.stdout.write(
+          `sweep ${e.sweepId} "${e.name}": ${e.recipes} recipe(s) × ${e.folds} fold(s) = ${e.trials} trials${e.resumed ? `, ${e.toRun} to train again` : ''}, ${e.queue ? `on queue ${e.queue}` : `${e.lanes} at a time here`}\n`,
+        );
         return;
       case 'trial-started':
         process.stdout.write(`${where(e)}: ${paramsText(e.params)} on ${e.worker}${e.attempt > 1 ? ` (attempt ${e.attempt})` : ''}\n`);
@@ -201,13 +233,14 @@ export function registerSweep(program: Command): void {
     .option('--parallel <n>', 'local trials at once (default: one per two cores)')
     .option('--queue <url>', 'send the trials to a work queue for `ser worker`s: redis://[user:password@]host:6379/0, or rediss:// for TLS (never expose it publicly)')
     .option('--name <name>', 'sweep name (trial runs are named after it)')
+    .option('--resume <id>', 'train the unfinished trials of an interrupted, failed or cancelled sweep (completed trials are kept; an interrupted trial continues from its checkpoint); with --parallel or --queue only')
     .option('--db <path>', DB_HELP)
     .option('--json', 'one JSON event per line (trial events carry "trialId" and "fold"; the last is the sweep\'s finished/failed/cancelled)')
     .allowExcessArguments(true)
     .action(async (flags: SweepFlags, cmd: Command) => {
       const sub = cmd.args[0];
-      if (sub !== undefined) throw new UsageError(`unknown sweep command '${sub}' (expected show or list, or options such as --data and --grid)`);
-      await runSweepVerb(flags);
+      if (sub !== undefined) throw new UsageError(`unknown sweep command '${sub}' (expected show, list or cancel, or options such as --data and --grid)`);
+      await runSweepVerb(flags, cmd);
     });
 
   sweep
@@ -219,11 +252,8 @@ export function registerSweep(program: Command): void {
     .action(async (rawId: string, _o: DbFlags, sub: Command) => {
       const flags = sub.optsWithGlobals<DbFlags>();
       const id = parseId('sweep', rawId);
-      const { sweepDetail } = await import('../../engine/training/sweepResults.js');
-      const [detail, record] = await withStore(flags, (store) => {
-        const s = store.sweeps.require(id);
-        return [sweepDetail(store, s), s] as const;
-      });
+      const { SweepsService } = await import('../../services/sweeps.js');
+      const [detail, record] = await withStore(flags, (store) => [new SweepsService({ store }).show(id), store.sweeps.require(id)] as const);
       if (flags.json) printJson(detail);
       else process.stdout.write(detailText(detail, record));
     });
@@ -241,9 +271,40 @@ export function registerSweep(program: Command): void {
         else process.stdout.write('no sweeps yet\n');
         return;
       }
-      const sweeps = await withStore(flags, (store) => store.sweeps.list().map((s) => ({ ...s, trials: store.sweeps.trials(s.id).length })));
+      const { SweepsService } = await import('../../services/sweeps.js');
+      const sweeps = await withStore(flags, (store) => new SweepsService({ store }).list());
       if (flags.json) printJson(sweeps);
       else process.stdout.write(sweeps.length ? sweeps.map((s) => `sweep ${s.id}  ${s.name}  [${s.status}]  ${s.trials} trials, ${s.folds} fold(s)${s.queue ? `  queue ${s.queue}` : ''}`).join('\n') + '\n' : 'no sweeps yet\n');
+    });
+
+  sweep
+    .command('cancel')
+    .description('stop a sweep from anywhere: the process running it cancels its trials (queued ones dropped, running ones stopped after their batch, on workers too); one whose process is gone is marked cancelled')
+    .argument('<id>', 'sweep id')
+    .option('--no-wait', 'return once the request is recorded, without waiting for the sweep to stop')
+    .option('--json', 'one JSON object: {id, status}')
+    .option('--db <path>', DB_HELP)
+    .action(async (rawId: string, _o: DbFlags & { wait: boolean }, sub: Command) => {
+      const flags = sub.optsWithGlobals<DbFlags & { wait: boolean }>();
+      const id = parseId('sweep', rawId);
+      const { SweepsService } = await import('../../services/sweeps.js');
+      const result = await withStore(flags, async (store) => {
+        const service = new SweepsService({ store });
+        let r = service.cancel(id);
+        if (!flags.wait || r.status !== 'cancelling') return r;
+        if (!flags.json) process.stdout.write(`sweep ${id}: asked the process running it to stop…\n`);
+        // It polls for the request about once a second, then stops its trials (each after its current batch).
+        const deadline = Date.now() + CANCEL_WAIT_MS;
+        while (r.status === 'cancelling' && Date.now() < deadline) {
+          await new Promise((res) => setTimeout(res, 250));
+          r = { id, status: service.show(id).status };
+        }
+        return r;
+      });
+      if (flags.json) printJson(result);
+      else if (result.status === 'cancelling') process.stdout.write(`sweep ${id} is still stopping after ${CANCEL_WAIT_MS / 1000} s; \`ser sweep show ${id}\` tells when it has\n`);
+      else process.stdout.write(`sweep ${id} ${result.status}\n`);
+      if (result.status === 'cancelling' && flags.wait) process.exitCode = 1;
     });
 
   for (const sub of sweep.commands) {

@@ -291,6 +291,16 @@ export const migrations: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 9,
+    name: 'a sweep can be asked to stop from another process (ser sweep cancel, the app): cancel_requested_at',
+    creates: [],
+    up(db) {
+      // A request, not a status: the process driving the sweep sees it, stops its trials and sets `cancelled`
+      // itself; the status column keeps meaning what the driver did.
+      db.exec(`ALTER TABLE sweeps ADD COLUMN cancel_requested_at INTEGER;`);
+    },
+  },
 ];
 
 /** Every table a file at schema `version` holds. */

@@ -28,6 +28,7 @@ interface SweepRow {
   host: string | null;
   pid_start: string | null;
   error: string | null;
+  cancel_requested_at: number | null;
 }
 
 interface TrialRow {
@@ -60,6 +61,7 @@ function toSweep(row: SweepRow): SweepRecord {
     pid: row.pid,
     host: row.host,
     error: row.error,
+    cancelRequestedAt: iso(row.cancel_requested_at),
   };
 }
 
@@ -175,10 +177,35 @@ export class SweepsRepository {
     return this.trial(id);
   }
 
-  /** Like a run group's: `running` takes ownership (and clears the end and error), any other status stamps ended_at. */
+  /**
+   * Like a run group's: `running` takes ownership (and clears the end and error), any other status stamps ended_at.
+   * Running again also forgets an earlier cancel request (a resumed sweep starts unasked).
+   */
   setStatus(id: number, status: GroupStatus, opts: { error?: string | null } = {}): SweepRecord {
-    writeGroupStatus(this.ctx, { table: 'sweeps', owned: 'sweep', noun: 'sweep' }, id, status, opts.error ?? null);
+    this.ctx.write(() => {
+      writeGroupStatus(this.ctx, { table: 'sweeps', owned: 'sweep', noun: 'sweep' }, id, status, opts.error ?? null);
+      if (status === 'running') this.db.prepare('UPDATE sweeps SET cancel_requested_at = NULL WHERE id = ?').run(id);
+    });
     return this.require(id);
+  }
+
+  /** Where the trials go now (a resumed sweep may run elsewhere than it started): a queue label, or null for here. */
+  setQueue(id: number, queue: string | null): SweepRecord {
+    const changed = this.ctx.write(() => this.db.prepare('UPDATE sweeps SET queue = ? WHERE id = ?').run(queue, id).changes);
+    if (changed === 0) throw new SerError('not-found', `no sweep with id ${id}`, { id });
+    return this.require(id);
+  }
+
+  /**
+   * Asks the process driving a running sweep to stop it (it polls this); the first request's time is kept. Returns
+   * false when the sweep is not running, so there is nobody to ask.
+   */
+  requestCancel(id: number): boolean {
+    const changed = this.ctx.write(
+      () => this.db.prepare("UPDATE sweeps SET cancel_requested_at = coalesce(cancel_requested_at, ?) WHERE id = ? AND status = 'running'").run(Date.now(), id).changes,
+    );
+    if (changed === 0) this.require(id);
+    return changed > 0;
   }
 
   /** Crash recovery on open: a running sweep whose owner is gone becomes `interrupted`. Returns the ids it marked. */

@@ -340,6 +340,8 @@ export interface SweepRecord {
   pid: number | null;
   host: string | null;
   error: string | null;
+  /** When someone asked it to stop (`ser sweep cancel`, the app) while it ran; cleared when it runs again. */
+  cancelRequestedAt: string | null;
 }
 
 export interface NewTrial {

@@ -99,6 +99,18 @@ export async function loadCheckpoint(dir: string, model: LayersModel, optimizer:
   return JSON.parse(readFileSync(join(where, 'state.json'), 'utf8')) as TrainState;
 }
 
+/** The first epoch a checkpoint in `dir` would continue at, without loading it; null when there is none. */
+export function checkpointNextEpoch(dir: string): number | null {
+  const where = existsSync(join(dir, 'state.json')) ? dir : existsSync(join(`${dir}.old`, 'state.json')) ? `${dir}.old` : undefined;
+  if (!where) return null;
+  try {
+    const { nextEpoch } = JSON.parse(readFileSync(join(where, 'state.json'), 'utf8')) as Partial<TrainState>;
+    return typeof nextEpoch === 'number' ? nextEpoch : null;
+  } catch {
+    return null;
+  }
+}
+
 export function hasCheckpoint(dir: string): boolean {
   return existsSync(join(dir, 'state.json')) || existsSync(join(`${dir}.old`, 'state.json'));
 }

@@ -27,6 +27,7 @@ import type { Store } from '../store/index.js';
 import { appVersion } from '../version.js';
 import { startWorker } from '../workers/spawn.js';
 import { runArtifactDirs } from './artifacts.js';
+import { checkpointNextEpoch } from './checkpoint.js';
 import type { WorkerInit, WorkerMessage } from './protocol.js';
 import { prepareData, trainingWatch, type StopKind } from './session.js';
 import { ensureFeatures, runNameStamp, superviseWorker, type WorkerWatch } from './supervisor.js';
@@ -41,6 +42,11 @@ export interface RemoteTrialSpec {
   dataset: { name: string; fingerprint: string; path: string };
   /** `data` is replaced by the worker's copy. */
   options: TrainOptions;
+  /**
+   * Set when a resumed sweep queues an interrupted trial again: the epochs its run has recorded. A checkpoint past
+   * them was written while nobody recorded (the coordinator was gone), so the trial then starts over instead.
+   */
+  recordedEpochs?: number;
 }
 
 /** The finished message and the exported model's files (name → base64). */
@@ -122,6 +128,7 @@ export async function trainRemoteTrial(
   });
   if (hooks.signal?.aborted) throw new SerError('cancelled', 'the trial was cancelled');
   const dirs = runArtifactDirs(env.dataDir, { id: spec.runId, uuid: spec.runUuid });
+  const next = checkpointNextEpoch(join(dirs.runDir, 'checkpoint'));
   const init: WorkerInit = {
     runId: spec.runId,
     options: opts,
@@ -129,8 +136,9 @@ export async function trainRemoteTrial(
     dataDir: env.dataDir,
     featureConfig: PAPER_FEATURES,
     ...dirs,
-    // Another worker's checkpoint of this trial, when this machine can see it (a shared data folder).
-    resume: existsSync(join(dirs.runDir, 'checkpoint')),
+    // Another worker's checkpoint of this trial, when this machine can see it (a shared data folder), unless it is
+    // ahead of what the coordinator recorded (every epoch is recorded once: none may be missing either).
+    resume: next !== null && (spec.recordedEpochs === undefined || next <= spec.recordedEpochs),
     appVersion,
     datasetFingerprint: spec.dataset.fingerprint,
   };
@@ -173,6 +181,27 @@ export async function recordQueuedTrial(store: Store, options: TrainOptions, dat
     status: 'queued',
   });
   return { runId: run.id, runUuid: run.uuid!, dataset: { name: basename(resolve(options.data)), fingerprint: data.scan.summary.fingerprint, path: resolve(options.data) } };
+}
+
+/**
+ * A trial's interrupted run queued again (a resumed sweep): same run, same UUID, so a worker that sees its checkpoint
+ * (a shared data folder) continues from it. The data must still be what the run was trained on.
+ */
+export async function requeueTrial(
+  store: Store,
+  runId: number,
+  options: TrainOptions,
+  dataDir: string,
+): Promise<{ runId: number; runUuid: string; dataset: RemoteTrialSpec['dataset']; recordedEpochs: number }> {
+  const run = store.runs.require(runId);
+  if (run.status !== 'interrupted') throw new SerError('bad-input', `run ${runId} is ${run.status}; only an interrupted trial run is queued again`);
+  const data = await prepareData(options, { dbPath: store.path, dataDir }, () => undefined, () => runId);
+  const fingerprint = data.scan.summary.fingerprint;
+  if (run.datasetFingerprint && run.datasetFingerprint !== fingerprint) throw new SerError('bad-input', `the dataset in ${options.data} changed since run ${runId} started (fingerprint differs)`);
+  const uuid = run.uuid ?? store.runs.assignUuid(runId).uuid!;
+  store.runs.setStatus(runId, 'queued');
+  const recordedEpochs = store.runs.epochs(runId).length;
+  return { runId, runUuid: uuid, dataset: { name: basename(resolve(options.data)), fingerprint, path: resolve(options.data) }, recordedEpochs };
 }
 
 /**

@@ -8,7 +8,12 @@
  * recipe is tested on the same speakers); with K = 1 each trial uses the split its options carry.
  *
  * A trial that fails does not stop the others; the sweep ends `completed` when every trial completed, else `failed`
- * naming how many did not. `cancel()` (Ctrl-C) cancels the running trials and the queued ones.
+ * naming how many did not. `cancel()` (Ctrl-C) cancels the running trials and the queued ones; so does a cancel
+ * request recorded in the database by another process (`ser sweep cancel`, the app), which the sweep polls for.
+ *
+ * Resume (`resumeSweepId`): a sweep that is not completed and not driven by a live process trains its unfinished
+ * trials again — completed ones are kept; a trial whose run was interrupted continues that run (from its checkpoint,
+ * when the runner can see it), any other gets a new run.
  */
 import { availableParallelism } from 'node:os';
 import { basename, resolve } from 'node:path';
@@ -17,6 +22,8 @@ import { defaultValSpeakerCount, type SpeakerSplitSpec } from '../dataset/splits
 import { SerError } from '../../shared/errors.js';
 import { openStore, type Store } from '../store/index.js';
 import { startTraining } from './session.js';
+import { bestRecipe } from '../../shared/sweepBest.js';
+import type { SweepRecord } from '../store/types.js';
 import { recipeSummaries, sweepTrialRows, type SweepRecipeSummary } from './sweepResults.js';
 import type { ExpandedTrial, SweepSpace } from './sweepSpace.js';
 import type { TrainEvent, TrainingEnv, TrainingHandle, TrainOptions } from './types.js';
@@ -37,6 +44,8 @@ export interface SweepRequest {
   trials: Array<ExpandedTrial & { options: TrainOptions; recipeSpec: Record<string, unknown> }>;
   /** Validation speakers per fold (K ≥ 2; default as `ser cv`). */
   valSpeakers?: number;
+  /** Continue this sweep instead of recording a new one: `trials` are its stored trials (matched by recipe and fold). */
+  resumeSweepId?: number;
 }
 
 /** One trial as a runner gets it: its options complete (name, split). */
@@ -48,6 +57,10 @@ export interface TrialJob {
   params: Record<string, unknown>;
   options: TrainOptions;
   recipeSpec: Record<string, unknown>;
+  /** On resume: the trial's interrupted run, to be continued rather than replaced by a new one. */
+  resumeRunId?: number;
+  /** Times the trial was started before this sweep session (its attempts count on from there). */
+  priorAttempts: number;
 }
 
 /** What a runner tells the sweep while a trial runs; the sweep records it and forwards the events. */
@@ -88,7 +101,19 @@ export interface SweepFinished {
 
 export type SweepOwnEvent =
   | { event: 'sweep-preparing'; stage: 'scan'; done: number; total: number }
-  | { event: 'sweep-started'; sweepId: number; name: string; trials: number; recipes: number; folds: number; queue: string | null; lanes: number }
+  | {
+      event: 'sweep-started';
+      sweepId: number;
+      name: string;
+      trials: number;
+      recipes: number;
+      folds: number;
+      queue: string | null;
+      lanes: number;
+      resumed: boolean;
+      /** Trials this session trains (on resume, the unfinished ones). */
+      toRun: number;
+    }
   | { event: 'trial-started'; sweepId: number; trialId: number; recipe: number; fold: number; params: Record<string, unknown>; worker: string; attempt: number }
   | SweepFinished
   | { event: 'failed'; sweepId: number | null; error: string }
@@ -111,6 +136,9 @@ export interface SweepHandle {
 
 const paramsText = (p: Record<string, unknown>) => Object.entries(p).map(([k, v]) => `${k}=${String(v)}`).join(' ');
 
+/** How often a running sweep looks for a cancel request from another process. */
+const CANCEL_POLL_MS = 1000;
+
 /** The trials' default name: `<sweep> · lr=0.01 optimizer=sgd · fold 1/2`. */
 export function trialName(sweep: string, params: Record<string, unknown>, fold: number, folds: number): string {
   return `${sweep} · ${paramsText(params)}${folds > 1 ? ` · fold ${fold + 1}/${folds}` : ''}`;
@@ -119,6 +147,15 @@ export function trialName(sweep: string, params: Record<string, unknown>, fold: 
 export function startSweep(req: SweepRequest, env: TrainingEnv, runner: TrialRunner): SweepHandle {
   const listeners = new Set<(e: SweepEvent) => void>();
   let cancelled = false;
+  let stopping: Promise<void> = Promise.resolve();
+  /** Ctrl-C and a cancel request from elsewhere end the same way: no trial starts, the running ones are cancelled. */
+  const stop = (): Promise<void> => {
+    if (!cancelled) {
+      cancelled = true;
+      stopping = runner.cancel().catch(() => undefined);
+    }
+    return stopping;
+  };
   let resolveId!: (id: number) => void;
   let rejectId!: (err: Error) => void;
   const sweepId = new Promise<number>((res, rej) => {
@@ -146,10 +183,15 @@ export function startSweep(req: SweepRequest, env: TrainingEnv, runner: TrialRun
     const t0 = Date.now();
     let store: Store | undefined;
     let id: number | null = null;
+    let poll: NodeJS.Timeout | undefined;
     try {
       store = openStore(env.dbPath);
       const K = req.folds;
-      const name = req.name ?? `${basename(resolve(req.data))} sweep ${new Date().toISOString().slice(0, 16).replace('T', ' ')}`;
+      const resumed = req.resumeSweepId !== undefined ? store.sweeps.require(req.resumeSweepId) : undefined;
+      if (resumed?.status === 'completed') throw new SerError('bad-input', `sweep ${resumed.id} is completed; nothing to resume`);
+      // Opening the store marked a sweep whose process died `interrupted`: one still running has a live driver.
+      if (resumed?.status === 'running') throw new SerError('bad-input', `sweep ${resumed.id} is running in process ${resumed.pid ?? '?'}${resumed.host ? ` on ${resumed.host}` : ''}; stop it (ser sweep cancel ${resumed.id}) before resuming it`);
+      const name = resumed?.name ?? req.name ?? `${basename(resolve(req.data))} sweep ${new Date().toISOString().slice(0, 16).replace('T', ' ')}`;
       // Preflight, before anything is recorded: the data exists and, with folds, has the speakers for them.
       const scan = await scanDataset(req.data, {
         includeSong: req.trials.some((t) => t.options.includeSong),
@@ -158,45 +200,104 @@ export function startSweep(req: SweepRequest, env: TrainingEnv, runner: TrialRun
       });
       const files = usableFiles(scan.files);
       if (files.length === 0) throw new SerError('bad-input', `${req.data}: no usable audio files; run \`ser dataset scan\` to see why`);
+      const storedFingerprint = (resumed?.config as { datasetFingerprint?: unknown } | undefined)?.datasetFingerprint;
+      if (typeof storedFingerprint === 'string' && storedFingerprint !== scan.summary.fingerprint) {
+        throw new SerError('bad-input', `the dataset in ${req.data} changed since sweep ${resumed!.id} started (fingerprint differs); its trials would not be comparable — start a new sweep`);
+      }
       let foldSplit: ((fold: number) => SpeakerSplitSpec) | undefined;
+      let valSpeakerCount: number | undefined;
       if (K >= 2) {
         if (files.some((f) => !f.speaker)) throw new SerError('bad-input', `${req.data}: folds split by speaker, and this dataset has files without one`);
         const speakers = new Set(files.map((f) => f.speaker)).size;
         if (K > speakers) throw new SerError('bad-input', `${K} folds need at least ${K} speakers; ${req.data} has ${speakers}`);
-        const valSpeakerCount = req.valSpeakers ?? defaultValSpeakerCount(speakers, K);
-        foldSplit = (fold) => ({ kind: 'speaker', seed: req.splitSeed, folds: K, fold, valSpeakerCount });
+        const count = req.valSpeakers ?? defaultValSpeakerCount(speakers, K);
+        valSpeakerCount = count;
+        foldSplit = (fold) => ({ kind: 'speaker', seed: req.splitSeed, folds: K, fold, valSpeakerCount: count });
       }
 
-      const sweep = store.sweeps.create({
-        name,
-        space: req.space,
-        config: { ...req.config, data: req.data, folds: K, datasetFingerprint: scan.summary.fingerprint },
-        folds: K,
-        queue: runner.queue,
-        trials: req.trials.map(({ recipe, params, fold }) => ({ recipe, params, fold })),
-      });
+      // On resume, which trials train again and how — decided (or refused) before the sweep is claimed.
+      const again = new Map<number, { resumeRunId?: number } | 'done'>();
+      for (const trial of resumed ? store.sweeps.trials(resumed.id) : []) {
+        if (trial.status === 'completed') continue;
+        const run = trial.runId !== null ? store.runs.get(trial.runId) : undefined;
+        // Its run finished after the sweep's process last wrote the trial down: nothing to train again.
+        if (run?.status === 'completed' && store.evaluations.listForRun(run.id, 'test').length) again.set(trial.id, 'done');
+        else if (run && (run.status === 'running' || run.status === 'queued')) throw new SerError('bad-input', `trial ${trial.id} (run ${run.id}) is ${run.status} in another process; stop it before resuming the sweep`);
+        else again.set(trial.id, run?.status === 'interrupted' ? { resumeRunId: run.id } : {});
+      }
+
+      let sweep: SweepRecord;
+      if (resumed) {
+        store.sweeps.setStatus(resumed.id, 'running');
+        sweep = store.sweeps.setQueue(resumed.id, runner.queue);
+      } else {
+        sweep = store.sweeps.create({
+          name,
+          space: req.space,
+          config: { ...req.config, data: req.data, folds: K, ...(valSpeakerCount !== undefined ? { valSpeakers: valSpeakerCount } : {}), datasetFingerprint: scan.summary.fingerprint },
+          folds: K,
+          queue: runner.queue,
+          trials: req.trials.map(({ recipe, params, fold }) => ({ recipe, params, fold })),
+        });
+      }
       id = sweep.id;
       resolveId(sweep.id);
-      const trialIds = new Map(store.sweeps.trials(sweep.id).map((t) => [`${t.recipe}:${t.fold}`, t.id]));
-      const jobs: TrialJob[] = req.trials.map((t) => ({
-        sweepId: sweep.id,
-        trialId: trialIds.get(`${t.recipe}:${t.fold}`)!,
-        recipe: t.recipe,
-        fold: t.fold,
-        params: t.params,
-        recipeSpec: t.recipeSpec,
-        options: { ...t.options, name: trialName(name, t.params, t.fold, K), ...(foldSplit ? { split: foldSplit(t.fold) } : {}) },
-      }));
+      const stored = new Map(store.sweeps.trials(sweep.id).map((t) => [`${t.recipe}:${t.fold}`, t]));
+      const jobs: TrialJob[] = [];
+      for (const t of req.trials) {
+        const trial = stored.get(`${t.recipe}:${t.fold}`);
+        if (!trial) throw new SerError('internal', `sweep ${sweep.id} has no trial for recipe ${t.recipe}, fold ${t.fold}`);
+        let resumeRunId: number | undefined;
+        if (resumed) {
+          const how = again.get(trial.id);
+          if (how === undefined) continue; // completed
+          store.sweeps.updateTrial(trial.id, { status: how === 'done' ? 'completed' : 'queued', error: null });
+          if (how === 'done') continue;
+          resumeRunId = how.resumeRunId;
+        }
+        jobs.push({
+          sweepId: sweep.id,
+          trialId: trial.id,
+          recipe: t.recipe,
+          fold: t.fold,
+          params: t.params,
+          recipeSpec: t.recipeSpec,
+          options: { ...t.options, name: trialName(name, t.params, t.fold, K), ...(foldSplit ? { split: foldSplit(t.fold) } : {}) },
+          ...(resumeRunId !== undefined ? { resumeRunId } : {}),
+          priorAttempts: trial.attempts,
+        });
+      }
       const lanes = Math.max(1, Math.min(runner.lanes, jobs.length));
-      emit({ event: 'sweep-started', sweepId: sweep.id, name, trials: jobs.length, recipes: new Set(jobs.map((j) => j.recipe)).size, folds: K, queue: runner.queue, lanes });
+      emit({
+        event: 'sweep-started',
+        sweepId: sweep.id,
+        name,
+        trials: req.trials.length,
+        recipes: new Set(req.trials.map((j) => j.recipe)).size,
+        folds: K,
+        queue: runner.queue,
+        lanes,
+        resumed: resumed !== undefined,
+        toRun: jobs.length,
+      });
 
       const s = store;
+      // Another process may ask this sweep to stop (it cannot signal us): the request is a row in the database.
+      const sweepId = sweep.id;
+      poll = setInterval(() => {
+        try {
+          if (!cancelled && s.sweeps.get(sweepId)?.cancelRequestedAt) stop();
+        } catch {
+          /* a busy database: ask again next time */
+        }
+      }, CANCEL_POLL_MS);
       const runTrial = async (job: TrialJob) => {
         const tag = { sweepId: job.sweepId, trialId: job.trialId, recipe: job.recipe, fold: job.fold };
         const final = await runner.run(job, {
           started(worker, attempt) {
-            s.sweeps.updateTrial(job.trialId, { status: 'running', worker, attempts: attempt });
-            emit({ event: 'trial-started', ...tag, params: job.params, worker, attempt });
+            const n = job.priorAttempts + attempt;
+            s.sweeps.updateTrial(job.trialId, { status: 'running', worker, attempts: n });
+            emit({ event: 'trial-started', ...tag, params: job.params, worker, attempt: n });
           },
           recorded(runId) {
             s.sweeps.updateTrial(job.trialId, { runId });
@@ -213,6 +314,8 @@ export function startSweep(req: SweepRequest, env: TrainingEnv, runner: TrialRun
         while (!cancelled && queue.length) await runTrial(queue.shift()!);
       };
       await Promise.all(Array.from({ length: lanes }, lane));
+      clearInterval(poll);
+      await stopping; // a cancel under way has told every runner
 
       for (const t of store.sweeps.trials(sweep.id)) if (t.status === 'queued' || t.status === 'running') store.sweeps.updateTrial(t.id, { status: 'cancelled' });
       if (cancelled) {
@@ -223,7 +326,7 @@ export function startSweep(req: SweepRequest, env: TrainingEnv, runner: TrialRun
       const summary = recipeSummaries(rows);
       const completed = rows.filter((r) => r.status === 'completed').length;
       const failed = rows.length - completed;
-      const best = summary.filter((r) => r.meanUar !== null).sort((a, b) => b.meanUar! - a.meanUar!)[0] ?? null;
+      const best = bestRecipe(summary);
       const status = failed === 0 ? 'completed' : 'failed';
       store.sweeps.setStatus(sweep.id, status, failed ? { error: `${failed} of ${rows.length} trials did not complete` } : {});
       return { event: 'finished', sweepId: sweep.id, status, trials: rows.length, completed, failed, best, summary, durationMs: Date.now() - t0 };
@@ -239,6 +342,7 @@ export function startSweep(req: SweepRequest, env: TrainingEnv, runner: TrialRun
       rejectId(err instanceof Error ? err : new Error(message));
       return { event: 'failed', sweepId: id, error: message };
     } finally {
+      clearInterval(poll);
       await runner.close().catch(() => undefined);
       store?.close();
     }
@@ -254,8 +358,7 @@ export function startSweep(req: SweepRequest, env: TrainingEnv, runner: TrialRun
       return () => listeners.delete(listener);
     },
     async cancel() {
-      cancelled = true;
-      await runner.cancel();
+      await stop();
       await done;
     },
     done,
@@ -283,7 +386,9 @@ export function localTrials(env: TrainingEnv, opts: { lanes?: number } = {}): Tr
       if (stopped) return { event: 'cancelled', runId: -1, epoch: 0 };
       const options = { ...job.options, workers: job.options.workers ?? workers };
       report.started('local', 1);
-      const h = startTraining(options, { dbPath: env.dbPath, dataDir: env.dataDir, extractWorkers: options.workers });
+      const where = { dbPath: env.dbPath, dataDir: env.dataDir, extractWorkers: options.workers };
+      // An interrupted trial continues its run from the last checkpoint, with the worker count it started with.
+      const h = job.resumeRunId !== undefined ? startTraining(undefined, { ...where, resumeRunId: job.resumeRunId }) : startTraining(options, where);
       active.add(h);
       h.runId.then((id) => report.recorded(id)).catch(() => undefined);
       h.onEvent((e) => report.event(e));

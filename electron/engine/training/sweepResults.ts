@@ -4,7 +4,7 @@
  * present them. No training code here (cheap to import).
  */
 import type { Store } from '../store/index.js';
-import type { SweepRecord, TrialStatus } from '../store/types.js';
+import type { GroupStatus, SweepRecord, TrialStatus } from '../store/types.js';
 
 export interface SweepTrialRow {
   id: number;
@@ -28,10 +28,17 @@ export interface SweepRecipeSummary {
   meanAccuracy: number | null;
 }
 
+/** A sweep's status as shown: the stored one, or `cancelling` while a cancel request waits for its driver to stop. */
+export type SweepStatus = GroupStatus | 'cancelling';
+
+export function shownStatus(sweep: Pick<SweepRecord, 'status' | 'cancelRequestedAt'>): SweepStatus {
+  return sweep.status === 'running' && sweep.cancelRequestedAt !== null ? 'cancelling' : sweep.status;
+}
+
 export interface SweepDetail {
   id: number;
   name: string;
-  status: SweepRecord['status'];
+  status: SweepStatus;
   trials: SweepTrialRow[];
   summary: SweepRecipeSummary[];
 }
@@ -81,5 +88,5 @@ export function recipeSummaries(rows: ReadonlyArray<SweepTrialRow & { recipe: nu
 
 export function sweepDetail(store: Store, sweep: SweepRecord): SweepDetail {
   const rows = sweepTrialRows(store, sweep.id);
-  return { id: sweep.id, name: sweep.name, status: sweep.status, trials: rows.map(({ recipe: _r, ...t }) => t), summary: recipeSummaries(rows) };
+  return { id: sweep.id, name: sweep.name, status: shownStatus(sweep), trials: rows.map(({ recipe: _r, ...t }) => t), summary: recipeSummaries(rows) };
 }

@@ -4,14 +4,15 @@
  * `update('none')`. No deeply reactive config object: Chart.js mutates its config, Svelte must not proxy it.
  */
 import {
-  BarController, BarElement, CategoryScale, Chart, Filler, Legend, LinearScale, LineController, LineElement, PointElement, Tooltip,
-  type ChartConfiguration,
+  BarController, BarElement, CategoryScale, Chart, Filler, Legend, LinearScale, LineController, LineElement, LogarithmicScale, PointElement,
+  ScatterController, Tooltip, type ChartConfiguration,
 } from 'chart.js';
 import type { Attachment } from 'svelte/attachments';
 import { PALETTE, type Series } from './series.js';
+import type { ScatterData } from './sweepScatter.js';
 import { theme } from './theme.svelte.js';
 
-Chart.register(LineController, LineElement, PointElement, LinearScale, CategoryScale, BarController, BarElement, Legend, Tooltip, Filler);
+Chart.register(LineController, LineElement, PointElement, LinearScale, LogarithmicScale, CategoryScale, BarController, BarElement, ScatterController, Legend, Tooltip, Filler);
 
 function cssVar(name: string): string {
   return getComputedStyle(document.documentElement).getPropertyValue(name).trim() || '#888';
@@ -102,6 +103,55 @@ export function barChart(getData: () => { labels: string[]; values: number[]; co
       const ds = chart.data.datasets[0]!;
       ds.data = [...d.values];
       ds.backgroundColor = d.colors ? [...d.colors] : d.labels.map((_, i) => PALETTE[i % PALETTE.length]!);
+      chart.update('none');
+    });
+    return () => chart.destroy();
+  };
+}
+
+/**
+ * A scatter of a sweep's trials (one parameter against UAR): every completed fold as a small point, every recipe's
+ * mean as a larger one. The x axis follows the data (linear, log, or categories shown by name).
+ */
+export function scatterChart(getData: () => { data: ScatterData; xLabel: string }, o: { yLabel: string }): Attachment<HTMLCanvasElement> {
+  return (canvas) => {
+    type Point = { x: number; y: number; label: string };
+    const chart = new Chart<'scatter', Point[]>(canvas, {
+      type: 'scatter',
+      data: { datasets: [] },
+      options: {
+        animation: false,
+        responsive: true,
+        maintainAspectRatio: false,
+        parsing: false,
+        scales: { x: { type: 'linear' }, y: { min: 0, max: 1, title: { display: true, text: o.yLabel } } },
+        plugins: {
+          legend: { position: 'bottom', labels: { boxWidth: 12 } },
+          tooltip: { callbacks: { label: (item) => `${(item.raw as Point).label}: UAR ${(100 * (item.raw as Point).y).toFixed(1)} %` } },
+        },
+      },
+    });
+    $effect(() => {
+      const { data, xLabel } = getData();
+      void theme.current;
+      const fg = cssVar('--fg-muted');
+      const grid = cssVar('--border');
+      // Categories sit on a linear axis at 0, 1, 2…, labelled by name (a scatter needs numbers on both axes).
+      const x =
+        data.axis === 'category'
+          ? { type: 'linear', min: data.min, max: data.max, ticks: { stepSize: 1, color: fg, callback: (v: number | string) => data.categories[Number(v)] ?? '' } }
+          : { type: data.axis === 'log' ? 'logarithmic' : 'linear', min: data.min, max: data.max, ticks: { color: fg, maxRotation: 0, autoSkipPadding: 12 } };
+      // Replaced whole: Chart.js rebuilds a scale whose type changed (another parameter picked) on update.
+      (chart.options.scales as Record<string, unknown>).x = { ...x, grid: { color: grid }, title: { display: true, text: xLabel, color: fg } };
+      const y = chart.options.scales!.y!;
+      y.ticks = { ...y.ticks, color: fg };
+      y.grid = { ...y.grid, color: grid };
+      (y as { title: { color?: string } }).title.color = fg;
+      chart.options.plugins!.legend!.labels!.color = fg;
+      chart.data.datasets = [
+        { label: 'trial (one fold)', data: data.trials.map((p) => ({ ...p })), backgroundColor: PALETTE[0], borderColor: PALETTE[0], pointRadius: 4 },
+        { label: 'recipe (mean over folds)', data: data.recipes.map((p) => ({ ...p })), backgroundColor: PALETTE[1], borderColor: PALETTE[1], pointRadius: 7, pointStyle: 'triangle' },
+      ];
       chart.update('none');
     });
     return () => chart.destroy();

@@ -6,6 +6,7 @@ export type Route =
   | { view: 'monitor'; id: number }
   | { view: 'results'; id: number }
   | { view: 'dataset'; id: number | null }
+  | { view: 'sweeps'; id: number | null }
   | { view: 'live' }
   | { view: 'settings' };
 
@@ -26,6 +27,8 @@ export function parseRoute(hash: string): Route {
     }
     case 'datasets':
       return { view: 'dataset', id: id(parts[1]) };
+    case 'sweeps':
+      return { view: 'sweeps', id: id(parts[1]) };
     case 'live':
       return { view: 'live' };
     case 'settings':
