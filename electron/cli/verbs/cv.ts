@@ -15,6 +15,7 @@ import type { CvGroupDetail } from '../../engine/training/cvGroups.js';
 import { metricsFromConfusion } from '../../engine/training/metrics.js';
 import { metricsTable, pct } from '../metricsTable.js';
 import { DB_HELP, parseId, parseNumber, printJson, UsageError, type DbFlags } from '../output.js';
+import { onStopSignals } from '../stopSignals.js';
 import { formatMs } from '../progress.js';
 import { addTrainOptions, buildTrainOptions, parseWorkers, TRAIN_OPTION_KEYS, type TrainFlags } from '../trainOptions.js';
 import { trainPrinter, type TrainPrinter } from '../trainProgress.js';
@@ -113,17 +114,7 @@ async function runCv(flags: CvFlags, cmd: Command): Promise<void> {
     );
   }
 
-  let interrupted = 0;
-  const onSigint = () => {
-    interrupted++;
-    if (interrupted === 1) {
-      if (!flags.json) process.stderr.write('\nstopping the running fold(s) after this batch (Ctrl-C again to force)…\n');
-      void handle.cancel();
-    } else process.exit(130);
-  };
-  const onSigterm = () => void handle.interrupt();
-  process.on('SIGINT', onSigint);
-  process.on('SIGTERM', onSigterm);
+  const offSignals = onStopSignals({ cancel: () => handle.cancel(), interrupt: () => handle.interrupt(), message: 'stopping the running fold(s) after this batch', json: !!flags.json });
 
   const t0 = Date.now();
   const printers = new Map<number, TrainPrinter>();
@@ -157,8 +148,7 @@ async function runCv(flags: CvFlags, cmd: Command): Promise<void> {
   });
 
   const final: CvFinalEvent = await handle.done;
-  process.off('SIGINT', onSigint);
-  process.off('SIGTERM', onSigterm);
+  offSignals();
   for (const p of printers.values()) p.stop();
   if (final.event === 'failed') {
     if (!flags.json) process.stderr.write(`ser: cross-validation failed: ${final.error}\n`);

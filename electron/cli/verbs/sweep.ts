@@ -16,6 +16,7 @@ import type { SweepDetail, SweepRecipeSummary } from '../../engine/training/swee
 import type { SweepSpace } from '../../engine/training/sweepSpace.js';
 import { pct } from '../metricsTable.js';
 import { checkQueueUrl, DB_HELP, parseId, parseNumber, printJson, UsageError, type DbFlags } from '../output.js';
+import { onStopSignals } from '../stopSignals.js';
 import { formatMs } from '../progress.js';
 import { addTrainOptions, modelFromFlags, recipeFromFlags, TRAIN_OPTION_KEYS, type TrainFlags } from '../trainOptions.js';
 
@@ -156,16 +157,7 @@ async function runSweepVerb(flags: SweepFlags, cmd: Command): Promise<void> {
   const env = { dbPath, dataDir: defaultDataDir() };
   const handle = flags.resume !== undefined ? await resumeHandle(flags, cmd, env) : await newSweepHandle(flags, env);
 
-  let interrupted = 0;
-  const onSignal = () => {
-    interrupted++;
-    if (interrupted === 1) {
-      if (!flags.json) process.stderr.write('\ncancelling the sweep: its running trials stop after this batch, the queued ones are dropped (Ctrl-C again to force)…\n');
-      void handle.cancel();
-    } else process.exit(130);
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  const offSignals = onStopSignals({ cancel: () => handle.cancel(), message: 'cancelling the sweep: its running trials stop after this batch, the queued ones are dropped', json: !!flags.json });
 
   const t0 = Date.now();
   let folds_ = 1;
@@ -200,8 +192,7 @@ async function runSweepVerb(flags: SweepFlags, cmd: Command): Promise<void> {
   });
 
   const final: SweepFinalEvent = await handle.done;
-  process.off('SIGINT', onSignal);
-  process.off('SIGTERM', onSignal);
+  offSignals();
   if (final.event === 'failed') {
     if (!flags.json) process.stderr.write(`ser: sweep failed: ${final.error}\n`);
     process.exitCode = 1;

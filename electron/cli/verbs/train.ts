@@ -10,6 +10,7 @@ import { defaultDbPath } from '../../engine/store/dbPath.js';
 import type { TrainEvent } from '../../engine/training/types.js';
 import { metricsTable, pct } from '../metricsTable.js';
 import { parseNumber, printJson, UsageError } from '../output.js';
+import { onStopSignals } from '../stopSignals.js';
 import { formatMs } from '../progress.js';
 import type { EvalDatasetFlags } from './evalDataset.js';
 import { addSplitOptions, splitSpecFrom, type SplitFlags } from '../splitOptions.js';
@@ -43,16 +44,7 @@ export function registerTrain(program: Command): void {
         if (flags.workers !== undefined) overrides.workers = parseWorkers(flags.workers);
       }
       const handle = startTraining(options, { dbPath: flags.db ?? defaultDbPath(), dataDir: defaultDataDir(), ...(resumeRunId !== undefined ? { resumeRunId, resumeOverrides: overrides } : {}) });
-      let interrupted = 0;
-      const onSigint = () => {
-        interrupted++;
-        if (interrupted === 1) {
-          if (!flags.json) process.stderr.write('\nstopping after this batch (Ctrl-C again to force)…\n');
-          void handle.cancel();
-        } else process.exit(130);
-      };
-      process.on('SIGINT', onSigint);
-      process.on('SIGTERM', () => void handle.interrupt());
+      const offSignals = onStopSignals({ cancel: () => handle.cancel(), interrupt: () => handle.interrupt(), message: 'stopping after this batch', json: !!flags.json });
       const human = !flags.json;
       const printer = trainPrinter();
       const t0 = Date.now();
@@ -61,7 +53,7 @@ export function registerTrain(program: Command): void {
         else printer.onEvent(e);
       });
       const final = await handle.done;
-      process.off('SIGINT', onSigint);
+      offSignals();
       if (final.event === 'failed') {
         if (human) process.stderr.write(`ser: training failed: ${final.error}\n`);
         process.exitCode = 1;
