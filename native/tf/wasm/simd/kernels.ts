@@ -25,6 +25,10 @@ export interface SimdKernels {
   conv2dWinograd(xp: number, U: number, bias: number, out: number, N: number, Hp: number, Wp: number, Ci: number, Co: number, TB: number, scratch: number): void;
   convFilterGradWinograd(xp: number, dy: number, dU: number, N: number, Hp: number, Wp: number, Ci: number, Co: number, TB: number, scratch: number): void;
   winogradFilterGrad(dU: number, dW: number, Ci: number, Co: number): void;
+  winogradFilter4(w: number, U: number, Ci: number, Co: number): void;
+  conv2dWinograd4(xp: number, U: number, bias: number, out: number, N: number, Hp: number, Wp: number, Ci: number, Co: number, TB: number, scratch: number): void;
+  convFilterGradWinograd4(xp: number, dy: number, dU: number, N: number, Hp: number, Wp: number, Ci: number, Co: number, TB: number, scratch: number): void;
+  winogradFilterGrad4(dU: number, dW: number, Ci: number, Co: number): void;
   convFilterGrad3x3c1(xp: number, dy: number, dW: number, N: number, Hp: number, Wp: number, Ho: number, Wo: number, Co: number): void;
   convFilterGrad(x: number, dy: number, dW: number, N: number, H: number, W: number, Ci: number, Ho: number, Wo: number, Co: number, KH: number, KW: number, sh: number, sw: number, pt: number, pl: number): void;
 }
