@@ -184,16 +184,20 @@ describe('Winograd F(2×2,3×3) and F(4×4,3×3) convolutions (3×3, stride 1, o
   // ≤ 5.3e-6 (dW); direct ≤ 1.4e-6.
   // [n, h, w, ci, co, pad]: conv2- and conv4-like channels; 'valid' (no padding); tiles spanning several images
   // with a block remainder (5 images × 4 or 16 tiles); Ci = 4: the input gradient (Co' = 4) falls back to the direct
-  // kernel; 10 × 12: F(4×4) does not divide the output, so 'winograd4' runs F(2×2).
-  const cases: [number, number, number, number, number, 'same' | 'valid'][] = [
+  // kernel; 10 × 12: F(4×4) does not divide the output, so 'winograd4' runs F(2×2); explicit asymmetric padding (the
+  // kernels read border tiles with their zeros instead of a padded copy).
+  type Pad = 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]];
+  const cases: [number, number, number, number, number, Pad][] = [
     [2, 8, 12, 16, 32, 'same'],
     [3, 10, 6, 8, 16, 'valid'],
     [1, 4, 4, 64, 128, 'same'],
     [5, 8, 8, 4, 8, 'same'],
     [2, 8, 16, 24, 8, 'same'],
     [2, 10, 12, 16, 32, 'same'],
+    [2, 9, 11, 16, 32, [[0, 0], [2, 1], [0, 3], [0, 0]]],
+    [2, 6, 6, 8, 8, [[0, 0], [2, 2], [2, 2], [0, 0]]],
   ];
-  const grads = (n: number, h: number, w: number, ci: number, co: number, pad: 'same' | 'valid') => () => {
+  const grads = (n: number, h: number, w: number, ci: number, co: number, pad: Pad) => () => {
     const x = pattern([n, h, w, ci], 0.37);
     const wt = pattern([3, 3, ci, co], 0.11, 1);
     const b = pattern([co], 0.7, 2);
@@ -214,7 +218,7 @@ describe('Winograd F(2×2,3×3) and F(4×4,3×3) convolutions (3×3, stride 1, o
   };
   const bitEqual = (a: Float32Array, b: Float32Array) => Buffer.from(a.buffer).equals(Buffer.from(b.buffer));
   for (const [n, h, w, ci, co, pad] of cases) {
-    it(`matches cpu for x ${n}×${h}×${w}×${ci}, filter 3×3×${ci}×${co}, ${pad}: value, dx, dW with F(2×2) and F(4×4)`, async () => {
+    it(`matches cpu for x ${n}×${h}×${w}×${ci}, filter 3×3×${ci}×${co}, ${JSON.stringify(pad)}: value, dx, dW with F(2×2) and F(4×4)`, async () => {
       const f = grads(n, h, w, ci, co, pad);
       const c = await onBackend('cpu', f);
       for (const [kernel, bound] of [['winograd2', 1e-5], ['winograd4', 5e-5]] as const) {

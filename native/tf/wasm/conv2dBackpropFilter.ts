@@ -71,20 +71,18 @@ export function conv2DBackpropFilter({ inputs, backend, attrs }: KernelArgs): tf
 
 /** Winograd F(tile×tile,3×3): dU = Σ_tiles (Bᵀ x B) ⊗ (A dy Aᵀ) over the zero-padded input, then dW = Gᵀ dU G. */
 function winogradFilterGrad(backend: KernelArgs['backend'], x: tf.TensorInfo, dy: tf.TensorInfo, info: tf.backend_util.Conv2DInfo, tile: 2 | 4): tf.TensorInfo {
-  const { batchSize: N, inHeight: H, inWidth: W, inChannels: Ci, outChannels: Co } = info;
-  const { top, bottom, left, right } = info.padInfo;
+  const { batchSize: N, inHeight: H, inWidth: W, inChannels: Ci, outHeight: Ho, outWidth: Wo, outChannels: Co } = info;
   const k = simdKernels(backend);
   const planes = (tile + 2) * (tile + 2);
   const TB = tile === 4 ? winogradTuning.filterTilesPerBlock4 : winogradTuning.filterTilesPerBlock;
-  const padded = top || bottom || left || right ? backend.makeOutput([N, H + top + bottom, W + left + right, Ci], 'float32') : undefined;
   // dU is accumulated into once per block and plane: 4 spare floats so it can start 16-byte aligned
   const dU = backend.makeOutput([planes * Ci * Co + 4], 'float32');
   const scratch = backend.makeOutput([winogradScratch(planes, TB, Ci, Co)], 'float32');
   const dW = backend.makeOutput([3, 3, Ci, Co], 'float32');
-  if (padded) k.padInput(ptr(backend, x), ptr(backend, padded), N, H, W, Ci, top, bottom, left, right);
   const dUp = (ptr(backend, dU) + 15) & ~15;
   (backend.typedArrayFromHeap(dU) as Float32Array).fill(0);
-  const args = [ptr(backend, padded ?? x), ptr(backend, dy), dUp, N, H + top + bottom, W + left + right, Ci, Co, TB, ptr(backend, scratch)] as const;
+  // no padded copy of x: the kernels read border tiles with their zeros
+  const args = [ptr(backend, x), ptr(backend, dy), dUp, N, H, W, info.padInfo.top, info.padInfo.left, Ho, Wo, Ci, Co, TB, ptr(backend, scratch)] as const;
   if (tile === 4) {
     k.convFilterGradWinograd4(...args);
     k.winogradFilterGrad4(dUp, ptr(backend, dW), Ci, Co);
@@ -93,7 +91,6 @@ function winogradFilterGrad(backend: KernelArgs['backend'], x: tf.TensorInfo, dy
     k.winogradFilterGrad(dUp, ptr(backend, dW), Ci, Co);
   }
   dispose(backend, dU, scratch);
-  if (padded) dispose(backend, padded);
   return dW;
 }
 

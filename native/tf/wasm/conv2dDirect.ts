@@ -52,9 +52,12 @@ export function winogradTile(KH: number, KW: number, sh: number, sw: number, N: 
   return Ho % 2 === 0 && Wo % 2 === 0 ? 2 : 0;
 }
 
-/** Floats of scratch a Winograd kernel needs (kernels.as: planes padded by a cache line, start aligned to 16 bytes). */
+/**
+ * Floats of scratch a Winograd kernel needs (kernels.as: V and M planes each padded by a cache line, one border
+ * tile of `planes` pixels, start aligned to 16 bytes).
+ */
 export function winogradScratch(planes: number, TB: number, Ci: number, Co: number): number {
-  return planes * (TB * (Ci + Co) + 32) + 4;
+  return planes * (TB * (Ci + Co) + 32 + Ci) + 4;
 }
 
 /** out [N, Ho, Wo, Co] = conv(x, filter [KH, KW, Ci, Co]) + bias, with explicit zero padding and strides. */
@@ -68,26 +71,26 @@ export function directConv2d(backend: WasmBackendLike, x: tf.TensorInfo, filter:
   const out = backend.makeOutput([N, Ho, Wo, Co], 'float32');
   if (Ho <= 0 || Wo <= 0 || N === 0) return out;
   const k = simdKernels(backend);
-  const padded = pad.top || pad.bottom || pad.left || pad.right ? backend.makeOutput([N, Hp, Wp, Ci], 'float32') : undefined;
-  if (padded) k.padInput(ptr(backend, x), ptr(backend, padded), N, H, W, Ci, pad.top, pad.bottom, pad.left, pad.right);
   const tile = winogradTile(KH, KW, sh, sw, N, Ci, Co, Ho, Wo);
   if (tile) {
+    // no padded copy: the kernels read border tiles with their zeros (kernels.as gatherTile)
     const planes = (tile + 2) * (tile + 2);
     const TB = tile === 4 ? winogradTuning.tilesPerBlock4 : winogradTuning.tilesPerBlock;
     const U = backend.makeOutput([planes * Ci * Co], 'float32');
     const scratch = backend.makeOutput([winogradScratch(planes, TB, Ci, Co)], 'float32');
-    const xp = ptr(backend, padded ?? x);
+    const args = [ptr(backend, x), ptr(backend, U), bias ? ptr(backend, bias) : 0, ptr(backend, out), N, H, W, pad.top, pad.left, Ho, Wo, Ci, Co, TB, ptr(backend, scratch)] as const;
     if (tile === 4) {
       k.winogradFilter4(ptr(backend, filter), ptr(backend, U), Ci, Co);
-      k.conv2dWinograd4(xp, ptr(backend, U), bias ? ptr(backend, bias) : 0, ptr(backend, out), N, Hp, Wp, Ci, Co, TB, ptr(backend, scratch));
+      k.conv2dWinograd4(...args);
     } else {
       k.winogradFilter(ptr(backend, filter), ptr(backend, U), Ci, Co);
-      k.conv2dWinograd(xp, ptr(backend, U), bias ? ptr(backend, bias) : 0, ptr(backend, out), N, Hp, Wp, Ci, Co, TB, ptr(backend, scratch));
+      k.conv2dWinograd(...args);
     }
     dispose(backend, U, scratch);
-    if (padded) dispose(backend, padded);
     return out;
   }
+  const padded = pad.top || pad.bottom || pad.left || pad.right ? backend.makeOutput([N, Hp, Wp, Ci], 'float32') : undefined;
+  if (padded) k.padInput(ptr(backend, x), ptr(backend, padded), N, H, W, Ci, pad.top, pad.bottom, pad.left, pad.right);
   k.conv2dDirect(ptr(backend, padded ?? x), ptr(backend, filter), bias ? ptr(backend, bias) : 0, ptr(backend, out), N, Hp, Wp, Ci, Ho, Wo, Co, KH, KW, sh, sw);
   if (padded) dispose(backend, padded);
   return out;

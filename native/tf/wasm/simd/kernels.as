@@ -969,6 +969,38 @@ function planeBytes(TB: i32, C: i32): usize {
   return <usize>(TB * C + 16) << 2;
 }
 
+/** Whether the S × S input tile at image row h0, column w0 (padded position minus the padding) lies inside H × W. */
+// @ts-ignore: decorator
+@inline
+function tileInside(h0: i32, w0: i32, S: i32, H: i32, W: i32): bool {
+  return h0 >= 0 && w0 >= 0 && h0 + S <= H && w0 + S <= W;
+}
+
+/**
+ * Copies the S × S tile at (h0, w0) of one image (img [H, W, C], px bytes per pixel) into T [S, S, C], with zeros
+ * where it reaches into the padding; returns T. Border tiles go through here instead of a zero-padded copy of the
+ * whole input (a pass over it and a large allocation per call).
+ */
+function gatherTile(img: usize, T: usize, h0: i32, w0: i32, S: i32, H: i32, W: i32, px: usize): usize {
+  const tr = <usize>S * px;
+  const wa = max<i32>(w0, 0);
+  const wb = min<i32>(w0 + S, W);
+  for (let i = 0; i < S; i++) {
+    const h = h0 + i;
+    const d = T + <usize>i * tr;
+    if (h < 0 || h >= H || wb <= wa) {
+      memory.fill(d, 0, tr);
+      continue;
+    }
+    const left = <usize>(wa - w0) * px;
+    const len = <usize>(wb - wa) * px;
+    if (left) memory.fill(d, 0, left);
+    memory.copy(d + left, img + (<usize>h * <usize>W + <usize>wa) * px, len);
+    if (left + len < tr) memory.fill(d + left + len, 0, tr - left - len);
+  }
+  return T;
+}
+
 /** p rounded up to 16 bytes (tfjs' allocator gives 8-byte alignment; v128 loads across cache lines cost more). */
 // @ts-ignore: decorator
 @inline
@@ -1016,22 +1048,22 @@ function filterRow(u: usize, tap: usize, a: v128, b: v128, c: v128, half: v128):
 }
 
 /**
- * out [N, Hp−2, Wp−2, Co] = conv(xp, w) + bias over an already padded input xp [N, Hp, Wp, Ci], from the
- * transformed filter U (winogradFilter). Needs Ci % 4 == 0, Co % 8 == 0, Hp and Wp even; bias = 0 for none.
- * scratch: ≥ 16·(TB·(Ci + Co) + 32) + 4 floats (see planeBytes).
+ * out [N, Ho, Wo, Co] = conv(x, w) + bias over x [N, H, W, Ci] zero-padded by pt rows above and pl columns on the
+ * left (and as many below and on the right as Ho, Wo need), from the transformed filter U (winogradFilter). Needs
+ * Ci % 4 == 0, Co % 8 == 0, Ho and Wo even; bias = 0 for none. scratch: ≥ 16·(TB·(Ci + Co) + 32 + Ci) + 4 floats
+ * (planeBytes, and one border tile for gatherTile).
  */
-export function conv2dWinograd(xp: usize, U: usize, bias: usize, out: usize, N: i32, Hp: i32, Wp: i32, Ci: i32, Co: i32, TB: i32, scratch: usize): void {
-  const Ho = Hp - 2;
-  const Wo = Wp - 2;
+export function conv2dWinograd(x: usize, U: usize, bias: usize, out: usize, N: i32, H: i32, W: i32, pt: i32, pl: i32, Ho: i32, Wo: i32, Ci: i32, Co: i32, TB: i32, scratch: usize): void {
   const tilesW = Wo >> 1;
   const tilesPerImage = (Ho >> 1) * tilesW;
   const total = N * tilesPerImage;
   const pv = planeBytes(TB, Ci), pm = planeBytes(TB, Co);
   const V = align16(scratch);
   const M = V + 16 * pv;
+  const T = M + 16 * pm;
   for (let t0 = 0; t0 < total; t0 += TB) {
     const nt = min<i32>(TB, total - t0);
-    winogradInput(xp, V, t0, nt, pv, tilesW, tilesPerImage, Hp, Wp, Ci);
+    winogradInput(x, V, T, t0, nt, pv, tilesW, tilesPerImage, H, W, pt, pl, Ci);
     for (let xi = 0; xi < 16; xi++) {
       winogradGemm(V + <usize>xi * pv, U + (<usize>(xi * Ci * Co) << 2), M + <usize>xi * pm, nt, Ci, Co);
     }
@@ -1042,16 +1074,18 @@ export function conv2dWinograd(xp: usize, U: usize, bias: usize, out: usize, N: 
 /** V[ξ][t][ci] = (Bᵀ d B)_ξ for the block's tiles t0..t0+nt−1, 4 channels at a time. */
 // @ts-ignore: decorator
 @inline
-function winogradInput(xp: usize, V: usize, t0: i32, nt: i32, plane: usize, tilesW: i32, tilesPerImage: i32, Hp: i32, Wp: i32, Ci: i32): void {
+function winogradInput(x: usize, V: usize, T: usize, t0: i32, nt: i32, plane: usize, tilesW: i32, tilesPerImage: i32, H: i32, W: i32, pt: i32, pl: i32, Ci: i32): void {
   const px = <usize>Ci << 2; // bytes per pixel
-  const row = <usize>Wp * px;
   for (let t = 0; t < nt; t++) {
     const tile = t0 + t;
     const n = tile / tilesPerImage;
     const r = tile - n * tilesPerImage;
     const th = r / tilesW;
     const tw = r - th * tilesW;
-    const src0 = xp + (<usize>(n * Hp + 2 * th)) * row + (<usize>(2 * tw)) * px;
+    const h0 = 2 * th - pt, w0 = 2 * tw - pl;
+    const inside = tileInside(h0, w0, 4, H, W);
+    const row = inside ? <usize>W * px : 4 * px;
+    const src0 = inside ? x + (<usize>(n * H + h0) * <usize>W + <usize>w0) * px : gatherTile(x + <usize>(n * H) * <usize>W * px, T, h0, w0, 4, H, W, px);
     const dst0 = V + (<usize>(t * Ci) << 2);
     for (let ci = 0; ci < Ci; ci += 4) {
       const s = src0 + (<usize>ci << 2);
@@ -1193,22 +1227,21 @@ function colDiff(m: usize, j: i32, plane: usize): v128 {
 // tile against direct's 36·Ci·Co) and dW = Gᵀ dU G.
 
 /**
- * dU [16][Ci][Co] += Σ over all tiles of V_ξ[ci]·dM_ξ[co], from the padded input xp [N, Hp, Wp, Ci] and the output
- * gradient dy [N, Hp−2, Wp−2, Co]. Needs Ci % 4 == 0, Co % 8 == 0, Hp and Wp even; the caller zeroes dU.
- * scratch: ≥ 16·(TB·(Ci + Co) + 32) + 4 floats (see planeBytes). Tiles are summed block by block in a fixed order (deterministic).
+ * dU [16][Ci][Co] += Σ over all tiles of V_ξ[ci]·dM_ξ[co], from the input x [N, H, W, Ci] (padded as in
+ * conv2dWinograd) and the output gradient dy [N, Ho, Wo, Co]. Needs Ci % 4 == 0, Co % 8 == 0, Ho and Wo even; the
+ * caller zeroes dU. scratch: as conv2dWinograd's. Tiles are summed block by block in a fixed order (deterministic).
  */
-export function convFilterGradWinograd(xp: usize, dy: usize, dU: usize, N: i32, Hp: i32, Wp: i32, Ci: i32, Co: i32, TB: i32, scratch: usize): void {
-  const Ho = Hp - 2;
-  const Wo = Wp - 2;
+export function convFilterGradWinograd(x: usize, dy: usize, dU: usize, N: i32, H: i32, W: i32, pt: i32, pl: i32, Ho: i32, Wo: i32, Ci: i32, Co: i32, TB: i32, scratch: usize): void {
   const tilesW = Wo >> 1;
   const tilesPerImage = (Ho >> 1) * tilesW;
   const total = N * tilesPerImage;
   const pv = planeBytes(TB, Ci), pm = planeBytes(TB, Co);
   const V = align16(scratch);
   const dM = V + 16 * pv;
+  const T = dM + 16 * pm;
   for (let t0 = 0; t0 < total; t0 += TB) {
     const nt = min<i32>(TB, total - t0);
-    winogradInput(xp, V, t0, nt, pv, tilesW, tilesPerImage, Hp, Wp, Ci);
+    winogradInput(x, V, T, t0, nt, pv, tilesW, tilesPerImage, H, W, pt, pl, Ci);
     winogradOutputGrad(dy, dM, t0, nt, pm, tilesW, tilesPerImage, Ho, Wo, Co);
     for (let xi = 0; xi < 16; xi++) {
       winogradOuter(V + <usize>xi * pv, dM + <usize>xi * pm, dU + (<usize>(xi * Ci * Co) << 2), nt, Ci, Co);
@@ -1397,22 +1430,21 @@ function filter6(d: usize, step: usize, a: v128, b: v128, c: v128): void {
 }
 
 /**
- * out [N, Hp−2, Wp−2, Co] = conv(xp, w) + bias over an already padded input xp [N, Hp, Wp, Ci], from U
- * (winogradFilter4). Needs Ci % 4 == 0, Co % 8 == 0, Hp − 2 and Wp − 2 divisible by 4; bias = 0 for none.
- * scratch: ≥ 36·(TB·(Ci + Co) + 32) + 4 floats (see planeBytes).
+ * out [N, Ho, Wo, Co] = conv(x, w) + bias, x [N, H, W, Ci] padded as in conv2dWinograd, from U (winogradFilter4).
+ * Needs Ci % 4 == 0, Co % 8 == 0, Ho and Wo divisible by 4; bias = 0 for none. scratch: ≥ 36·(TB·(Ci + Co) + 32 +
+ * Ci) + 4 floats.
  */
-export function conv2dWinograd4(xp: usize, U: usize, bias: usize, out: usize, N: i32, Hp: i32, Wp: i32, Ci: i32, Co: i32, TB: i32, scratch: usize): void {
-  const Ho = Hp - 2;
-  const Wo = Wp - 2;
+export function conv2dWinograd4(x: usize, U: usize, bias: usize, out: usize, N: i32, H: i32, W: i32, pt: i32, pl: i32, Ho: i32, Wo: i32, Ci: i32, Co: i32, TB: i32, scratch: usize): void {
   const tilesW = Wo >> 2;
   const tilesPerImage = (Ho >> 2) * tilesW;
   const total = N * tilesPerImage;
   const pv = planeBytes(TB, Ci), pm = planeBytes(TB, Co);
   const V = align16(scratch);
   const M = V + 36 * pv;
+  const T = M + 36 * pm;
   for (let t0 = 0; t0 < total; t0 += TB) {
     const nt = min<i32>(TB, total - t0);
-    winogradInput4(xp, V, t0, nt, pv, tilesW, tilesPerImage, Hp, Wp, Ci);
+    winogradInput4(x, V, T, t0, nt, pv, tilesW, tilesPerImage, H, W, pt, pl, Ci);
     for (let xi = 0; xi < 36; xi++) {
       winogradGemm(V + <usize>xi * pv, U + (<usize>(xi * Ci * Co) << 2), M + <usize>xi * pm, nt, Ci, Co);
     }
@@ -1423,16 +1455,18 @@ export function conv2dWinograd4(xp: usize, U: usize, bias: usize, out: usize, N:
 /** V[ξ][t][ci] = (Bᵀ d B)_ξ for the block's 6×6 input tiles, 4 channels at a time: columns, then rows in place. */
 // @ts-ignore: decorator
 @inline
-function winogradInput4(xp: usize, V: usize, t0: i32, nt: i32, plane: usize, tilesW: i32, tilesPerImage: i32, Hp: i32, Wp: i32, Ci: i32): void {
+function winogradInput4(x: usize, V: usize, T: usize, t0: i32, nt: i32, plane: usize, tilesW: i32, tilesPerImage: i32, H: i32, W: i32, pt: i32, pl: i32, Ci: i32): void {
   const px = <usize>Ci << 2;
-  const row = <usize>Wp * px;
   for (let t = 0; t < nt; t++) {
     const tile = t0 + t;
     const n = tile / tilesPerImage;
     const r = tile - n * tilesPerImage;
     const th = r / tilesW;
     const tw = r - th * tilesW;
-    const src0 = xp + (<usize>(n * Hp + 4 * th)) * row + (<usize>(4 * tw)) * px;
+    const h0 = 4 * th - pt, w0 = 4 * tw - pl;
+    const inside = tileInside(h0, w0, 6, H, W);
+    const row = inside ? <usize>W * px : 6 * px;
+    const src0 = inside ? x + (<usize>(n * H + h0) * <usize>W + <usize>w0) * px : gatherTile(x + <usize>(n * H) * <usize>W * px, T, h0, w0, 6, H, W, px);
     const dst0 = V + (<usize>(t * Ci) << 2);
     for (let ci = 0; ci < Ci; ci += 4) {
       const s = src0 + (<usize>ci << 2);
@@ -1517,22 +1551,21 @@ function outputA4(d: usize, step: usize, m0: v128, m1: v128, m2: v128, m3: v128,
 // (36·Ci·Co multiplies per 16 outputs), dW = Gᵀ dU G.
 
 /**
- * dU [36][Ci][Co] += Σ over all tiles of V_ξ[ci]·dM_ξ[co], from the padded input xp [N, Hp, Wp, Ci] and dy
- * [N, Hp−2, Wp−2, Co]. Needs Ci % 4 == 0, Co % 8 == 0, Hp − 2 and Wp − 2 divisible by 4; the caller zeroes dU.
- * scratch: ≥ 36·(TB·(Ci + Co) + 32) + 4 floats (see planeBytes).
+ * dU [36][Ci][Co] += Σ over all tiles of V_ξ[ci]·dM_ξ[co], from x [N, H, W, Ci] (padded as in conv2dWinograd) and dy
+ * [N, Ho, Wo, Co]. Needs Ci % 4 == 0, Co % 8 == 0, Ho and Wo divisible by 4; the caller zeroes dU. scratch: as
+ * conv2dWinograd4's.
  */
-export function convFilterGradWinograd4(xp: usize, dy: usize, dU: usize, N: i32, Hp: i32, Wp: i32, Ci: i32, Co: i32, TB: i32, scratch: usize): void {
-  const Ho = Hp - 2;
-  const Wo = Wp - 2;
+export function convFilterGradWinograd4(x: usize, dy: usize, dU: usize, N: i32, H: i32, W: i32, pt: i32, pl: i32, Ho: i32, Wo: i32, Ci: i32, Co: i32, TB: i32, scratch: usize): void {
   const tilesW = Wo >> 2;
   const tilesPerImage = (Ho >> 2) * tilesW;
   const total = N * tilesPerImage;
   const pv = planeBytes(TB, Ci), pm = planeBytes(TB, Co);
   const V = align16(scratch);
   const dM = V + 36 * pv;
+  const T = dM + 36 * pm;
   for (let t0 = 0; t0 < total; t0 += TB) {
     const nt = min<i32>(TB, total - t0);
-    winogradInput4(xp, V, t0, nt, pv, tilesW, tilesPerImage, Hp, Wp, Ci);
+    winogradInput4(x, V, T, t0, nt, pv, tilesW, tilesPerImage, H, W, pt, pl, Ci);
     winogradOutputGrad4(dy, dM, t0, nt, pm, tilesW, tilesPerImage, Ho, Wo, Co);
     for (let xi = 0; xi < 36; xi++) {
       winogradOuter(V + <usize>xi * pv, dM + <usize>xi * pm, dU + (<usize>(xi * Ci * Co) << 2), nt, Ci, Co);
