@@ -2,8 +2,8 @@
  * Times the wasm convolution kernels on the paper's four conv layers (issue 10 item 3), variants of SER_CONV_KERNEL
  * against each other (default: direct against auto), interleaved in one process (A, B, A, … : the ratio holds on a
  * shared machine where absolute times do not): `npx tsx bench/convKernels.ts [--variants direct,auto] [--samples 4]
- * [--repeat 15] [--layers 1,2,3,4] [--tb 8] [--ftb 16] [--tb4 8] [--ftb4 16]` (variants: direct, winograd2,
- * winograd4, auto). Per layer and kernel (FusedConv2D forward, Conv2DBackpropInput, Conv2DBackpropFilter) on
+ * [--repeat 15] [--layers 1,2,3,4] [--tb 8] [--ftb 16] [--tb4 12] [--ftb4 32]` (variants: direct, winograd2,
+ * winograd4, auto, each optionally with block sizes, e.g. auto@tb4=8+ftb4=16). Per layer and kernel (FusedConv2D forward, Conv2DBackpropInput, Conv2DBackpropFilter) on
  * samples×7 images: median CPU time of each variant, GFLOP per CPU-second (2·MACs of the direct convolution /
  * process CPU time: close to the per-core rate even when another job shares the machine), the ratio first variant /
  * each other one, and the largest difference from the first relative to the largest output.
@@ -40,9 +40,19 @@ function run(name: string, inputs: tf.NamedTensorInfoMap, attrs: object): tf.Ten
   return k.kernelFunc({ inputs, backend: tf.engine().backend, attrs: attrs as tf.NamedAttrMap }) as tf.TensorInfo;
 }
 
+const tuning = { ...winogradTuning };
 function timed(variant: string, f: () => tf.TensorInfo): { cpu: number; data: Float32Array } {
-  if (variant === 'auto') delete process.env.SER_CONV_KERNEL;
-  else process.env.SER_CONV_KERNEL = variant;
+  const [kernel, blocks] = variant.split('@');
+  if (kernel === 'auto') delete process.env.SER_CONV_KERNEL;
+  else process.env.SER_CONV_KERNEL = kernel;
+  const t = winogradTuning as Record<string, number>;
+  Object.assign(winogradTuning, tuning);
+  for (const kv of blocks ? blocks.split('+') : []) {
+    const [k, v] = kv.split('=');
+    const key = { tb: 'tilesPerBlock', ftb: 'filterTilesPerBlock', tb4: 'tilesPerBlock4', ftb4: 'filterTilesPerBlock4' }[k];
+    if (!key) throw new Error(`unknown block size ${k} (tb, ftb, tb4, ftb4)`);
+    t[key] = Number(v);
+  }
   const c0 = process.cpuUsage();
   const out = f();
   const c = process.cpuUsage(c0);

@@ -33,7 +33,7 @@ export function convKernelChoice(): ConvKernelChoice {
  * in L1/L2 (16 planes for F(2×2), 36 for F(4×4)). The filter gradient sums over the block's tiles in registers, so
  * it wants longer blocks. Exported for benchmarks.
  */
-export const winogradTuning = { tilesPerBlock: 8, filterTilesPerBlock: 16, tilesPerBlock4: 8, filterTilesPerBlock4: 16, minChannels: 0, minTiles4: 48 };
+export const winogradTuning = { tilesPerBlock: 8, filterTilesPerBlock: 16, tilesPerBlock4: 12, filterTilesPerBlock4: 32, minChannels: 0, minTiles4: 48 };
 
 /**
  * The Winograd tile for a 3×3 convolution, input gradient or filter gradient of this shape (N images, output
