@@ -3,8 +3,9 @@
  * the paper's 2nd layer). dW[kh,kw,ci,co] = Σ_{n,ho,wo} x[n, ho·s+kh−pt, wo·s+kw−pl, ci] · dy[n,ho,wo,co].
  *
  * 3×3, stride 1, Ci % 4 == 0, Co % 8 == 0, even output size (the paper's layers 2–4): Winograd F(2×2,3×3) or
- * F(4×4,3×3) (see winogradTile in ./conv2dDirect.ts). One input channel, 3×3, stride 1, Co % 8 == 0 (the first layer): convFilterGrad3x3c1, three
- * taps per pass over a row, bit-identical to the direct pass below. SER_CONV_KERNEL=direct turns both off.
+ * F(4×4,3×3) (see winogradTile in ./conv2dDirect.ts). One input channel, 3×3, stride 1, Co % 8 == 0 (the first
+ * layer): convFilterGrad3x3c1, three taps per pass over a row, bit-identical to the direct pass below.
+ * SER_CONV_KERNEL=direct turns both off.
  *
  * Otherwise, Co % 4 == 0: one direct SIMD pass (./simd/kernels.as convFilterGrad), image
  * row by image row with dW tiles in registers — 3–6× faster than the im2col + matMul route below, which streams
