@@ -1,16 +1,15 @@
 /**
- * The direct convolution kernels against Winograd F(2×2,3×3) (SER_CONV_KERNEL=direct vs the default) on whole
- * training steps and inference, interleaved in one process (A B A B …, median of each), so the ratio holds on a
- * machine shared with other work: `npx tsx bench/convAB.ts [--what step|single|infer] [--rounds 9] [--batch 32]
- * [--workers 2]`.
+ * Two settings of SER_CONV_KERNEL (default: direct against auto, i.e. unset) on whole training steps and inference,
+ * interleaved in one process (A B A B …, median of each), so the ratio holds on a machine shared with other work:
+ * `npx tsx bench/convAB.ts [--what step|single|infer] [--a direct] [--b auto] [--rounds 9] [--batch 32]
+ * [--workers 2]` (settings: direct, winograd2, winograd4, auto).
  * - step: two data-parallel trainers as `ser bench train` runs them (batch split over `workers` gradient workers,
- *   one micro-batch per worker), one started with SER_CONV_KERNEL=direct, one without (worker threads copy the
- *   environment when they start); their steps alternate, so only one computes at a time.
+ *   one micro-batch per worker), one started with setting A, one with B (worker threads copy the environment when
+ *   they start); their steps alternate, so only one computes at a time.
  * - single: one in-process trainer, whole batch in one pass; the variable is switched between steps.
  * - infer: batch-1 inference of one 3 s window (5 runs per round and variant).
- * Prints one JSON line: {what, batch, workers, rounds, directMs, winogradMs, ratio, cpuDirectMs, cpuWinogradMs,
- * cpuRatio}: medians of wall time and of the process's CPU time (all threads: the workers' too), ratio = direct /
- * Winograd. With other work on the machine the CPU-time ratio is the steadier one for the multi-worker step (its
+ * Prints one JSON line: {what, batch, workers, rounds, a, b, aMs, bMs, ratio, cpuAMs, cpuBMs, cpuRatio}: medians
+ * of wall time and of the process's CPU time (all threads: the workers' too), ratio = A / B (> 1: B is faster). With other work on the machine the CPU-time ratio is the steadier one for the multi-worker step (its
  * wall time waits for whichever worker the scheduler delays).
  */
 import * as tf from '@tensorflow/tfjs-core';
@@ -30,14 +29,15 @@ const batch = Number(arg('batch', what === 'infer' ? '1' : '32'));
 const workers = Number(arg('workers', '2'));
 await selectBackend({ backend: 'wasm' });
 
-function setKernel(v: 'direct' | 'auto'): void {
-  if (v === 'direct') process.env.SER_CONV_KERNEL = 'direct';
-  else delete process.env.SER_CONV_KERNEL;
+function setKernel(v: string): void {
+  if (v === 'auto') delete process.env.SER_CONV_KERNEL;
+  else process.env.SER_CONV_KERNEL = v;
 }
 
-const variants = ['direct', 'auto'] as const;
-const times: Record<string, number[]> = { direct: [], auto: [] };
-const cpuTimes: Record<string, number[]> = { direct: [], auto: [] };
+const variants = [arg('a', 'direct'), arg('b', 'auto')];
+if (variants[0] === variants[1]) throw new Error('--a and --b must differ');
+const times: Record<string, number[]> = { [variants[0]]: [], [variants[1]]: [] };
+const cpuTimes: Record<string, number[]> = { [variants[0]]: [], [variants[1]]: [] };
 /** Wall and process CPU time (all threads, workers included) of f, recorded for variant v when keep. */
 async function timed(v: string, keep: boolean, f: () => unknown): Promise<void> {
   const c0 = process.cpuUsage();
@@ -89,7 +89,7 @@ const [cd, cw] = variants.map((v) => median(cpuTimes[v]));
 const r1 = (x: number) => Math.round(x * 10) / 10;
 const r3 = (x: number) => Math.round(x * 1000) / 1000;
 process.stdout.write(
-  JSON.stringify({ what, batch, workers: what === 'step' ? workers : 1, rounds, directMs: r1(d), winogradMs: r1(w), ratio: r3(d / w), cpuDirectMs: r1(cd), cpuWinogradMs: r1(cw), cpuRatio: r3(cd / cw) }) + '\n',
+  JSON.stringify({ what, batch, workers: what === 'step' ? workers : 1, rounds, a: variants[0], b: variants[1], aMs: r1(d), bMs: r1(w), ratio: r3(d / w), cpuAMs: r1(cd), cpuBMs: r1(cw), cpuRatio: r3(cd / cw) }) + '\n',
 );
 tf.dispose([xs, ys]);
 model.dispose();

@@ -12,6 +12,7 @@ import { selectBackend } from '../../native/tf/backends.js';
 import { batchNormInfer, batchNormReluPool, batchNormTrain } from '../../native/tf/ops/batchNorm.js';
 import { conv2dBias } from '../../native/tf/ops/conv2dBias.js';
 import { dropout } from '../../native/tf/ops/dropout.js';
+import { winogradTile } from '../../native/tf/wasm/conv2dDirect.js';
 // @ts-expect-error — a plain .mjs build script without type declarations
 import { compileKernels, render } from '../../native/tf/wasm/simd/build.mjs';
 import { onBackend, pattern, relErr } from './helpers.js';
@@ -175,20 +176,28 @@ describe('direct FusedConv2D (Co % 4 == 0) and stride-1 Conv2DBackpropInput (Ci 
   }
 });
 
-describe('Winograd F(2×2,3×3) convolutions (3×3, stride 1, even output size, Ci % 4 == 0, Co % 8 == 0)', () => {
-  // Winograd's float32 rounding differs from direct convolution's (transforms add and subtract before the products):
-  // bounded here by max |error| / max |cpu value| ≤ 1e-5 for the forward and input gradient and 1e-4 for the filter
-  // gradient (a sum over every tile of the batch), as for the direct kernels; measured ~1e-6 and ~1e-5.
+describe('Winograd F(2×2,3×3) and F(4×4,3×3) convolutions (3×3, stride 1, output size divisible by the tile, Ci % 4 == 0, Co % 8 == 0)', () => {
+  // Winograd's float32 rounding differs from direct convolution's (transforms add and subtract before the products),
+  // more so for F(4×4) (coefficients up to 8, filter transform with 1/6, 1/12, 1/24). Bounds on max |error| /
+  // max |cpu value|: F(2×2) 1e-5 for the value and dx, 1e-4 for dW (a sum over every tile), as for the direct
+  // kernels; F(4×4) 5e-5 and 1e-4. Measured on these cases: F(2×2) ≤ 1.6e-6, F(4×4) ≤ 1.8e-5 (value, dx) and
+  // ≤ 5.3e-6 (dW); direct ≤ 1.4e-6.
   // [n, h, w, ci, co, pad]: conv2- and conv4-like channels; 'valid' (no padding); tiles spanning several images
-  // with a block remainder (5 images × 9 tiles); Ci = 4: the input gradient (Co' = 4) falls back to the direct kernel.
-  const cases: [number, number, number, number, number, 'same' | 'valid'][] = [
-    [2, 10, 12, 16, 32, 'same'],
-    [3, 12, 8, 8, 16, 'valid'],
+  // with a block remainder (5 images × 4 or 16 tiles); Ci = 4: the input gradient (Co' = 4) falls back to the direct
+  // kernel; 10 × 12: F(4×4) does not divide the output, so 'winograd4' runs F(2×2); explicit asymmetric padding (the
+  // kernels read border tiles with their zeros instead of a padded copy).
+  type Pad = 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]];
+  const cases: [number, number, number, number, number, Pad][] = [
+    [2, 8, 12, 16, 32, 'same'],
+    [3, 10, 6, 8, 16, 'valid'],
     [1, 4, 4, 64, 128, 'same'],
-    [5, 6, 6, 4, 8, 'same'],
-    [2, 8, 14, 24, 8, 'same'],
+    [5, 8, 8, 4, 8, 'same'],
+    [2, 8, 16, 24, 8, 'same'],
+    [2, 10, 12, 16, 32, 'same'],
+    [2, 9, 11, 16, 32, [[0, 0], [2, 1], [0, 3], [0, 0]]],
+    [2, 6, 6, 8, 8, [[0, 0], [2, 2], [2, 2], [0, 0]]],
   ];
-  const grads = (n: number, h: number, w: number, ci: number, co: number, pad: 'same' | 'valid') => () => {
+  const grads = (n: number, h: number, w: number, ci: number, co: number, pad: Pad) => () => {
     const x = pattern([n, h, w, ci], 0.37);
     const wt = pattern([3, 3, ci, co], 0.11, 1);
     const b = pattern([co], 0.7, 2);
@@ -207,25 +216,54 @@ describe('Winograd F(2×2,3×3) convolutions (3×3, stride 1, even output size, 
       else process.env.SER_CONV_KERNEL = prev;
     }
   };
+  const bitEqual = (a: Float32Array, b: Float32Array) => Buffer.from(a.buffer).equals(Buffer.from(b.buffer));
   for (const [n, h, w, ci, co, pad] of cases) {
-    it(`matches cpu for x ${n}×${h}×${w}×${ci}, filter 3×3×${ci}×${co}, ${pad}: value, dx, dW`, async () => {
+    it(`matches cpu for x ${n}×${h}×${w}×${ci}, filter 3×3×${ci}×${co}, ${JSON.stringify(pad)}: value, dx, dW with F(2×2) and F(4×4)`, async () => {
       const f = grads(n, h, w, ci, co, pad);
-      const a = await withKernel(undefined, () => onBackend('wasm', f));
       const c = await onBackend('cpu', f);
-      expect(relErr(a[0], c[0]), 'value').toBeLessThan(1e-5);
-      expect(relErr(a[1], c[1]), 'dx').toBeLessThan(1e-5);
-      expect(relErr(a[2], c[2]), 'dW').toBeLessThan(1e-4);
+      for (const [kernel, bound] of [['winograd2', 1e-5], ['winograd4', 5e-5]] as const) {
+        const a = await withKernel(kernel, () => onBackend('wasm', f));
+        expect(relErr(a[0], c[0]), `${kernel} value`).toBeLessThan(bound);
+        expect(relErr(a[1], c[1]), `${kernel} dx`).toBeLessThan(bound);
+        expect(relErr(a[2], c[2]), `${kernel} dW`).toBeLessThan(1e-4);
+      }
     });
   }
-  it('is deterministic, and SER_CONV_KERNEL=direct switches back to the direct kernels (also within 1e-5 / 1e-4 of cpu)', async () => {
-    const f = grads(2, 10, 12, 16, 32, 'same');
-    const w1 = await withKernel('auto', () => onBackend('wasm', f));
-    const w2 = await withKernel('auto', () => onBackend('wasm', f));
+  it('is deterministic; auto takes F(4×4) over ≥ 48 tiles; SER_CONV_KERNEL=direct / winograd2 switch kernels (within bounds of cpu)', async () => {
+    const f = grads(3, 16, 16, 8, 16, 'same'); // 3 images × 16 F(4×4) tiles
+    const a1 = await withKernel(undefined, () => onBackend('wasm', f));
+    const a2 = await withKernel(undefined, () => onBackend('wasm', f));
+    const w4 = await withKernel('winograd4', () => onBackend('wasm', f));
+    const w2 = await withKernel('winograd2', () => onBackend('wasm', f));
     const d = await withKernel('direct', () => onBackend('wasm', f));
     const c = await onBackend('cpu', f);
-    w1.forEach((v, i) => expect(Buffer.from(v.buffer).equals(Buffer.from(w2[i].buffer)), `Winograd output ${i} bit-identical`).toBe(true));
-    w1.forEach((v, i) => expect(Buffer.from(v.buffer).equals(Buffer.from(d[i].buffer)), `output ${i}: Winograd differs from direct`).toBe(false));
-    d.forEach((v, i) => expect(relErr(v, c[i]), `direct output ${i}`).toBeLessThan(i === 2 ? 1e-4 : 1e-5));
+    a1.forEach((v, i) => expect(bitEqual(v, a2[i]), `auto output ${i} bit-identical`).toBe(true));
+    a1.forEach((v, i) => expect(bitEqual(v, w4[i]), `output ${i}: auto is F(4×4)`).toBe(true));
+    a1.forEach((v, i) => expect(bitEqual(v, w2[i]), `output ${i}: F(4×4) differs from F(2×2)`).toBe(false));
+    w2.forEach((v, i) => expect(bitEqual(v, d[i]), `output ${i}: F(2×2) differs from direct`).toBe(false));
+    for (const [name, out, bound] of [['auto', a1, 5e-5], ['winograd2', w2, 1e-5], ['direct', d, 1e-5]] as const) {
+      out.forEach((v, i) => expect(relErr(v, c[i]), `${name} output ${i}`).toBeLessThan(i === 2 ? 1e-4 : bound));
+    }
+  });
+  it('winogradTile: F(4×4) for layers 2–3 at training batch sizes, F(2×2) for layer 4 on few images, none where the shape does not allow', () => {
+    const prev = process.env.SER_CONV_KERNEL;
+    delete process.env.SER_CONV_KERNEL;
+    try {
+      expect(winogradTile(3, 3, 1, 1, 112, 16, 32, 64, 64)).toBe(4);
+      expect(winogradTile(3, 3, 1, 1, 7, 32, 64, 16, 16)).toBe(4);
+      expect(winogradTile(3, 3, 1, 1, 28, 64, 128, 4, 4)).toBe(2);
+      expect(winogradTile(3, 3, 1, 1, 112, 64, 128, 4, 4)).toBe(4);
+      expect(winogradTile(3, 3, 1, 1, 112, 16, 32, 62, 62)).toBe(2);
+      expect(winogradTile(3, 3, 1, 1, 112, 1, 16, 128, 128)).toBe(0);
+      expect(winogradTile(3, 3, 2, 2, 112, 16, 32, 64, 64)).toBe(0);
+      process.env.SER_CONV_KERNEL = 'winograd2';
+      expect(winogradTile(3, 3, 1, 1, 112, 16, 32, 64, 64)).toBe(2);
+      process.env.SER_CONV_KERNEL = 'direct';
+      expect(winogradTile(3, 3, 1, 1, 112, 16, 32, 64, 64)).toBe(0);
+    } finally {
+      if (prev === undefined) delete process.env.SER_CONV_KERNEL;
+      else process.env.SER_CONV_KERNEL = prev;
+    }
   });
 });
 

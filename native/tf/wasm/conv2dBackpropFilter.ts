@@ -2,9 +2,10 @@
  * Conv2DBackpropFilter for wasm (tfjs-backend-wasm has none; routing through Conv3DBackpropFilterV2 takes ~6 s on
  * the paper's 2nd layer). dW[kh,kw,ci,co] = Σ_{n,ho,wo} x[n, ho·s+kh−pt, wo·s+kw−pl, ci] · dy[n,ho,wo,co].
  *
- * 3×3, stride 1, Ci % 4 == 0, Co % 8 == 0, even output size (the paper's layers 2–4): Winograd F(2×2,3×3) (see
- * ./conv2dDirect.ts). One input channel, 3×3, stride 1, Co % 8 == 0 (the first layer): convFilterGrad3x3c1, three
- * taps per pass over a row, bit-identical to the direct pass below. SER_CONV_KERNEL=direct turns both off.
+ * 3×3, stride 1, Ci % 4 == 0, Co % 8 == 0, even output size (the paper's layers 2–4): Winograd F(2×2,3×3) or
+ * F(4×4,3×3) (see winogradTile in ./conv2dDirect.ts). One input channel, 3×3, stride 1, Co % 8 == 0 (the first
+ * layer): convFilterGrad3x3c1, three taps per pass over a row, bit-identical to the direct pass below.
+ * SER_CONV_KERNEL=direct turns both off.
  *
  * Otherwise, Co % 4 == 0: one direct SIMD pass (./simd/kernels.as convFilterGrad), image
  * row by image row with dW tiles in registers — 3–6× faster than the im2col + matMul route below, which streams
@@ -18,7 +19,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { dispose, runWasmKernel, type KernelArgs } from './backend.js';
-import { convKernelChoice, useWinograd, winogradTuning } from './conv2dDirect.js';
+import { convKernelChoice, winogradScratch, winogradTile, winogradTuning } from './conv2dDirect.js';
 import { heapView, ptr, releaseView, simdKernels } from './simd/kernels.js';
 
 /** Target size of one colsT block, in floats (1 MB: L2-resident alongside the packed dy rows). */
@@ -32,8 +33,9 @@ export function conv2DBackpropFilter({ inputs, backend, attrs }: KernelArgs): tf
   const info = tf.backend_util.computeConv2DInfo(x.shape as [number, number, number, number], filterShape, strides, 1, pad, dimRoundingMode, false, 'channelsLast');
   const { batchSize: N, inHeight: H, inWidth: W, inChannels: Ci, outHeight: Ho, outWidth: Wo, outChannels: Co } = info;
   const { filterHeight: KH, filterWidth: KW, strideHeight: sh, strideWidth: sw } = info;
-  if (useWinograd(KH, KW, sh, sw, Ci, Co, Ho, Wo)) return winogradFilterGrad(backend, x, dy, info);
-  if (Ci === 1 && KH === 3 && KW === 3 && sh === 1 && sw === 1 && Co % 8 === 0 && convKernelChoice() === 'auto') return filterGrad3x3OneChannel(backend, x, dy, info);
+  const tile = winogradTile(KH, KW, sh, sw, N, Ci, Co, Ho, Wo);
+  if (tile) return winogradFilterGrad(backend, x, dy, info, tile);
+  if (Ci === 1 && KH === 3 && KW === 3 && sh === 1 && sw === 1 && Co % 8 === 0 && convKernelChoice() !== 'direct') return filterGrad3x3OneChannel(backend, x, dy, info);
   if (Co % 4 === 0) {
     const dW = backend.makeOutput(filterShape, 'float32');
     (backend.typedArrayFromHeap(dW) as Float32Array).fill(0);
@@ -68,22 +70,28 @@ export function conv2DBackpropFilter({ inputs, backend, attrs }: KernelArgs): tf
   return { dataId: acc.dataId, shape: filterShape, dtype: 'float32' };
 }
 
-/** Winograd F(2×2,3×3): dU = Σ_tiles (Bᵀ x B) ⊗ (A dy Aᵀ) over the zero-padded input, then dW = Gᵀ dU G. */
-function winogradFilterGrad(backend: KernelArgs['backend'], x: tf.TensorInfo, dy: tf.TensorInfo, info: tf.backend_util.Conv2DInfo): tf.TensorInfo {
-  const { batchSize: N, inHeight: H, inWidth: W, inChannels: Ci, outChannels: Co } = info;
-  const { top, bottom, left, right } = info.padInfo;
+/** Winograd F(tile×tile,3×3): dU = Σ_tiles (Bᵀ x B) ⊗ (A dy Aᵀ) over the zero-padded input, then dW = Gᵀ dU G. */
+function winogradFilterGrad(backend: KernelArgs['backend'], x: tf.TensorInfo, dy: tf.TensorInfo, info: tf.backend_util.Conv2DInfo, tile: 2 | 4): tf.TensorInfo {
+  const { batchSize: N, inHeight: H, inWidth: W, inChannels: Ci, outHeight: Ho, outWidth: Wo, outChannels: Co } = info;
   const k = simdKernels(backend);
-  const TB = winogradTuning.filterTilesPerBlock;
-  const padded = top || bottom || left || right ? backend.makeOutput([N, H + top + bottom, W + left + right, Ci], 'float32') : undefined;
-  const dU = backend.makeOutput([16 * Ci * Co], 'float32');
-  const scratch = backend.makeOutput([16 * TB * (Ci + Co)], 'float32');
+  const planes = (tile + 2) * (tile + 2);
+  const TB = tile === 4 ? winogradTuning.filterTilesPerBlock4 : winogradTuning.filterTilesPerBlock;
+  // dU is accumulated into once per block and plane: 4 spare floats so it can start 16-byte aligned
+  const dU = backend.makeOutput([planes * Ci * Co + 4], 'float32');
+  const scratch = backend.makeOutput([winogradScratch(planes, TB, Ci, Co)], 'float32');
   const dW = backend.makeOutput([3, 3, Ci, Co], 'float32');
-  if (padded) k.padInput(ptr(backend, x), ptr(backend, padded), N, H, W, Ci, top, bottom, left, right);
+  const dUp = (ptr(backend, dU) + 15) & ~15;
   (backend.typedArrayFromHeap(dU) as Float32Array).fill(0);
-  k.convFilterGradWinograd(ptr(backend, padded ?? x), ptr(backend, dy), ptr(backend, dU), N, H + top + bottom, W + left + right, Ci, Co, TB, ptr(backend, scratch));
-  k.winogradFilterGrad(ptr(backend, dU), ptr(backend, dW), Ci, Co);
+  // no padded copy of x: the kernels read border tiles with their zeros
+  const args = [ptr(backend, x), ptr(backend, dy), dUp, N, H, W, info.padInfo.top, info.padInfo.left, Ho, Wo, Ci, Co, TB, ptr(backend, scratch)] as const;
+  if (tile === 4) {
+    k.convFilterGradWinograd4(...args);
+    k.winogradFilterGrad4(dUp, ptr(backend, dW), Ci, Co);
+  } else {
+    k.convFilterGradWinograd(...args);
+    k.winogradFilterGrad(dUp, ptr(backend, dW), Ci, Co);
+  }
   dispose(backend, dU, scratch);
-  if (padded) dispose(backend, padded);
   return dW;
 }
 

@@ -17,29 +17,47 @@ export interface Padding {
 }
 
 /**
- * Which convolution kernel the 3×3 stride-1 layers use: 'auto' (Winograd F(2×2,3×3) where it applies and pays,
- * see useWinograd) or 'direct' (always the direct kernel). Read from SER_CONV_KERNEL at every call, so a benchmark
- * can switch it within one process, and so it is an escape hatch should Winograd's rounding ever matter.
+ * Which convolution kernel the 3×3 stride-1 layers use, from SER_CONV_KERNEL: 'auto' (unset: the faster Winograd
+ * variant where one applies, see winogradTile), 'direct' (always the direct kernel), 'winograd2' / 'winograd4'
+ * (F(2×2,3×3) / F(4×4,3×3) wherever the shape allows, for A/B comparisons). Read at every call, so a benchmark can
+ * switch it within one process, and so it is an escape hatch should Winograd's rounding ever matter.
  */
-export function convKernelChoice(): 'auto' | 'direct' {
+export type ConvKernelChoice = 'auto' | 'direct' | 'winograd2' | 'winograd4';
+export function convKernelChoice(): ConvKernelChoice {
   const v = typeof process !== 'undefined' ? process.env.SER_CONV_KERNEL : undefined;
-  return v === 'direct' ? 'direct' : 'auto';
+  return v === 'direct' || v === 'winograd2' || v === 'winograd4' ? v : 'auto';
 }
 
 /**
- * Tiles per Winograd block: the block's transformed input V [16][TB][Ci] and products M [16][TB][Co] stay in L1/L2.
- * The filter gradient sums over the block's tiles in registers, so it wants longer blocks. Exported for benchmarks.
+ * Tiles per Winograd block: the block's transformed input V [planes][TB][Ci] and products M [planes][TB][Co] stay
+ * in L1/L2 (16 planes for F(2×2), 36 for F(4×4)). The filter gradient sums over the block's tiles in registers, so
+ * it wants longer blocks. Exported for benchmarks.
  */
-export const winogradTuning = { tilesPerBlock: 8, filterTilesPerBlock: 16, minChannels: 0 };
+export const winogradTuning = { tilesPerBlock: 8, filterTilesPerBlock: 16, tilesPerBlock4: 12, filterTilesPerBlock4: 32, minChannels: 0, minTiles4: 48 };
 
-/** Winograd F(2×2,3×3) covers 3×3 filters, stride 1, Ci % 4 == 0, Co % 8 == 0, even output height and width. */
-export function useWinograd(KH: number, KW: number, sh: number, sw: number, Ci: number, Co: number, Ho: number, Wo: number): boolean {
-  return (
-    convKernelChoice() === 'auto' &&
-    KH === 3 && KW === 3 && sh === 1 && sw === 1 &&
-    Ci % 4 === 0 && Co % 8 === 0 && Ci >= winogradTuning.minChannels &&
-    Ho % 2 === 0 && Wo % 2 === 0
-  );
+/**
+ * The Winograd tile for a 3×3 convolution, input gradient or filter gradient of this shape (N images, output
+ * Ho × Wo): 2 for F(2×2,3×3), 4 for F(4×4,3×3), 0 for none (direct kernels). Both need stride 1, Ci % 4 == 0,
+ * Co % 8 == 0 and an output size divisible by the tile. 'auto' takes F(4×4) when it applies to at least
+ * winogradTuning.minTiles4 tiles, else F(2×2): F(4×4)'s per-call cost (a 36-plane filter transform, 2.25× F(2×2)'s)
+ * only pays over enough tiles. Measured (interleaved, 3×3 64→128 on 4×4 outputs): F(4×4)/F(2×2) speed 0.4–0.6 at
+ * 7 tiles, 0.8–0.9 at 28, 1.1–1.2 at 56, 1.1–1.6 at 112; layers 2–3 (≥ 112 tiles) 1.2–1.5.
+ */
+export function winogradTile(KH: number, KW: number, sh: number, sw: number, N: number, Ci: number, Co: number, Ho: number, Wo: number): 0 | 2 | 4 {
+  const choice = convKernelChoice();
+  if (choice === 'direct') return 0;
+  if (!(KH === 3 && KW === 3 && sh === 1 && sw === 1 && Ci % 4 === 0 && Co % 8 === 0 && Ci >= winogradTuning.minChannels)) return 0;
+  const four = Ho % 4 === 0 && Wo % 4 === 0;
+  if (four && (choice === 'winograd4' || (choice === 'auto' && N * (Ho / 4) * (Wo / 4) >= winogradTuning.minTiles4))) return 4;
+  return Ho % 2 === 0 && Wo % 2 === 0 ? 2 : 0;
+}
+
+/**
+ * Floats of scratch a Winograd kernel needs (kernels.as: V and M planes each padded by a cache line, one border
+ * tile of `planes` pixels, start aligned to 16 bytes).
+ */
+export function winogradScratch(planes: number, TB: number, Ci: number, Co: number): number {
+  return planes * (TB * (Ci + Co) + 32 + Ci) + 4;
 }
 
 /** out [N, Ho, Wo, Co] = conv(x, filter [KH, KW, Ci, Co]) + bias, with explicit zero padding and strides. */
@@ -53,18 +71,26 @@ export function directConv2d(backend: WasmBackendLike, x: tf.TensorInfo, filter:
   const out = backend.makeOutput([N, Ho, Wo, Co], 'float32');
   if (Ho <= 0 || Wo <= 0 || N === 0) return out;
   const k = simdKernels(backend);
-  const padded = pad.top || pad.bottom || pad.left || pad.right ? backend.makeOutput([N, Hp, Wp, Ci], 'float32') : undefined;
-  if (padded) k.padInput(ptr(backend, x), ptr(backend, padded), N, H, W, Ci, pad.top, pad.bottom, pad.left, pad.right);
-  if (useWinograd(KH, KW, sh, sw, Ci, Co, Ho, Wo)) {
-    const TB = winogradTuning.tilesPerBlock;
-    const U = backend.makeOutput([16 * Ci * Co], 'float32');
-    const scratch = backend.makeOutput([16 * TB * (Ci + Co)], 'float32');
-    k.winogradFilter(ptr(backend, filter), ptr(backend, U), Ci, Co);
-    k.conv2dWinograd(ptr(backend, padded ?? x), ptr(backend, U), bias ? ptr(backend, bias) : 0, ptr(backend, out), N, Hp, Wp, Ci, Co, TB, ptr(backend, scratch));
+  const tile = winogradTile(KH, KW, sh, sw, N, Ci, Co, Ho, Wo);
+  if (tile) {
+    // no padded copy: the kernels read border tiles with their zeros (kernels.as gatherTile)
+    const planes = (tile + 2) * (tile + 2);
+    const TB = tile === 4 ? winogradTuning.tilesPerBlock4 : winogradTuning.tilesPerBlock;
+    const U = backend.makeOutput([planes * Ci * Co], 'float32');
+    const scratch = backend.makeOutput([winogradScratch(planes, TB, Ci, Co)], 'float32');
+    const args = [ptr(backend, x), ptr(backend, U), bias ? ptr(backend, bias) : 0, ptr(backend, out), N, H, W, pad.top, pad.left, Ho, Wo, Ci, Co, TB, ptr(backend, scratch)] as const;
+    if (tile === 4) {
+      k.winogradFilter4(ptr(backend, filter), ptr(backend, U), Ci, Co);
+      k.conv2dWinograd4(...args);
+    } else {
+      k.winogradFilter(ptr(backend, filter), ptr(backend, U), Ci, Co);
+      k.conv2dWinograd(...args);
+    }
     dispose(backend, U, scratch);
-    if (padded) dispose(backend, padded);
     return out;
   }
+  const padded = pad.top || pad.bottom || pad.left || pad.right ? backend.makeOutput([N, Hp, Wp, Ci], 'float32') : undefined;
+  if (padded) k.padInput(ptr(backend, x), ptr(backend, padded), N, H, W, Ci, pad.top, pad.bottom, pad.left, pad.right);
   k.conv2dDirect(ptr(backend, padded ?? x), ptr(backend, filter), bias ? ptr(backend, bias) : 0, ptr(backend, out), N, Hp, Wp, Ci, Ho, Wo, Co, KH, KW, sh, sw);
   if (padded) dispose(backend, padded);
   return out;

@@ -958,6 +958,56 @@ export function bnReluPoolBackward(dyPool: usize, yPool: usize, x: usize, N: i32
 // M [16][TB][Co], and the output transform writes the block's 2×2 outputs. Every sum has a fixed order: results
 // are deterministic (but not bit-equal to the direct kernel's: the float32 rounding differs).
 
+/**
+ * Bytes between a Winograd block's planes (TB tiles × C floats each), one cache line more than TB·C: with a
+ * power-of-two stride (e.g. 8 × 32 floats = 1 KB) the 16 or 36 planes a tile's transform touches fall into a few
+ * L1 sets and evict each other, which made F(4×4)'s transforms ~2× slower.
+ */
+// @ts-ignore: decorator
+@inline
+function planeBytes(TB: i32, C: i32): usize {
+  return <usize>(TB * C + 16) << 2;
+}
+
+/** Whether the S × S input tile at image row h0, column w0 (padded position minus the padding) lies inside H × W. */
+// @ts-ignore: decorator
+@inline
+function tileInside(h0: i32, w0: i32, S: i32, H: i32, W: i32): bool {
+  return h0 >= 0 && w0 >= 0 && h0 + S <= H && w0 + S <= W;
+}
+
+/**
+ * Copies the S × S tile at (h0, w0) of one image (img [H, W, C], px bytes per pixel) into T [S, S, C], with zeros
+ * where it reaches into the padding; returns T. Border tiles go through here instead of a zero-padded copy of the
+ * whole input (a pass over it and a large allocation per call).
+ */
+function gatherTile(img: usize, T: usize, h0: i32, w0: i32, S: i32, H: i32, W: i32, px: usize): usize {
+  const tr = <usize>S * px;
+  const wa = max<i32>(w0, 0);
+  const wb = min<i32>(w0 + S, W);
+  for (let i = 0; i < S; i++) {
+    const h = h0 + i;
+    const d = T + <usize>i * tr;
+    if (h < 0 || h >= H || wb <= wa) {
+      memory.fill(d, 0, tr);
+      continue;
+    }
+    const left = <usize>(wa - w0) * px;
+    const len = <usize>(wb - wa) * px;
+    if (left) memory.fill(d, 0, left);
+    memory.copy(d + left, img + (<usize>h * <usize>W + <usize>wa) * px, len);
+    if (left + len < tr) memory.fill(d + left + len, 0, tr - left - len);
+  }
+  return T;
+}
+
+/** p rounded up to 16 bytes (tfjs' allocator gives 8-byte alignment; v128 loads across cache lines cost more). */
+// @ts-ignore: decorator
+@inline
+function align16(p: usize): usize {
+  return (p + 15) & ~(<usize>15);
+}
+
 /** U [16][Ci][Co] = G g Gᵀ for every (ci, co) of w [3, 3, Ci, Co] (Co % 4 == 0). */
 export function winogradFilter(w: usize, U: usize, Ci: i32, Co: i32): void {
   const tap = <usize>Ci * <usize>Co << 2; // bytes between w's (kh, kw) planes; also between U's ξ planes
@@ -998,42 +1048,44 @@ function filterRow(u: usize, tap: usize, a: v128, b: v128, c: v128, half: v128):
 }
 
 /**
- * out [N, Hp−2, Wp−2, Co] = conv(xp, w) + bias over an already padded input xp [N, Hp, Wp, Ci], from the
- * transformed filter U (winogradFilter). Needs Ci % 4 == 0, Co % 8 == 0, Hp and Wp even; bias = 0 for none.
- * scratch: ≥ 16·TB·(Ci + Co) floats.
+ * out [N, Ho, Wo, Co] = conv(x, w) + bias over x [N, H, W, Ci] zero-padded by pt rows above and pl columns on the
+ * left (and as many below and on the right as Ho, Wo need), from the transformed filter U (winogradFilter). Needs
+ * Ci % 4 == 0, Co % 8 == 0, Ho and Wo even; bias = 0 for none. scratch: ≥ 16·(TB·(Ci + Co) + 32 + Ci) + 4 floats
+ * (planeBytes, and one border tile for gatherTile).
  */
-export function conv2dWinograd(xp: usize, U: usize, bias: usize, out: usize, N: i32, Hp: i32, Wp: i32, Ci: i32, Co: i32, TB: i32, scratch: usize): void {
-  const Ho = Hp - 2;
-  const Wo = Wp - 2;
+export function conv2dWinograd(x: usize, U: usize, bias: usize, out: usize, N: i32, H: i32, W: i32, pt: i32, pl: i32, Ho: i32, Wo: i32, Ci: i32, Co: i32, TB: i32, scratch: usize): void {
   const tilesW = Wo >> 1;
   const tilesPerImage = (Ho >> 1) * tilesW;
   const total = N * tilesPerImage;
-  const V = scratch;
-  const M = scratch + (<usize>(16 * TB * Ci) << 2);
+  const pv = planeBytes(TB, Ci), pm = planeBytes(TB, Co);
+  const V = align16(scratch);
+  const M = V + 16 * pv;
+  const T = M + 16 * pm;
   for (let t0 = 0; t0 < total; t0 += TB) {
     const nt = min<i32>(TB, total - t0);
-    winogradInput(xp, V, t0, nt, TB, tilesW, tilesPerImage, Hp, Wp, Ci);
+    winogradInput(x, V, T, t0, nt, pv, tilesW, tilesPerImage, H, W, pt, pl, Ci);
     for (let xi = 0; xi < 16; xi++) {
-      winogradGemm(V + (<usize>(xi * TB * Ci) << 2), U + (<usize>(xi * Ci * Co) << 2), M + (<usize>(xi * TB * Co) << 2), nt, Ci, Co);
+      winogradGemm(V + <usize>xi * pv, U + (<usize>(xi * Ci * Co) << 2), M + <usize>xi * pm, nt, Ci, Co);
     }
-    winogradOutput(M, bias, out, t0, nt, TB, tilesW, tilesPerImage, Ho, Wo, Co);
+    winogradOutput(M, bias, out, t0, nt, pm, tilesW, tilesPerImage, Ho, Wo, Co);
   }
 }
 
 /** V[ξ][t][ci] = (Bᵀ d B)_ξ for the block's tiles t0..t0+nt−1, 4 channels at a time. */
 // @ts-ignore: decorator
 @inline
-function winogradInput(xp: usize, V: usize, t0: i32, nt: i32, TB: i32, tilesW: i32, tilesPerImage: i32, Hp: i32, Wp: i32, Ci: i32): void {
+function winogradInput(x: usize, V: usize, T: usize, t0: i32, nt: i32, plane: usize, tilesW: i32, tilesPerImage: i32, H: i32, W: i32, pt: i32, pl: i32, Ci: i32): void {
   const px = <usize>Ci << 2; // bytes per pixel
-  const row = <usize>Wp * px;
-  const plane = <usize>(TB * Ci) << 2; // bytes between V's ξ planes
   for (let t = 0; t < nt; t++) {
     const tile = t0 + t;
     const n = tile / tilesPerImage;
     const r = tile - n * tilesPerImage;
     const th = r / tilesW;
     const tw = r - th * tilesW;
-    const src0 = xp + (<usize>(n * Hp + 2 * th)) * row + (<usize>(2 * tw)) * px;
+    const h0 = 2 * th - pt, w0 = 2 * tw - pl;
+    const inside = tileInside(h0, w0, 4, H, W);
+    const row = inside ? <usize>W * px : 4 * px;
+    const src0 = inside ? x + (<usize>(n * H + h0) * <usize>W + <usize>w0) * px : gatherTile(x + <usize>(n * H) * <usize>W * px, T, h0, w0, 4, H, W, px);
     const dst0 = V + (<usize>(t * Ci) << 2);
     for (let ci = 0; ci < Ci; ci += 4) {
       const s = src0 + (<usize>ci << 2);
@@ -1130,10 +1182,9 @@ function winogradGemm(V: usize, U: usize, M: usize, nt: i32, Ci: i32, Co: i32): 
 /** out's 2×2 tiles of the block = Aᵀ M A + bias, 4 channels at a time. */
 // @ts-ignore: decorator
 @inline
-function winogradOutput(M: usize, bias: usize, out: usize, t0: i32, nt: i32, TB: i32, tilesW: i32, tilesPerImage: i32, Ho: i32, Wo: i32, Co: i32): void {
+function winogradOutput(M: usize, bias: usize, out: usize, t0: i32, nt: i32, plane: usize, tilesW: i32, tilesPerImage: i32, Ho: i32, Wo: i32, Co: i32): void {
   const px = <usize>Co << 2;
   const row = <usize>Wo * px;
-  const plane = <usize>(TB * Co) << 2;
   for (let t = 0; t < nt; t++) {
     const tile = t0 + t;
     const n = tile / tilesPerImage;
@@ -1176,24 +1227,24 @@ function colDiff(m: usize, j: i32, plane: usize): v128 {
 // tile against direct's 36·Ci·Co) and dW = Gᵀ dU G.
 
 /**
- * dU [16][Ci][Co] += Σ over all tiles of V_ξ[ci]·dM_ξ[co], from the padded input xp [N, Hp, Wp, Ci] and the output
- * gradient dy [N, Hp−2, Wp−2, Co]. Needs Ci % 4 == 0, Co % 8 == 0, Hp and Wp even; the caller zeroes dU.
- * scratch: ≥ 16·TB·(Ci + Co) floats. Tiles are summed block by block in a fixed order (deterministic).
+ * dU [16][Ci][Co] += Σ over all tiles of V_ξ[ci]·dM_ξ[co], from the input x [N, H, W, Ci] (padded as in
+ * conv2dWinograd) and the output gradient dy [N, Ho, Wo, Co]. Needs Ci % 4 == 0, Co % 8 == 0, Ho and Wo even; the
+ * caller zeroes dU. scratch: as conv2dWinograd's. Tiles are summed block by block in a fixed order (deterministic).
  */
-export function convFilterGradWinograd(xp: usize, dy: usize, dU: usize, N: i32, Hp: i32, Wp: i32, Ci: i32, Co: i32, TB: i32, scratch: usize): void {
-  const Ho = Hp - 2;
-  const Wo = Wp - 2;
+export function convFilterGradWinograd(x: usize, dy: usize, dU: usize, N: i32, H: i32, W: i32, pt: i32, pl: i32, Ho: i32, Wo: i32, Ci: i32, Co: i32, TB: i32, scratch: usize): void {
   const tilesW = Wo >> 1;
   const tilesPerImage = (Ho >> 1) * tilesW;
   const total = N * tilesPerImage;
-  const V = scratch;
-  const dM = scratch + (<usize>(16 * TB * Ci) << 2);
+  const pv = planeBytes(TB, Ci), pm = planeBytes(TB, Co);
+  const V = align16(scratch);
+  const dM = V + 16 * pv;
+  const T = dM + 16 * pm;
   for (let t0 = 0; t0 < total; t0 += TB) {
     const nt = min<i32>(TB, total - t0);
-    winogradInput(xp, V, t0, nt, TB, tilesW, tilesPerImage, Hp, Wp, Ci);
-    winogradOutputGrad(dy, dM, t0, nt, TB, tilesW, tilesPerImage, Ho, Wo, Co);
+    winogradInput(x, V, T, t0, nt, pv, tilesW, tilesPerImage, H, W, pt, pl, Ci);
+    winogradOutputGrad(dy, dM, t0, nt, pm, tilesW, tilesPerImage, Ho, Wo, Co);
     for (let xi = 0; xi < 16; xi++) {
-      winogradOuter(V + (<usize>(xi * TB * Ci) << 2), dM + (<usize>(xi * TB * Co) << 2), dU + (<usize>(xi * Ci * Co) << 2), nt, Ci, Co);
+      winogradOuter(V + <usize>xi * pv, dM + <usize>xi * pm, dU + (<usize>(xi * Ci * Co) << 2), nt, Ci, Co);
     }
   }
 }
@@ -1201,10 +1252,9 @@ export function convFilterGradWinograd(xp: usize, dy: usize, dU: usize, N: i32, 
 /** dM[ξ][t][co] = (A dY Aᵀ)_ξ for the block's tiles, A = [1 0; 1 1; 1 −1; 0 −1], 4 channels at a time. */
 // @ts-ignore: decorator
 @inline
-function winogradOutputGrad(dy: usize, dM: usize, t0: i32, nt: i32, TB: i32, tilesW: i32, tilesPerImage: i32, Ho: i32, Wo: i32, Co: i32): void {
+function winogradOutputGrad(dy: usize, dM: usize, t0: i32, nt: i32, plane: usize, tilesW: i32, tilesPerImage: i32, Ho: i32, Wo: i32, Co: i32): void {
   const px = <usize>Co << 2;
   const row = <usize>Wo * px;
-  const plane = <usize>(TB * Co) << 2;
   for (let t = 0; t < nt; t++) {
     const tile = t0 + t;
     const n = tile / tilesPerImage;
@@ -1327,6 +1377,280 @@ function filterGradCols(w: usize, tap: usize, a: v128, b: v128, c: v128, d: v128
   v128.store(w, f32x4.add(a, f32x4.mul(f32x4.add(b, c), half)));
   v128.store(w + tap, f32x4.mul(f32x4.sub(b, c), half));
   v128.store(w + 2 * tap, f32x4.add(f32x4.mul(f32x4.add(b, c), half), d));
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Winograd F(4×4, 3×3) (Lavin & Gray; points 0, ±1, ±2, ∞): every 4×4 output tile from a 6×6 input tile costs
+// 36·Ci·Co multiplies, against F(2×2)'s 4 tiles × 16·Ci·Co = 64·Ci·Co (1.78× fewer) and direct's 144·Ci·Co, for
+// dearer transforms (with multiplies by 2, 4, 5, 8 and the filter's 1/6, 1/12, 1/24, so float32 rounding grows
+// to ~10⁻⁵ of the largest value). Y = Aᵀ[(G g Gᵀ) ⊙ (Bᵀ d B)]A with
+//   Bᵀ = [4 0 −5 0 1 0; 0 −4 −4 1 1 0; 0 4 −4 −1 1 0; 0 −2 −1 2 1 0; 0 2 −1 −2 1 0; 0 4 0 −5 0 1],
+//   G  = [¼ 0 0; −⅙ −⅙ −⅙; −⅙ ⅙ −⅙; 1/24 1/12 ⅙; 1/24 −1/12 ⅙; 0 0 1],
+//   Aᵀ = [1 1 1 1 1 0; 0 1 −1 2 −2 0; 0 1 1 4 4 0; 0 1 −1 8 −8 1].
+// Same block structure as F(2×2) above with 36 planes (ξ = 6·i + j) instead of 16; each 2-D transform is done as
+// 1-D column transforms then 1-D row transforms, through the block's own V / M planes (in place), so only ~8
+// vectors are live at a time (36 would spill). Fixed summation order: deterministic.
+
+/** U [36][Ci][Co] = G g Gᵀ for every (ci, co) of w [3, 3, Ci, Co] (Co % 4 == 0). */
+export function winogradFilter4(w: usize, U: usize, Ci: i32, Co: i32): void {
+  const tap = <usize>Ci * <usize>Co << 2; // bytes between w's (kh, kw) planes and between U's ξ planes
+  for (let ci = 0; ci < Ci; ci++) {
+    for (let co = 0; co < Co; co += 4) {
+      const off = (<usize>ci * <usize>Co + <usize>co) << 2;
+      const g = w + off;
+      const u = U + off;
+      // columns: (G g)[i][kw] into U's planes 6·i + kw
+      for (let kw = 0; kw < 3; kw++) {
+        const p = g + <usize>kw * tap;
+        filter6(u + <usize>kw * tap, 6 * tap, v128.load(p), v128.load(p + 3 * tap), v128.load(p + 6 * tap));
+      }
+      // rows: (G g) Gᵀ, planes 6·i + 0..2 → 6·i + 0..5
+      for (let i = 0; i < 6; i++) {
+        const p = u + <usize>(6 * i) * tap;
+        filter6(p, tap, v128.load(p), v128.load(p + tap), v128.load(p + 2 * tap));
+      }
+    }
+  }
+}
+
+/** G [a b c]ᵀ (3 values → 6), stored `step` bytes apart (reads its inputs before the first store). */
+// @ts-ignore: decorator
+@inline
+function filter6(d: usize, step: usize, a: v128, b: v128, c: v128): void {
+  const ac = f32x4.add(a, c);
+  const ac4 = f32x4.mul(f32x4.add(a, f32x4.mul(c, f32x4.splat(4))), f32x4.splat(1.0 / 24));
+  const b12 = f32x4.mul(b, f32x4.splat(1.0 / 12));
+  const sixth = f32x4.splat(-1.0 / 6);
+  v128.store(d, f32x4.mul(a, f32x4.splat(0.25)));
+  v128.store(d + step, f32x4.mul(f32x4.add(ac, b), sixth));
+  v128.store(d + 2 * step, f32x4.mul(f32x4.sub(ac, b), sixth));
+  v128.store(d + 3 * step, f32x4.add(ac4, b12));
+  v128.store(d + 4 * step, f32x4.sub(ac4, b12));
+  v128.store(d + 5 * step, c);
+}
+
+/**
+ * out [N, Ho, Wo, Co] = conv(x, w) + bias, x [N, H, W, Ci] padded as in conv2dWinograd, from U (winogradFilter4).
+ * Needs Ci % 4 == 0, Co % 8 == 0, Ho and Wo divisible by 4; bias = 0 for none. scratch: ≥ 36·(TB·(Ci + Co) + 32 +
+ * Ci) + 4 floats.
+ */
+export function conv2dWinograd4(x: usize, U: usize, bias: usize, out: usize, N: i32, H: i32, W: i32, pt: i32, pl: i32, Ho: i32, Wo: i32, Ci: i32, Co: i32, TB: i32, scratch: usize): void {
+  const tilesW = Wo >> 2;
+  const tilesPerImage = (Ho >> 2) * tilesW;
+  const total = N * tilesPerImage;
+  const pv = planeBytes(TB, Ci), pm = planeBytes(TB, Co);
+  const V = align16(scratch);
+  const M = V + 36 * pv;
+  const T = M + 36 * pm;
+  for (let t0 = 0; t0 < total; t0 += TB) {
+    const nt = min<i32>(TB, total - t0);
+    winogradInput4(x, V, T, t0, nt, pv, tilesW, tilesPerImage, H, W, pt, pl, Ci);
+    for (let xi = 0; xi < 36; xi++) {
+      winogradGemm(V + <usize>xi * pv, U + (<usize>(xi * Ci * Co) << 2), M + <usize>xi * pm, nt, Ci, Co);
+    }
+    winogradOutput4(M, bias, out, t0, nt, pm, tilesW, tilesPerImage, Ho, Wo, Co);
+  }
+}
+
+/** V[ξ][t][ci] = (Bᵀ d B)_ξ for the block's 6×6 input tiles, 4 channels at a time: columns, then rows in place. */
+// @ts-ignore: decorator
+@inline
+function winogradInput4(x: usize, V: usize, T: usize, t0: i32, nt: i32, plane: usize, tilesW: i32, tilesPerImage: i32, H: i32, W: i32, pt: i32, pl: i32, Ci: i32): void {
+  const px = <usize>Ci << 2;
+  for (let t = 0; t < nt; t++) {
+    const tile = t0 + t;
+    const n = tile / tilesPerImage;
+    const r = tile - n * tilesPerImage;
+    const th = r / tilesW;
+    const tw = r - th * tilesW;
+    const h0 = 4 * th - pt, w0 = 4 * tw - pl;
+    const inside = tileInside(h0, w0, 6, H, W);
+    const row = inside ? <usize>W * px : 6 * px;
+    const src0 = inside ? x + (<usize>(n * H + h0) * <usize>W + <usize>w0) * px : gatherTile(x + <usize>(n * H) * <usize>W * px, T, h0, w0, 6, H, W, px);
+    const dst0 = V + (<usize>(t * Ci) << 2);
+    for (let ci = 0; ci < Ci; ci += 4) {
+      const s = src0 + (<usize>ci << 2);
+      const d = dst0 + (<usize>ci << 2);
+      for (let j = 0; j < 6; j++) {
+        const p = s + <usize>j * px;
+        inputB6(d + <usize>j * plane, 6 * plane, v128.load(p), v128.load(p + row), v128.load(p + 2 * row), v128.load(p + 3 * row), v128.load(p + 4 * row), v128.load(p + 5 * row));
+      }
+      for (let i = 0; i < 6; i++) {
+        const p = d + <usize>(6 * i) * plane;
+        inputB6(p, plane, v128.load(p), v128.load(p + plane), v128.load(p + 2 * plane), v128.load(p + 3 * plane), v128.load(p + 4 * plane), v128.load(p + 5 * plane));
+      }
+    }
+  }
+}
+
+/** Bᵀ [d0..d5]ᵀ (6 → 6), stored `step` bytes apart. */
+// @ts-ignore: decorator
+@inline
+function inputB6(d: usize, step: usize, d0: v128, d1: v128, d2: v128, d3: v128, d4: v128, d5: v128): void {
+  const four = f32x4.splat(4);
+  const five = f32x4.splat(5);
+  const u = f32x4.sub(d4, f32x4.mul(d2, four)); // d4 − 4 d2
+  const v = f32x4.sub(d3, f32x4.mul(d1, four)); // d3 − 4 d1
+  const p = f32x4.sub(d4, d2);
+  const q = f32x4.mul(f32x4.sub(d3, d1), f32x4.splat(2));
+  v128.store(d, f32x4.add(f32x4.sub(f32x4.mul(d0, four), f32x4.mul(d2, five)), d4));
+  v128.store(d + step, f32x4.add(u, v));
+  v128.store(d + 2 * step, f32x4.sub(u, v));
+  v128.store(d + 3 * step, f32x4.add(p, q));
+  v128.store(d + 4 * step, f32x4.sub(p, q));
+  v128.store(d + 5 * step, f32x4.add(f32x4.sub(f32x4.mul(d1, four), f32x4.mul(d3, five)), d5));
+}
+
+/** out's 4×4 tiles of the block = Aᵀ M A + bias, 4 channels at a time (columns into M's rows 0..3, then rows). */
+// @ts-ignore: decorator
+@inline
+function winogradOutput4(M: usize, bias: usize, out: usize, t0: i32, nt: i32, plane: usize, tilesW: i32, tilesPerImage: i32, Ho: i32, Wo: i32, Co: i32): void {
+  const px = <usize>Co << 2;
+  const row = <usize>Wo * px;
+  const zero = f32x4.splat(0);
+  for (let t = 0; t < nt; t++) {
+    const tile = t0 + t;
+    const n = tile / tilesPerImage;
+    const r = tile - n * tilesPerImage;
+    const th = r / tilesW;
+    const tw = r - th * tilesW;
+    const dst0 = out + (<usize>(n * Ho + 4 * th)) * row + (<usize>(4 * tw)) * px;
+    const src0 = M + (<usize>(t * Co) << 2);
+    for (let co = 0; co < Co; co += 4) {
+      const m = src0 + (<usize>co << 2);
+      for (let j = 0; j < 6; j++) {
+        const p = m + <usize>j * plane;
+        const s = 6 * plane;
+        outputA4(p, s, v128.load(p), v128.load(p + s), v128.load(p + 2 * s), v128.load(p + 3 * s), v128.load(p + 4 * s), v128.load(p + 5 * s), zero);
+      }
+      const bv = biasVec(bias, co);
+      const d = dst0 + (<usize>co << 2);
+      for (let i = 0; i < 4; i++) {
+        const p = m + <usize>(6 * i) * plane;
+        outputA4(d + <usize>i * row, px, v128.load(p), v128.load(p + plane), v128.load(p + 2 * plane), v128.load(p + 3 * plane), v128.load(p + 4 * plane), v128.load(p + 5 * plane), bv);
+      }
+    }
+  }
+}
+
+/** Aᵀ [m0..m5]ᵀ + b (6 → 4), stored `step` bytes apart. */
+// @ts-ignore: decorator
+@inline
+function outputA4(d: usize, step: usize, m0: v128, m1: v128, m2: v128, m3: v128, m4: v128, m5: v128, b: v128): void {
+  const a = f32x4.add(m1, m2);
+  const s = f32x4.sub(m1, m2);
+  const c = f32x4.add(m3, m4);
+  const e = f32x4.sub(m3, m4);
+  v128.store(d, f32x4.add(f32x4.add(f32x4.add(m0, a), c), b));
+  v128.store(d + step, f32x4.add(f32x4.add(s, f32x4.mul(e, f32x4.splat(2))), b));
+  v128.store(d + 2 * step, f32x4.add(f32x4.add(a, f32x4.mul(c, f32x4.splat(4))), b));
+  v128.store(d + 3 * step, f32x4.add(f32x4.add(f32x4.add(s, f32x4.mul(e, f32x4.splat(8))), m5), b));
+}
+
+// Winograd F(4×4, 3×3) filter gradient: dM = A dY Aᵀ (6×6 from the 4×4 output gradient), dU_ξ = Σ_tiles V_ξ ⊗ dM_ξ
+// (36·Ci·Co multiplies per 16 outputs), dW = Gᵀ dU G.
+
+/**
+ * dU [36][Ci][Co] += Σ over all tiles of V_ξ[ci]·dM_ξ[co], from x [N, H, W, Ci] (padded as in conv2dWinograd) and dy
+ * [N, Ho, Wo, Co]. Needs Ci % 4 == 0, Co % 8 == 0, Ho and Wo divisible by 4; the caller zeroes dU. scratch: as
+ * conv2dWinograd4's.
+ */
+export function convFilterGradWinograd4(x: usize, dy: usize, dU: usize, N: i32, H: i32, W: i32, pt: i32, pl: i32, Ho: i32, Wo: i32, Ci: i32, Co: i32, TB: i32, scratch: usize): void {
+  const tilesW = Wo >> 2;
+  const tilesPerImage = (Ho >> 2) * tilesW;
+  const total = N * tilesPerImage;
+  const pv = planeBytes(TB, Ci), pm = planeBytes(TB, Co);
+  const V = align16(scratch);
+  const dM = V + 36 * pv;
+  const T = dM + 36 * pm;
+  for (let t0 = 0; t0 < total; t0 += TB) {
+    const nt = min<i32>(TB, total - t0);
+    winogradInput4(x, V, T, t0, nt, pv, tilesW, tilesPerImage, H, W, pt, pl, Ci);
+    winogradOutputGrad4(dy, dM, t0, nt, pm, tilesW, tilesPerImage, Ho, Wo, Co);
+    for (let xi = 0; xi < 36; xi++) {
+      winogradOuter(V + <usize>xi * pv, dM + <usize>xi * pm, dU + (<usize>(xi * Ci * Co) << 2), nt, Ci, Co);
+    }
+  }
+}
+
+/** dM[ξ][t][co] = (A dY Aᵀ)_ξ for the block's 4×4 output-gradient tiles, 4 channels at a time. */
+// @ts-ignore: decorator
+@inline
+function winogradOutputGrad4(dy: usize, dM: usize, t0: i32, nt: i32, plane: usize, tilesW: i32, tilesPerImage: i32, Ho: i32, Wo: i32, Co: i32): void {
+  const px = <usize>Co << 2;
+  const row = <usize>Wo * px;
+  for (let t = 0; t < nt; t++) {
+    const tile = t0 + t;
+    const n = tile / tilesPerImage;
+    const r = tile - n * tilesPerImage;
+    const th = r / tilesW;
+    const tw = r - th * tilesW;
+    const src0 = dy + (<usize>(n * Ho + 4 * th)) * row + (<usize>(4 * tw)) * px;
+    const dst0 = dM + (<usize>(t * Co) << 2);
+    for (let co = 0; co < Co; co += 4) {
+      const s = src0 + (<usize>co << 2);
+      const d = dst0 + (<usize>co << 2);
+      for (let j = 0; j < 4; j++) {
+        const p = s + <usize>j * px;
+        gradA6(d + <usize>j * plane, 6 * plane, v128.load(p), v128.load(p + row), v128.load(p + 2 * row), v128.load(p + 3 * row));
+      }
+      for (let i = 0; i < 6; i++) {
+        const p = d + <usize>(6 * i) * plane;
+        gradA6(p, plane, v128.load(p), v128.load(p + plane), v128.load(p + 2 * plane), v128.load(p + 3 * plane));
+      }
+    }
+  }
+}
+
+/** A [y0..y3]ᵀ (4 → 6), A = Aᵀᵀ, stored `step` bytes apart. */
+// @ts-ignore: decorator
+@inline
+function gradA6(d: usize, step: usize, y0: v128, y1: v128, y2: v128, y3: v128): void {
+  const p = f32x4.add(y0, y2);
+  const q = f32x4.add(y1, y3);
+  const r = f32x4.add(y0, f32x4.mul(y2, f32x4.splat(4)));
+  const s = f32x4.add(f32x4.mul(y1, f32x4.splat(2)), f32x4.mul(y3, f32x4.splat(8)));
+  v128.store(d, y0);
+  v128.store(d + step, f32x4.add(p, q));
+  v128.store(d + 2 * step, f32x4.sub(p, q));
+  v128.store(d + 3 * step, f32x4.add(r, s));
+  v128.store(d + 4 * step, f32x4.sub(r, s));
+  v128.store(d + 5 * step, y3);
+}
+
+/** dW [3, 3, Ci, Co] = Gᵀ dU G for every (ci, co) (Co % 4 == 0); overwrites dU's planes 6·k + j (k < 3) on the way. */
+export function winogradFilterGrad4(dU: usize, dW: usize, Ci: i32, Co: i32): void {
+  const tap = <usize>Ci * <usize>Co << 2;
+  for (let ci = 0; ci < Ci; ci++) {
+    for (let co = 0; co < Co; co += 4) {
+      const off = (<usize>ci * <usize>Co + <usize>co) << 2;
+      const u = dU + off;
+      for (let j = 0; j < 6; j++) {
+        const p = u + <usize>j * tap;
+        const s = 6 * tap;
+        filterGrad3(p, s, v128.load(p), v128.load(p + s), v128.load(p + 2 * s), v128.load(p + 3 * s), v128.load(p + 4 * s), v128.load(p + 5 * s));
+      }
+      const w = dW + off;
+      for (let k = 0; k < 3; k++) {
+        const p = u + <usize>(6 * k) * tap;
+        filterGrad3(w + <usize>(3 * k) * tap, tap, v128.load(p), v128.load(p + tap), v128.load(p + 2 * tap), v128.load(p + 3 * tap), v128.load(p + 4 * tap), v128.load(p + 5 * tap));
+      }
+    }
+  }
+}
+
+/** Gᵀ [u0..u5]ᵀ (6 → 3), stored `step` bytes apart. */
+// @ts-ignore: decorator
+@inline
+function filterGrad3(d: usize, step: usize, u0: v128, u1: v128, u2: v128, u3: v128, u4: v128, u5: v128): void {
+  const a = f32x4.add(u1, u2);
+  const b = f32x4.sub(u1, u2);
+  const c = f32x4.add(u3, u4);
+  const e = f32x4.sub(u3, u4);
+  const sixth = f32x4.splat(1.0 / 6);
+  v128.store(d, f32x4.add(f32x4.sub(f32x4.mul(u0, f32x4.splat(0.25)), f32x4.mul(a, sixth)), f32x4.mul(c, f32x4.splat(1.0 / 24))));
+  v128.store(d + step, f32x4.sub(f32x4.mul(e, f32x4.splat(1.0 / 12)), f32x4.mul(b, sixth)));
+  v128.store(d + 2 * step, f32x4.add(f32x4.mul(f32x4.sub(c, a), sixth), u5));
 }
 
 // ---------------------------------------------------------------------------------------------------------------

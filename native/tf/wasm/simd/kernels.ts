@@ -22,9 +22,13 @@ export interface SimdKernels {
   padInput(x: number, xp: number, N: number, H: number, W: number, C: number, pt: number, pb: number, pl: number, pr: number): void;
   conv2dDirect(xp: number, w: number, bias: number, out: number, N: number, Hp: number, Wp: number, Ci: number, Ho: number, Wo: number, Co: number, KH: number, KW: number, sh: number, sw: number): void;
   winogradFilter(w: number, U: number, Ci: number, Co: number): void;
-  conv2dWinograd(xp: number, U: number, bias: number, out: number, N: number, Hp: number, Wp: number, Ci: number, Co: number, TB: number, scratch: number): void;
-  convFilterGradWinograd(xp: number, dy: number, dU: number, N: number, Hp: number, Wp: number, Ci: number, Co: number, TB: number, scratch: number): void;
+  conv2dWinograd(x: number, U: number, bias: number, out: number, N: number, H: number, W: number, pt: number, pl: number, Ho: number, Wo: number, Ci: number, Co: number, TB: number, scratch: number): void;
+  convFilterGradWinograd(x: number, dy: number, dU: number, N: number, H: number, W: number, pt: number, pl: number, Ho: number, Wo: number, Ci: number, Co: number, TB: number, scratch: number): void;
   winogradFilterGrad(dU: number, dW: number, Ci: number, Co: number): void;
+  winogradFilter4(w: number, U: number, Ci: number, Co: number): void;
+  conv2dWinograd4(x: number, U: number, bias: number, out: number, N: number, H: number, W: number, pt: number, pl: number, Ho: number, Wo: number, Ci: number, Co: number, TB: number, scratch: number): void;
+  convFilterGradWinograd4(x: number, dy: number, dU: number, N: number, H: number, W: number, pt: number, pl: number, Ho: number, Wo: number, Ci: number, Co: number, TB: number, scratch: number): void;
+  winogradFilterGrad4(dU: number, dW: number, Ci: number, Co: number): void;
   convFilterGrad3x3c1(xp: number, dy: number, dW: number, N: number, Hp: number, Wp: number, Ho: number, Wo: number, Co: number): void;
   convFilterGrad(x: number, dy: number, dW: number, N: number, H: number, W: number, Ci: number, Ho: number, Wo: number, Co: number, KH: number, KW: number, sh: number, sw: number, pt: number, pl: number): void;
 }
