@@ -82,6 +82,15 @@ describe('StandardScaler', () => {
       else expect(out[0]![j]).toBe(0);
     }
   });
+  it('transforms a batch of samples, in place too, exactly as each sample alone', () => {
+    const sc = new StandardScaler(12).fit(samples);
+    const batch = new Float32Array(12 * 5);
+    samples.slice(0, 5).forEach((s, b) => batch.set(s, b * 12));
+    const expected = samples.slice(0, 5).flatMap((s) => Array.from(sc.transform(s)));
+    expect(Array.from(sc.transform(batch))).toEqual(expected);
+    expect(Array.from(sc.transform(batch, batch))).toEqual(expected);
+    expect(() => sc.transform(new Float32Array(13))).toThrow(/multiple of 12/);
+  });
   it('round-trips through JSON exactly', () => {
     const sc = new StandardScaler(12).fit(samples);
     const back = StandardScaler.fromJSON(JSON.parse(JSON.stringify(sc)));
