@@ -43,9 +43,22 @@ export interface PredictRequest {
 
 export type WorkerRequest = StepRequest | PredictRequest | { type: 'close'; id: number };
 
+/**
+ * Where a worker's time went in one step (profiling, bench/trainParallel.ts --profile): idleMs, wall time since
+ * its previous reply until this request was handled (waiting for the coordinating thread); setupMs, taking the
+ * weights and inputs; computeMs, forward + backward until the reply is posted; cpuMs, this thread's CPU time over
+ * setup and compute (NaN where unavailable, see ./threadCpu.ts).
+ */
+export interface WorkerTiming {
+  idleMs: number;
+  setupMs: number;
+  computeMs: number;
+  cpuMs: number;
+}
+
 /** Worker → main. grads: mean over the slice, in `model.trainableWeights` order; state: the non-trainable weights after the slice's forward passes (BatchNorm moving statistics), in model order. */
 export type WorkerReply =
   | { type: 'ready'; id: 0 }
-  | { type: 'result'; id: number; loss: number; correct: number; grads: Float32Array[]; state: Float32Array[] }
+  | { type: 'result'; id: number; loss: number; correct: number; grads: Float32Array[]; state: Float32Array[]; timing: WorkerTiming }
   | { type: 'probs'; id: number; probs: Float32Array }
   | { type: 'error'; id: number; message: string };

@@ -13,6 +13,7 @@ import { predict } from '../model/build.js';
 import type { GradientWorkerInit, WeightsUpdate, WorkerReply, WorkerRequest } from './gradientProtocol.js';
 import '../model/layers.js';
 import { createTrainer, type Trainer } from './trainer.js';
+import { threadCpuMs } from './threadCpu.js';
 
 const port = parentPort!;
 const init = workerData as GradientWorkerInit;
@@ -22,6 +23,8 @@ const unseeded = Math.random;
 let model: LayersModel;
 let trainer: Trainer;
 let version = -1;
+/** When the previous reply was posted (idle time until the next request). */
+let lastReply = NaN;
 
 function setWeights(w: WeightsUpdate | undefined): void {
   if (!w) {
@@ -33,6 +36,8 @@ function setWeights(w: WeightsUpdate | undefined): void {
 }
 
 function step(m: Extract<WorkerRequest, { type: 'step' }>): void {
+  const t0 = performance.now();
+  const c0 = threadCpuMs();
   setWeights(m.weights);
   // tfjs draws dropout masks from Math.random: a per-step seed makes the masks a function of the run's state.
   if (m.seed === undefined) Math.random = unseeded;
@@ -42,12 +47,16 @@ function step(m: Extract<WorkerRequest, { type: 'step' }>): void {
   }
   const xs = tf.tensor(m.xs, m.xsShape, 'float32');
   const ys = tf.tensor(m.ys, m.ysShape, 'float32');
+  const t1 = performance.now();
   try {
     const { loss, correct, grads } = trainer.gradients(xs, ys, { microBatch: m.microBatch });
     const out = model.trainableWeights.map((w) => (grads[(w.read() as tf.Variable).name].dataSync() as Float32Array).slice());
     tf.dispose(Object.values(grads));
     const state = model.nonTrainableWeights.map((w) => (w.read().dataSync() as Float32Array).slice());
-    send({ type: 'result', id: m.id, loss, correct, grads: out, state }, [...out, ...state].map((a) => a.buffer as ArrayBuffer));
+    const t2 = performance.now();
+    const timing = { idleMs: t0 - lastReply, setupMs: t1 - t0, computeMs: t2 - t1, cpuMs: threadCpuMs() - c0 };
+    send({ type: 'result', id: m.id, loss, correct, grads: out, state, timing }, [...out, ...state].map((a) => a.buffer as ArrayBuffer));
+    lastReply = performance.now();
   } finally {
     tf.dispose([xs, ys]);
   }
@@ -61,6 +70,7 @@ function probs(m: Extract<WorkerRequest, { type: 'predict' }>): void {
     const out = (p.dataSync() as Float32Array).slice();
     p.dispose();
     send({ type: 'probs', id: m.id, probs: out }, [out.buffer as ArrayBuffer]);
+    lastReply = performance.now();
   } finally {
     xs.dispose();
   }

@@ -17,7 +17,8 @@ import type { LayersModel } from '@tensorflow/tfjs-layers';
 import type { Worker } from 'node:worker_threads';
 import { startWorker } from '../workers/spawn.js';
 import { defaultTrainConfig, type TrainConfig } from '../model/config.js';
-import type { GradientWorkerInit, WorkerReply, WorkerRequest } from './gradientProtocol.js';
+import type { GradientWorkerInit, WorkerReply, WorkerRequest, WorkerTiming } from './gradientProtocol.js';
+import { threadCpuMs } from './threadCpu.js';
 import { applyUpdate, makeOptimizer, type StepOptions, type StepResult } from './trainer.js';
 
 export interface ParallelOptions {
@@ -30,6 +31,24 @@ export interface ParallelOptions {
 export interface ParallelStepOptions extends StepOptions {
   /** Dropout seed of this step (uint32); worker i uses a generator seeded from (seed, i). Default: unseeded. */
   seed?: number;
+}
+
+/**
+ * Where a step's time went on this thread (wall ms, and this thread's CPU ms where available): prep, copying the
+ * slices and weights out before the requests are posted; wait, until every worker has answered; merge, summing
+ * the gradients, the optimizer update and the moving statistics. `workers`: each worker's own account.
+ */
+export interface StepTiming {
+  prepMs: number;
+  prepCpuMs: number;
+  waitMs: number;
+  mergeMs: number;
+  mergeCpuMs: number;
+  workers: WorkerTiming[];
+}
+
+export interface ParallelStepResult extends StepResult {
+  timing: StepTiming;
 }
 
 /** A batch held in this thread's memory: row-major data with its shape (first dimension = samples). */
@@ -47,7 +66,7 @@ export interface ParallelTrainer {
    * One update from features xs [B, chunks, mel, frames, 1] and one-hot labels ys [B, classes]. The inputs are
    * copied before the call returns its promise, so the caller may refill their buffers while the step runs.
    */
-  step(xs: tf.Tensor | HostTensor, ys: tf.Tensor | HostTensor, opts?: ParallelStepOptions): Promise<StepResult>;
+  step(xs: tf.Tensor | HostTensor, ys: tf.Tensor | HostTensor, opts?: ParallelStepOptions): Promise<ParallelStepResult>;
   /** Class probabilities [N × classes] of windows xs [N, chunks, mel, frames, 1] at `model`'s current weights, spread over the workers in batches of `batchSize` (default 16). */
   predict(xs: HostTensor, batchSize?: number): Promise<Float32Array>;
   /** Stops the workers; pending steps reject. */
@@ -146,7 +165,9 @@ export async function createParallelTrainer(model: LayersModel, partial: Partial
   let version = 0;
   const currentWeights = () => ({ version: ++version, values: model.weights.map((w) => (w.read().dataSync() as Float32Array).slice()) });
 
-  async function step(xsIn: tf.Tensor | HostTensor, ysIn: tf.Tensor | HostTensor, stepOpts: ParallelStepOptions = {}): Promise<StepResult> {
+  async function step(xsIn: tf.Tensor | HostTensor, ysIn: tf.Tensor | HostTensor, stepOpts: ParallelStepOptions = {}): Promise<ParallelStepResult> {
+    const t0 = performance.now();
+    const c0 = threadCpuMs();
     const xs = host(xsIn);
     const ys = host(ysIn);
     const batch = xs.shape[0];
@@ -158,15 +179,18 @@ export async function createParallelTrainer(model: LayersModel, partial: Partial
     const weights = currentWeights();
     const slices: { start: number; count: number }[] = [];
     for (let s = 0; s < batch; s += per) slices.push({ start: s, count: Math.min(per, batch - s) });
-    const results = await Promise.all(
-      slices.map(({ start, count }, i) => {
-        const x = xs.data.slice(start * xRow, (start + count) * xRow);
-        const y = ys.data.slice(start * yRow, (start + count) * yRow);
-        const seed = stepOpts.seed === undefined ? undefined : workerSeed(stepOpts.seed, i);
-        const msg = { type: 'step' as const, weights, xs: x, xsShape: [count, ...xs.shape.slice(1)], ys: y, ysShape: [count, ...ys.shape.slice(1)], microBatch: stepOpts.microBatch ?? count, seed };
-        return workers[i].request<'step'>(msg, [x.buffer as ArrayBuffer, y.buffer as ArrayBuffer]);
-      }),
-    );
+    const requests = slices.map(({ start, count }, i) => {
+      const x = xs.data.slice(start * xRow, (start + count) * xRow);
+      const y = ys.data.slice(start * yRow, (start + count) * yRow);
+      const seed = stepOpts.seed === undefined ? undefined : workerSeed(stepOpts.seed, i);
+      const msg = { type: 'step' as const, weights, xs: x, xsShape: [count, ...xs.shape.slice(1)], ys: y, ysShape: [count, ...ys.shape.slice(1)], microBatch: stepOpts.microBatch ?? count, seed };
+      return workers[i].request<'step'>(msg, [x.buffer as ArrayBuffer, y.buffer as ArrayBuffer]);
+    });
+    const t1 = performance.now();
+    const c1 = threadCpuMs();
+    const results = await Promise.all(requests);
+    const t2 = performance.now();
+    const c2 = threadCpuMs();
     // Whole-batch mean = Σ (slice size / batch) · slice mean, summed in worker order (deterministic).
     const share = slices.map((s) => s.count / batch);
     const mix = (arrays: (r: (typeof results)[number]) => Float32Array[], k: number): Float32Array => {
@@ -189,7 +213,8 @@ export async function createParallelTrainer(model: LayersModel, partial: Partial
       w.write(t); // the variable takes a reference to t's data
       t.dispose();
     });
-    return { loss: results.reduce((l, r, i) => l + share[i] * r.loss, 0), correct: results.reduce((c, r) => c + r.correct, 0) };
+    const timing: StepTiming = { prepMs: t1 - t0, prepCpuMs: c1 - c0, waitMs: t2 - t1, mergeMs: performance.now() - t2, mergeCpuMs: threadCpuMs() - c2, workers: results.map((r) => r.timing) };
+    return { loss: results.reduce((l, r, i) => l + share[i] * r.loss, 0), correct: results.reduce((c, r) => c + r.correct, 0), timing };
   }
 
   async function predict(xs: HostTensor, batchSize = 16): Promise<Float32Array> {
