@@ -17,6 +17,8 @@ export interface LoopTrainer {
   readonly optimizer: tf.Optimizer;
   /** One update. `seed` is asked for one uint32 per step only when the step runs on workers. The inputs may be reused once the promise exists. */
   step(xs: HostTensor, ys: HostTensor, seed: () => number): Promise<StepResult>;
+  /** Hands the next step's inputs over early (workers: see ParallelTrainer.stage; one thread: nothing to do). */
+  stage(xs: HostTensor, ys: HostTensor): void;
   /** Class probabilities (row-major, samples × classes) at the current weights, inference mode. */
   predict(xs: HostTensor): Promise<Float32Array>;
   dispose(): Promise<void>;
@@ -39,6 +41,7 @@ export async function createLoopTrainer(model: LayersModel, config: Partial<Trai
       workers: p.workers,
       optimizer: p.optimizer,
       step: (xs, ys, seed) => p.step(xs, ys, { microBatch: Math.min(o.microBatch, Math.ceil(xs.shape[0] / p.workers)), seed: seed() }),
+      stage: (xs, ys) => p.stage(xs, ys),
       predict: (xs) => p.predict(xs, o.evalBatch),
       dispose: () => p.dispose(),
     };
@@ -47,6 +50,7 @@ export async function createLoopTrainer(model: LayersModel, config: Partial<Trai
   return {
     workers: 1,
     optimizer: t.optimizer,
+    stage() {},
     async step(xs, ys) {
       const x = tf.tensor(xs.data, xs.shape, 'float32');
       const y = tf.tensor(ys.data, ys.shape, 'float32');

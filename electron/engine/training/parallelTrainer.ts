@@ -17,7 +17,8 @@ import type { LayersModel } from '@tensorflow/tfjs-layers';
 import type { Worker } from 'node:worker_threads';
 import { startWorker } from '../workers/spawn.js';
 import { defaultTrainConfig, type TrainConfig } from '../model/config.js';
-import type { GradientWorkerInit, WorkerReply, WorkerRequest } from './gradientProtocol.js';
+import type { GradientWorkerInit, SliceInputs, WorkerReply, WorkerRequest, WorkerTiming } from './gradientProtocol.js';
+import { threadCpuMs } from './threadCpu.js';
 import { applyUpdate, makeOptimizer, type StepOptions, type StepResult } from './trainer.js';
 
 export interface ParallelOptions {
@@ -30,6 +31,24 @@ export interface ParallelOptions {
 export interface ParallelStepOptions extends StepOptions {
   /** Dropout seed of this step (uint32); worker i uses a generator seeded from (seed, i). Default: unseeded. */
   seed?: number;
+}
+
+/**
+ * Where a step's time went on this thread (wall ms, and this thread's CPU ms where available): prep, copying the
+ * slices and weights out before the requests are posted; wait, until every worker has answered; merge, summing
+ * the gradients, the optimizer update and the moving statistics. `workers`: each worker's own account.
+ */
+export interface StepTiming {
+  prepMs: number;
+  prepCpuMs: number;
+  waitMs: number;
+  mergeMs: number;
+  mergeCpuMs: number;
+  workers: WorkerTiming[];
+}
+
+export interface ParallelStepResult extends StepResult {
+  timing: StepTiming;
 }
 
 /** A batch held in this thread's memory: row-major data with its shape (first dimension = samples). */
@@ -47,7 +66,14 @@ export interface ParallelTrainer {
    * One update from features xs [B, chunks, mel, frames, 1] and one-hot labels ys [B, classes]. The inputs are
    * copied before the call returns its promise, so the caller may refill their buffers while the step runs.
    */
-  step(xs: tf.Tensor | HostTensor, ys: tf.Tensor | HostTensor, opts?: ParallelStepOptions): Promise<StepResult>;
+  step(xs: tf.Tensor | HostTensor, ys: tf.Tensor | HostTensor, opts?: ParallelStepOptions): Promise<ParallelStepResult>;
+  /**
+   * Sends the next step's inputs to the workers now, while they still compute the current step: they take them into
+   * tensors as soon as they finish it, so the next step waits only for the new weights. A `step` with the same xs
+   * and ys objects then uses this copy (taken here: the caller may refill the buffers at once); any other step
+   * sends its own inputs as usual. Results are the same either way.
+   */
+  stage(xs: tf.Tensor | HostTensor, ys: tf.Tensor | HostTensor): void;
   /** Class probabilities [N × classes] of windows xs [N, chunks, mel, frames, 1] at `model`'s current weights, spread over the workers in batches of `batchSize` (default 16). */
   predict(xs: HostTensor, batchSize?: number): Promise<Float32Array>;
   /** Stops the workers; pending steps reject. */
@@ -92,6 +118,12 @@ class GradientWorker {
     worker.on('exit', (code) => fail(new Error(`gradient worker exited (code ${code})`)));
   }
 
+  /** A message without a reply (errors surface with the next request). */
+  post(m: Omit<Extract<WorkerRequest, { type: 'stage' }>, 'id'>, transfer: ArrayBuffer[]): void {
+    if (this.failure) return;
+    this.worker.postMessage({ ...m, id: this.nextId++ }, transfer);
+  }
+
   request<T extends Request['type']>(m: Omit<Extract<Request, { type: T }>, 'id'>, transfer: ArrayBuffer[]): Promise<Reply<T>> {
     if (this.failure) return Promise.reject(this.failure);
     const id = this.nextId++;
@@ -129,6 +161,17 @@ export function workerSeed(seed: number, worker: number): number {
   return (Math.imul((seed >>> 0) ^ 0x9e3779b9, 0x85ebca6b) + Math.imul(worker + 1, 0xc2b2ae35)) >>> 0;
 }
 
+/** Σ share[i] · arrays[i], summed in order from zero (one module-level loop: a closure per step was OSR-compiled again every step). */
+function mixInto(arrays: Float32Array[], share: number[]): Float32Array {
+  const out = new Float32Array(arrays[0].length);
+  for (let i = 0; i < arrays.length; i++) {
+    const a = arrays[i];
+    const w = share[i];
+    for (let j = 0; j < out.length; j++) out[j] += w * a[j];
+  }
+  return out;
+}
+
 /** Creates a data-parallel trainer for `model` (the same TrainConfig defaults as createTrainer). */
 export async function createParallelTrainer(model: LayersModel, partial: Partial<TrainConfig> = {}, opts: ParallelOptions = {}): Promise<ParallelTrainer> {
   const config: TrainConfig = { ...defaultTrainConfig, ...partial };
@@ -146,50 +189,81 @@ export async function createParallelTrainer(model: LayersModel, partial: Partial
   let version = 0;
   const currentWeights = () => ({ version: ++version, values: model.weights.map((w) => (w.read().dataSync() as Float32Array).slice()) });
 
-  async function step(xsIn: tf.Tensor | HostTensor, ysIn: tf.Tensor | HostTensor, stepOpts: ParallelStepOptions = {}): Promise<StepResult> {
-    const xs = host(xsIn);
-    const ys = host(ysIn);
+  /** Spare input buffers per worker (handed back with each result), so a step allocates no new ones. */
+  const spare: { xs: Float32Array[]; ys: Float32Array[] }[] = workers.map(() => ({ xs: [], ys: [] }));
+  const buffer = (pool: Float32Array[], length: number): Float32Array => {
+    for (let k = 0; k < pool.length; k++) if (pool[k].length === length) return pool.splice(k, 1)[0];
+    return new Float32Array(length);
+  };
+  /** One contiguous slice per worker, each worker's copy in a buffer of its own (transferred). */
+  function slicesOf(xs: HostTensor, ys: HostTensor): SliceInputs[] {
     const batch = xs.shape[0];
     if (ys.shape[0] !== batch) throw new RangeError(`trainer: ${batch} inputs but ${ys.shape[0]} labels`);
-    const used = Math.min(n, batch);
-    const per = Math.ceil(batch / used);
+    const per = Math.ceil(batch / Math.min(n, batch));
     const xRow = xs.data.length / batch;
     const yRow = ys.data.length / batch;
+    const out: SliceInputs[] = [];
+    for (let s = 0, i = 0; s < batch; s += per, i++) {
+      const count = Math.min(per, batch - s);
+      const x = buffer(spare[i].xs, count * xRow);
+      const y = buffer(spare[i].ys, count * yRow);
+      x.set(xs.data.subarray(s * xRow, (s + count) * xRow));
+      y.set(ys.data.subarray(s * yRow, (s + count) * yRow));
+      out.push({ xs: x, xsShape: [count, ...xs.shape.slice(1)], ys: y, ysShape: [count, ...ys.shape.slice(1)] });
+    }
+    return out;
+  }
+  const transferOf = (s: SliceInputs) => [s.xs.buffer as ArrayBuffer, s.ys.buffer as ArrayBuffer];
+  /** What was staged last, and for which inputs (object identity). */
+  let staged: { xs: object; ys: object; slices: number[] } | undefined;
+
+  function stage(xsIn: tf.Tensor | HostTensor, ysIn: tf.Tensor | HostTensor): void {
+    const slices = slicesOf(host(xsIn), host(ysIn));
+    slices.forEach((s, i) => workers[i].post({ type: 'stage', ...s }, transferOf(s)));
+    staged = { xs: xsIn, ys: ysIn, slices: slices.map((s) => s.xsShape[0]) };
+  }
+
+  async function step(xsIn: tf.Tensor | HostTensor, ysIn: tf.Tensor | HostTensor, stepOpts: ParallelStepOptions = {}): Promise<ParallelStepResult> {
+    const t0 = performance.now();
+    const c0 = threadCpuMs();
+    const fromStage = staged !== undefined && staged.xs === xsIn && staged.ys === ysIn;
+    const inputs = fromStage ? undefined : slicesOf(host(xsIn), host(ysIn));
+    const counts = fromStage ? staged!.slices : inputs!.map((s) => s.xsShape[0]);
+    staged = undefined;
+    const batch = counts.reduce((a, c) => a + c, 0);
     const weights = currentWeights();
-    const slices: { start: number; count: number }[] = [];
-    for (let s = 0; s < batch; s += per) slices.push({ start: s, count: Math.min(per, batch - s) });
-    const results = await Promise.all(
-      slices.map(({ start, count }, i) => {
-        const x = xs.data.slice(start * xRow, (start + count) * xRow);
-        const y = ys.data.slice(start * yRow, (start + count) * yRow);
-        const seed = stepOpts.seed === undefined ? undefined : workerSeed(stepOpts.seed, i);
-        const msg = { type: 'step' as const, weights, xs: x, xsShape: [count, ...xs.shape.slice(1)], ys: y, ysShape: [count, ...ys.shape.slice(1)], microBatch: stepOpts.microBatch ?? count, seed };
-        return workers[i].request<'step'>(msg, [x.buffer as ArrayBuffer, y.buffer as ArrayBuffer]);
-      }),
-    );
+    const requests = counts.map((count, i) => {
+      const seed = stepOpts.seed === undefined ? undefined : workerSeed(stepOpts.seed, i);
+      const own = inputs?.[i];
+      const msg = { type: 'step' as const, weights, inputs: own, microBatch: stepOpts.microBatch ?? count, seed };
+      return workers[i].request<'step'>(msg, own ? transferOf(own) : []);
+    });
+    const t1 = performance.now();
+    const c1 = threadCpuMs();
+    const results = await Promise.all(requests);
+    const t2 = performance.now();
+    const c2 = threadCpuMs();
+    results.forEach((r, i) => {
+      const pool = spare[i];
+      pool.xs.push(r.spent.xs);
+      pool.ys.push(r.spent.ys);
+      if (pool.xs.length > 3) (pool.xs.shift(), pool.ys.shift()); // sizes no longer asked for (an epoch's last batch)
+    });
     // Whole-batch mean = Σ (slice size / batch) · slice mean, summed in worker order (deterministic).
-    const share = slices.map((s) => s.count / batch);
-    const mix = (arrays: (r: (typeof results)[number]) => Float32Array[], k: number): Float32Array => {
-      const out = new Float32Array(arrays(results[0])[k].length);
-      results.forEach((r, i) => {
-        const a = arrays(r)[k];
-        const w = share[i];
-        for (let j = 0; j < out.length; j++) out[j] += w * a[j];
-      });
-      return out;
-    };
+    const share = counts.map((c) => c / batch);
     const grads: tf.NamedTensorMap = {};
     model.trainableWeights.forEach((w, k) => {
       const v = w.read() as tf.Variable;
-      grads[v.name] = tf.tensor(mix((r) => r.grads, k), v.shape, 'float32');
+      grads[v.name] = tf.tensor(mixInto(results.map((r) => r.grads[k]), share), v.shape, 'float32');
     });
     applyUpdate(optimizer, model, grads, config.weightDecay);
     model.nonTrainableWeights.forEach((w, k) => {
-      const t = tf.tensor(mix((r) => r.state, k), w.shape as number[], 'float32');
+      const t = tf.tensor(mixInto(results.map((r) => r.state[k]), share), w.shape as number[], 'float32');
       w.write(t); // the variable takes a reference to t's data
       t.dispose();
     });
-    return { loss: results.reduce((l, r, i) => l + share[i] * r.loss, 0), correct: results.reduce((c, r) => c + r.correct, 0) };
+    const timing: StepTiming = { prepMs: t1 - t0, prepCpuMs: c1 - c0, waitMs: t2 - t1, mergeMs: performance.now() - t2, mergeCpuMs: threadCpuMs() - c2, workers: results.map((r) => r.timing) };
+    return { loss: results.reduce((l, r, i) => l + share[i] * r.loss, 0), correct: results.reduce((c, r) => c + r.correct, 0), timing };
   }
 
   async function predict(xs: HostTensor, batchSize = 16): Promise<Float32Array> {
@@ -218,6 +292,7 @@ export async function createParallelTrainer(model: LayersModel, partial: Partial
     workers: n,
     optimizer,
     step,
+    stage,
     predict,
     async dispose() {
       optimizer.dispose();

@@ -219,7 +219,10 @@ async function trainEpoch(loop: Loop, epoch: number, lr: number, te: number) {
     const ts = performance.now();
     const pending = trainer.step(next.xs, next.ys, () => loop.mathRng.nextUint32());
     ta = performance.now();
-    if (b + 1 < batchesPerEpoch) next = batches.train(batchIdx(b + 1), epoch, (b + 1) * opts.batchSize); // overlaps the step when it runs on workers
+    if (b + 1 < batchesPerEpoch) {
+      next = batches.train(batchIdx(b + 1), epoch, (b + 1) * opts.batchSize); // overlaps the step when it runs on workers
+      trainer.stage(next.xs, next.ys); // …which take it as soon as they finish this step
+    }
     assembleMs += performance.now() - ta;
     const res = await pending;
     stepMs += performance.now() - ts;
