@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { EMOTIONS } from '../shared/labels.js';
 import { snrRangeValid, trainingField } from './trainingOptions.js';
-import { voiceInputSchemas } from './voiceSchemas.js';
+import { Speaker, voiceInputSchemas } from './voiceSchemas.js';
 
 /** Numbers arrive as numbers (JSON, IPC) or strings (query, path): convert non-empty strings only, so a missing
  * field reads "expected number, received undefined" rather than NaN. */
@@ -93,7 +93,7 @@ export const inputSchemas = {
     .refine((r) => !(r.builtIn && r.runId !== undefined), { message: 'choose either a run or the built-in model, not both', path: ['builtIn'] }),
   stopLive: Empty,
   record: z
-    .object({ seconds: N(z.number().gt(0).max(30)), label: EmotionSchema, deviceId: N(z.number().int().min(0)).optional() })
+    .object({ seconds: N(z.number().gt(0).max(30)), label: EmotionSchema, speaker: Speaker.optional(), deviceId: N(z.number().int().min(0)).optional() })
     .strict(),
   keepLiveSession: z.object({ keep: z.boolean() }).strict(),
   listLiveSessions: Empty,

@@ -222,6 +222,8 @@ export interface RecordingResult {
   seconds: number;
   rms: number;
   peak: number;
+  /** The speaker named in the file name (`<timestamp>_<speaker>.wav`, as `ser record --label --speaker` writes), or null. */
+  speaker: string | null;
   /** The "my recordings" dataset folder (scan it to train on the recordings). */
   datasetRoot: string;
 }

@@ -10,7 +10,7 @@ import { SPEAKER_NAME, TAKE_NAME } from '../shared/takeNames.js';
 const asNumber = (v: unknown) => (typeof v === 'string' && v.trim() !== '' ? Number(v) : v);
 const N = <T extends z.ZodType>(schema: T) => z.preprocess(asNumber, schema);
 const Id = N(z.number().int().positive());
-const Speaker = z.string().trim().regex(SPEAKER_NAME, "use 1–40 letters, digits, '-' or '_' (it becomes part of file names)");
+export const Speaker = z.string().trim().regex(SPEAKER_NAME, "use 1–40 letters, digits, '-' or '_' (it becomes part of file names)");
 const Emotion = z.enum(EMOTIONS);
 
 export const voiceInputSchemas = {

@@ -71,7 +71,7 @@ export function createServices(opts: ServiceOptions): Services {
     startLive: ({ deviceId, runId, builtIn, keep }) =>
       live.start(deviceId, { ...(runId === undefined ? {} : { runId }), ...(builtIn === undefined ? {} : { builtIn }) }, keep ?? false),
     stopLive: () => live.stop(),
-    record: ({ seconds, label, deviceId }) => live.record(seconds, label, deviceId),
+    record: ({ seconds, label, speaker, deviceId }) => live.record(seconds, label, deviceId, speaker),
     keepLiveSession: ({ keep }) => live.keep(keep),
     listLiveSessions: () => live.sessions(),
     getLiveSession: ({ id }) => live.session(id),

@@ -7,9 +7,10 @@
  */
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { SerError } from '../shared/errors.js';
 import { encodeWav16 } from '../engine/audio/wav.js';
+import { takePath } from '../engine/live/recordings.js';
 import { listInputDevices, type CaptureSession } from '../../native/audio/capture.js';
 import { levels, recordAudio } from '../../native/audio/recorder.js';
 import type { DeviceInfo, LiveKeepResult, LiveModelInUse, LiveSessionDetail, LiveSessionRow, LiveStartResult, ModelChoice, ModelList, RecordingResult } from '../contract/types.js';
@@ -196,7 +197,7 @@ export class LiveService {
   }
 
   /** Records `seconds` from the device and saves a 48 kHz 16-bit WAV under recordings/<label>/. */
-  async record(seconds: number, label: Emotion, deviceId: number | undefined): Promise<RecordingResult> {
+  async record(seconds: number, label: Emotion, deviceId: number | undefined, speaker?: string): Promise<RecordingResult> {
     if (this.#recording) throw new SerError('device', 'a recording is already in progress');
     await this.stop();
     const abort = new AbortController();
@@ -209,12 +210,11 @@ export class LiveService {
         onProgress: (p) => this.ctx.bus.emit('live', { kind: 'recording', seconds: p.seconds, rms: p.rms, peak: p.peak }),
       });
       if (rec.end.error && rec.samples.length === 0) throw new SerError('device', rec.end.error.message);
-      const dir = join(this.ctx.recordingsDir, label);
-      await mkdir(dir, { recursive: true });
-      const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-      const path = join(dir, `${label}-${stamp}.wav`);
+      // Named as `ser record --label [--speaker]` names them, so the scanner reads the speaker from either.
+      const path = takePath(this.ctx.recordingsDir, label, speaker ? { speaker } : {});
+      await mkdir(dirname(path), { recursive: true });
       await writeFile(path, encodeWav16(rec.samples, rec.sampleRate));
-      return { path, label, seconds: rec.seconds, rms: rec.rms, peak: rec.peak, datasetRoot: this.ctx.recordingsDir };
+      return { path, label, seconds: rec.seconds, rms: rec.rms, peak: rec.peak, speaker: speaker ?? null, datasetRoot: this.ctx.recordingsDir };
     } finally {
       this.#recording = undefined;
     }

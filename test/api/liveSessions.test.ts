@@ -4,14 +4,15 @@
  * on its worker thread, the headless server over HTTP, and the SQLite store. A kept session's predictions are
  * exactly the ones pushed to the client; an un-kept one leaves nothing behind; keeping after the stop still works.
  */
-import { readdirSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { startApiServer, type ApiServer } from '../../electron/server/server.js';
 import { createServices, type Services } from '../../electron/services/index.js';
-import type { ApiEvents, LiveKeepResult, LiveSessionDetail, LiveSessionRow } from '../../electron/contract/types.js';
+import type { ApiEvents, LiveKeepResult, LiveSessionDetail, LiveSessionRow, RecordingResult } from '../../electron/contract/types.js';
+import { parseTakeStem } from '../../electron/engine/dataset/formats.js';
 import { pulseSkipReason, startPulse, type PulseServer } from '../helpers/pulse.js';
 import { sharedDir, sharedSkipReason } from '../helpers/ser.js';
 import { trainTinyModel, type TinyModel } from '../live/helpers.js';
@@ -134,4 +135,22 @@ describe.skipIf(!!skip)('live sessions kept through the API', () => {
     expect((await api<LiveSessionRow[]>('GET', '/live/sessions')).body).toHaveLength(before - 1);
     expect((await api<{ code: string }>('DELETE', `/live/sessions/${first.id}`)).body).toMatchObject({ code: 'not-found' });
   }, 90_000);
+
+  it('Record and label saves a take named as `ser record --label --speaker` names it, speaker included; a bad speaker is refused', async () => {
+    const bad = await api<{ code: string; message: string }>('POST', '/recordings', { seconds: 1, label: 'happy', speaker: '../ana' });
+    expect(bad.status).toBe(400);
+    expect(bad.body.code).toBe('bad-input');
+    const playing = pulse.play(clip);
+    const r = await api<RecordingResult>('POST', '/recordings', { seconds: 1, label: 'happy', speaker: 'ana' });
+    await playing;
+    expect(r.status).toBe(200);
+    expect(r.body).toMatchObject({ label: 'happy', speaker: 'ana', datasetRoot: join(tiny.env.SER_DATA_DIR!, 'recordings') });
+    expect(dirname(r.body.path)).toBe(join(r.body.datasetRoot, 'happy'));
+    const stem = basename(r.body.path, '.wav');
+    expect(parseTakeStem(stem)).toEqual({ speaker: 'ana' }); // what the folder-per-label scanner reads
+    expect(statSync(r.body.path).size).toBeGreaterThan(44 + 0.9 * 48_000 * 2); // ≈ 1 s of 16-bit 48 kHz mono
+    const anonymous = await api<RecordingResult>('POST', '/recordings', { seconds: 1, label: 'sad' });
+    expect(anonymous.body.speaker).toBeNull();
+    expect(parseTakeStem(basename(anonymous.body.path, '.wav'))).toEqual({});
+  }, 60_000);
 });

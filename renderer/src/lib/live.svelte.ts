@@ -154,11 +154,17 @@ export class LiveState {
     await this.loadSaved();
   }
 
-  async record(seconds: number, label: string): Promise<RecordingResult> {
+  /** Records into "my recordings"; `speaker` (optional) goes into the file name, as `ser record --speaker` does. */
+  async record(seconds: number, label: string, speaker = ''): Promise<RecordingResult> {
     this.recording = true;
     this.recordSeconds = 0;
     try {
-      const r = await this.#api.record({ seconds, label: label as RecordingResult['label'], ...(this.deviceId === undefined ? {} : { deviceId: this.deviceId }) });
+      const r = await this.#api.record({
+        seconds,
+        label: label as RecordingResult['label'],
+        ...(speaker.trim() ? { speaker: speaker.trim() } : {}),
+        ...(this.deviceId === undefined ? {} : { deviceId: this.deviceId }),
+      });
       this.recordings = [r, ...this.recordings];
       return r;
     } finally {
