@@ -103,12 +103,15 @@ describe.skipIf(!!skip)('Tune to my voice in the app (ser serve + Chromium + Pul
 
     let dropped = false;
     for (let i = 0; i < 8 * TAKES; i++) {
-      const prompt = (await page.getByTestId('prompt').textContent())!;
-      const m = /Say (.+), sounding (\w+)/.exec(prompt);
-      expect(m, prompt).not.toBeNull();
-      expect(m![2]).toBe(EMOTIONS[Math.floor(i / TAKES)]);
-      expect(m![1]).toBe((i % TAKES) % 2 === 0 ? 'Kids are talking by the door' : 'Dogs are sitting by the door');
-      const clip = clipFor(m![2]!, m![1]!);
+      const emotion = EMOTIONS[Math.floor(i / TAKES)]!;
+      const statement = (i % TAKES) % 2 === 0 ? 'Kids are talking by the door' : 'Dogs are sitting by the door';
+      // The prompt moves on once the previous Keep or Drop has gone through the API: wait for it, do not read it at once.
+      const promptParts = async () => {
+        const m = /Say (.+), sounding (\w+)/.exec((await page.getByTestId('prompt').textContent()) ?? '');
+        return m ? [m[1], m[2]] : null;
+      };
+      await expect.poll(promptParts, { timeout: 20_000 }).toEqual([statement, emotion]);
+      const clip = clipFor(emotion, statement);
       if (i === 0) {
         // Nobody speaks: the take is flagged, shown with its waveform and a playable replay, then re-recorded.
         await recordTake(null);
