@@ -6,7 +6,7 @@
 import { SerError } from '../../shared/errors.js';
 import type { StoreContext } from './context.js';
 import { currentProcess } from './processIdentity.js';
-import { claim, release, type OwnedKind } from './runOwnership.js';
+import { claim, OWNERSHIP_SET_SQL, release, type OwnedKind } from './runOwnership.js';
 import { GROUP_STATUSES, type GroupStatus } from './types.js';
 
 const TRANSITIONS: Record<GroupStatus, readonly GroupStatus[]> = {
@@ -36,13 +36,7 @@ export function writeGroupStatus(ctx: StoreContext, t: GroupTable, id: number, s
     const live = status === 'running';
     ctx.db
       .prepare(
-        `UPDATE ${t.table} SET status = @status,
-           ended_at = CASE WHEN @live THEN NULL ELSE @now END,
-           pid = CASE WHEN @live THEN @pid ELSE pid END,
-           host = CASE WHEN @live THEN @host ELSE host END,
-           pid_start = CASE WHEN @live THEN @pidStart ELSE pid_start END,
-           error = CASE WHEN @live THEN NULL ELSE @error END
-         WHERE id = @id`,
+        `UPDATE ${t.table} SET status = @status, ${OWNERSHIP_SET_SQL} WHERE id = @id`,
       )
       .run({ id, status, now: Date.now(), live: live ? 1 : 0, pid: me.pid, host: me.host, pidStart: me.start, error });
   });

@@ -8,6 +8,16 @@ import { currentProcess, processLiveness } from './processIdentity.js';
 
 export type OwnedKind = 'run' | 'group' | 'sweep';
 
+/**
+ * The SET clause every status change of a run, group or sweep shares: a live row (@live = 1) is stamped with its
+ * owner (@pid, @host, @pidStart) and has no end or error; a row that stops gets @now as its end and @error.
+ */
+export const OWNERSHIP_SET_SQL = `ended_at = CASE WHEN @live THEN NULL ELSE @now END,
+  pid = CASE WHEN @live THEN @pid ELSE pid END,
+  host = CASE WHEN @live THEN @host ELSE host END,
+  pid_start = CASE WHEN @live THEN @pidStart ELSE pid_start END,
+  error = CASE WHEN @live THEN NULL ELSE @error END`;
+
 const owned = new Map<string, Set<number>>();
 const keyOf = (kind: OwnedKind, dbKey: string) => `${kind}\0${dbKey}`;
 

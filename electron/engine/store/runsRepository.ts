@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { SerError } from '../../shared/errors.js';
 import { appVersion } from '../version.js';
 import { currentProcess } from './processIdentity.js';
-import { claim, ownerAlive, release } from './runOwnership.js';
+import { claim, ownerAlive, OWNERSHIP_SET_SQL, release } from './runOwnership.js';
 import { StoreContext, iso, isoRequired, parseJson, toJson } from './context.js';
 import { RUN_STATUSES } from '../../shared/runStatus.js';
 import { RunEpochsRepository } from './runEpochsRepository.js';
@@ -281,11 +281,7 @@ export class RunsRepository {
         .prepare(
           `UPDATE runs SET status = @status,
              started_at = CASE WHEN @status = 'running' THEN coalesce(started_at, @now) ELSE started_at END,
-             ended_at = CASE WHEN @live THEN NULL ELSE @now END,
-             pid = CASE WHEN @live THEN @pid ELSE pid END,
-             host = CASE WHEN @live THEN @host ELSE host END,
-             pid_start = CASE WHEN @live THEN @pidStart ELSE pid_start END,
-             error = CASE WHEN @live THEN NULL ELSE @error END
+             ${OWNERSHIP_SET_SQL}
            WHERE id = @id`,
         )
         .run({ id, status, now, live: live ? 1 : 0, pid: me.pid, host: me.host, pidStart: me.start, error: opts.error ?? null });
