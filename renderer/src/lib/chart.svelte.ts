@@ -18,6 +18,9 @@ function cssVar(name: string): string {
   return getComputedStyle(document.documentElement).getPropertyValue(name).trim() || '#888';
 }
 
+/** Options every chart here shares: no animation, sized by its container, data already in Chart.js's {x, y} form. */
+const DRAWN_AS_GIVEN = { animation: false, responsive: true, maintainAspectRatio: false, parsing: false } as const;
+
 export interface LineOptions {
   yLabel: string;
   xLabel?: string;
@@ -33,10 +36,7 @@ export function lineChart(getSeries: () => Series[], o: LineOptions): Attachment
       type: 'line',
       data: { datasets: [] },
       options: {
-        animation: false,
-        responsive: true,
-        maintainAspectRatio: false,
-        parsing: false,
+        ...DRAWN_AS_GIVEN,
         normalized: true,
         interaction: { mode: 'nearest', intersect: false },
         scales: {
@@ -120,10 +120,7 @@ export function scatterChart(getData: () => { data: ScatterData; xLabel: string 
       type: 'scatter',
       data: { datasets: [] },
       options: {
-        animation: false,
-        responsive: true,
-        maintainAspectRatio: false,
-        parsing: false,
+        ...DRAWN_AS_GIVEN,
         scales: { x: { type: 'linear' }, y: { min: 0, max: 1, title: { display: true, text: o.yLabel } } },
         plugins: {
           legend: { position: 'bottom', labels: { boxWidth: 12 } },
