@@ -17,11 +17,8 @@ import { selectBackend } from '../native/tf/backends.js';
 import { buildModel } from '../electron/engine/model/index.js';
 import { createParallelTrainer, createTrainer } from '../electron/engine/training/index.js';
 import { median } from '../electron/engine/training/trainBenchmark.js';
+import { arg } from './stats.js';
 
-function arg(name: string, def: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : def;
-}
 
 const what = arg('what', 'step');
 const rounds = Number(arg('rounds', '9'));

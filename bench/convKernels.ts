@@ -12,11 +12,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '../native/tf/backends.js';
 import { winogradTuning } from '../native/tf/wasm/conv2dDirect.js';
 import { median } from '../electron/engine/training/trainBenchmark.js';
+import { arg } from './stats.js';
 
-function arg(name: string, def: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : def;
-}
 
 await selectBackend({ backend: 'wasm' });
 const samples = Number(arg('samples', '4'));

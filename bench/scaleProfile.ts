@@ -16,11 +16,8 @@ import { createParallelTrainer, type StepTiming } from '../electron/engine/train
 import { createTrainer } from '../electron/engine/training/trainer.js';
 import { median } from '../electron/engine/training/trainBenchmark.js';
 import { threadCpuMs } from '../electron/engine/training/threadCpu.js';
+import { arg } from './stats.js';
 
-function arg(name: string, def: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : def;
-}
 
 const rounds = Number(arg('rounds', '7'));
 const batch = Number(arg('batch', '32'));

@@ -12,14 +12,11 @@
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { arg, median } from './stats.js';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const TUNED_MALLOC = { MALLOC_MMAP_THRESHOLD_: '4294967296', MALLOC_TRIM_THRESHOLD_: '68719476736', MALLOC_TOP_PAD_: '1073741824' };
 
-function flag(argv: string[], name: string, fallback: string): string {
-  const i = argv.indexOf(name);
-  return i >= 0 && argv[i + 1] !== undefined ? argv[i + 1]! : fallback;
-}
 
 /** Runs a command and returns the msPerSample of its first JSON line that has one; throws with its stderr. */
 function msPerSample(cmd: string, args: string[], env: NodeJS.ProcessEnv): number {
@@ -36,17 +33,12 @@ function msPerSample(cmd: string, args: string[], env: NodeJS.ProcessEnv): numbe
   throw new Error(`${cmd}: no msPerSample in its output`);
 }
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
 
-function main(argv: string[]): void {
-  const rounds = Number(flag(argv, '--rounds', '5'));
-  const steps = flag(argv, '--steps', '5');
-  const python = flag(argv, '--python', '/usr/bin/python3');
-  const extra = flag(argv, '--env', '');
+function main(): void {
+  const rounds = Number(arg('rounds', '5'));
+  const steps = arg('steps', '5');
+  const python = arg('python', '/usr/bin/python3');
+  const extra = arg('env', '');
   const oursEnv: NodeJS.ProcessEnv = extra.includes('=') ? { [extra.split('=')[0]!]: extra.slice(extra.indexOf('=') + 1) } : {};
   if (!(rounds >= 1)) throw new Error('--rounds must be ≥ 1');
   const ours: number[] = [];
@@ -61,7 +53,7 @@ function main(argv: string[]): void {
 }
 
 try {
-  main(process.argv.slice(2));
+  main();
 } catch (err) {
   process.stderr.write(`sideBySide: ${(err as Error).message}\n`);
   process.exitCode = 1;

@@ -12,11 +12,8 @@ import { selectBackend } from '../native/tf/backends.js';
 import { buildModel } from '../electron/engine/model/index.js';
 import { createParallelTrainer, type ParallelTrainer } from '../electron/engine/training/parallelTrainer.js';
 import { median } from '../electron/engine/training/trainBenchmark.js';
+import { arg } from './stats.js';
 
-function arg(name: string, def: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : def;
-}
 const rounds = Number(arg('rounds', '12'));
 const batch = Number(arg('batch', '32'));
 const n = Number(arg('workers', '2'));

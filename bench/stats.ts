@@ -7,6 +7,12 @@ export interface BenchResult {
   [extra: string]: unknown;
 }
 
+/** `--name value` from the command line, or `def`: the bench scripts' one way to read their flags. */
+export function arg(name: string, def: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1]! : def;
+}
+
 export function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
