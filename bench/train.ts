@@ -47,7 +47,7 @@ export async function benchTrain(opts: { runs?: number; backend?: string; batchS
  * first epoch's event to the second's (the first epoch's checkpoint writes, batch assembly, scaler, steps,
  * validation pass). Features come from the app's cache (extracted first if missing).
  */
-async function benchTrainReal(backend: string, batchSize: number, workers: number): Promise<BenchResult | undefined> {
+export async function benchTrainReal(backend: string, batchSize: number, workers: number): Promise<BenchResult | undefined> {
   const shared = process.env.SER_SHARED;
   if (!shared) {
     process.stderr.write('train_real skipped: SER_SHARED is not set (the RAVDESS dev subset is needed)\n');
