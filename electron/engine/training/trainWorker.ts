@@ -116,6 +116,8 @@ class Batches {
   readonly #ys: Float32Array;
   readonly #masked: Float32Array;
   readonly #warped: Float32Array;
+  /** One clip, for mixupBatch (which would otherwise allocate it per batch). */
+  readonly #mixScratch: Float32Array | undefined;
 
   constructor(
     private readonly features: Features,
@@ -128,6 +130,7 @@ class Batches {
     this.#ys = new Float32Array(opts.batchSize * EMOTIONS.length);
     this.#masked = new Float32Array(mel.nMels * nFrames);
     this.#warped = new Float32Array(mel.nMels * nFrames);
+    this.#mixScratch = opts.mixup ? new Float32Array(this.#nFeatures) : undefined;
   }
 
   shapeOf(n: number): number[] {
@@ -160,7 +163,7 @@ class Batches {
     idx.forEach((i, b) => (y[b * EMOTIONS.length + this.features.trainY[i]!] = 1));
     const clipRng = (b: number, stream: number) => new Rng(maskSeed(opts.seed ^ stream, epoch, first + b));
     const x = this.inputs(this.features.train, idx, clipRng);
-    if (opts.mixup) mixupBatch(x, y, idx.length, opts.mixup, new Rng(maskSeed(opts.seed ^ MIXUP_STREAM, epoch, first)));
+    if (opts.mixup) mixupBatch(x, y, idx.length, opts.mixup, new Rng(maskSeed(opts.seed ^ MIXUP_STREAM, epoch, first)), this.#mixScratch);
     return { xs: { data: x, shape: this.shapeOf(idx.length) }, ys: { data: y, shape: [idx.length, EMOTIONS.length] } };
   }
 }
