@@ -126,10 +126,14 @@ class Batches {
   ) {
     const { chunks, mel } = init.featureConfig;
     this.#nFeatures = chunks.count * mel.nMels * chunks.width;
-    this.#xs = new Float32Array(Math.max(opts.batchSize, EVAL_CHUNK) * this.#nFeatures);
+    const xsLength = Math.max(opts.batchSize, EVAL_CHUNK) * this.#nFeatures;
+    const melLength = mel.nMels * nFrames;
+    // The spectrogram scratch buffers share the batch's buffer: splitChunks copies rows within one buffer fastest.
+    const buf = new Float32Array(xsLength + 2 * melLength);
+    this.#xs = buf.subarray(0, xsLength);
+    this.#masked = buf.subarray(xsLength, xsLength + melLength);
+    this.#warped = buf.subarray(xsLength + melLength);
     this.#ys = new Float32Array(opts.batchSize * EMOTIONS.length);
-    this.#masked = new Float32Array(mel.nMels * nFrames);
-    this.#warped = new Float32Array(mel.nMels * nFrames);
     this.#mixScratch = opts.mixup ? new Float32Array(this.#nFeatures) : undefined;
   }
 
@@ -150,6 +154,10 @@ class Batches {
       if (clipRng && opts.specAugment) {
         if (m !== this.#masked) this.#masked.set(m);
         m = specAugment(this.#masked, mel.nMels, this.nFrames, opts.specAugment, clipRng(b, 0));
+      }
+      if (m.buffer !== x.buffer) {
+        this.#masked.set(m); // one copy of the clip here saves splitChunks a view per row
+        m = this.#masked;
       }
       splitChunks(m, mel.nMels, this.nFrames, chunks, x.subarray(b * n, (b + 1) * n));
     });
