@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { addAwgn, drawSnr } from '../../electron/engine/audio/awgn.js';
-import { splitChunks, PAPER_CHUNKS } from '../../electron/engine/audio/chunks.js';
+import { splitChunks, PAPER_CHUNKS, type ChunkConfig } from '../../electron/engine/audio/chunks.js';
 import { isRealFftSize, RealFft } from '../../electron/engine/audio/fft.js';
 import { MelSpectrogram, periodicWindow } from '../../electron/engine/audio/melSpectrogram.js';
 import { Rng } from '../../electron/engine/audio/rng.js';
@@ -21,6 +21,32 @@ describe('chunks', () => {
   });
   it('refuses a spectrogram too short for its chunks', () => {
     expect(() => splitChunks(new Float32Array(128 * 400), 128, 400)).toThrow(/need 512 frames/);
+  });
+
+  it('copies the same bits as a plain reference, from its own array or from a scratch area of the output buffer', () => {
+    const reference = (mel: Float32Array, nMels: number, nFrames: number, cfg: ChunkConfig): Float32Array => {
+      const out = new Float32Array(cfg.count * nMels * cfg.width);
+      for (let c = 0; c < cfg.count; c++) for (let m = 0; m < nMels; m++) for (let f = 0; f < cfg.width; f++) out[(c * nMels + m) * cfg.width + f] = mel[m * nFrames + c * cfg.stride + f]!;
+      return out;
+    };
+    const bits = (a: Float32Array) => Array.from(new Uint32Array(a.buffer, a.byteOffset, a.length));
+    const rng = new Rng(4);
+    for (const [nMels, nFrames, cfg] of [[128, 563, PAPER_CHUNKS], [5, 23, { count: 3, width: 7, stride: 5 }], [3, 9, { count: 1, width: 9, stride: 1 }]] as const) {
+      const mel = Float32Array.from({ length: nMels * nFrames }, () => rng.normal() * 30);
+      const want = bits(reference(mel, nMels, nFrames, cfg));
+      const size = cfg.count * nMels * cfg.width;
+      expect(bits(splitChunks(mel, nMels, nFrames, cfg))).toEqual(want);
+      // Shared buffer, the clip after the output (as trainWorker's Batches lays it out) and before it.
+      const after = new Float32Array(3 + size + mel.length);
+      after.set(mel, 3 + size);
+      expect(bits(splitChunks(after.subarray(3 + size), nMels, nFrames, cfg, after.subarray(3, 3 + size)))).toEqual(want);
+      expect(Array.from(after.subarray(0, 3))).toEqual([0, 0, 0]);
+      const before = new Float32Array(mel.length + size + 2);
+      before.set(mel);
+      expect(bits(splitChunks(before.subarray(0, mel.length), nMels, nFrames, cfg, before.subarray(mel.length, mel.length + size)))).toEqual(want);
+      expect(Array.from(before.subarray(mel.length + size))).toEqual([0, 0]);
+    }
+    expect(() => splitChunks(new Float32Array(128 * 563), 128, 563, PAPER_CHUNKS, new Float32Array(10))).toThrow(/out holds 10 values/);
   });
 });
 

@@ -1,11 +1,13 @@
 /** The paper's model: shape, parameter count, save/load through our folder IO handler, config validation. */
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
+import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { selectBackend } from '../../native/tf/backends.js';
 import { buildModel, countParams, loadModel, predict, resolveModelConfig, saveModel } from '../../electron/engine/model/index.js';
+import { VoxConv2D } from '../../electron/engine/model/layers.js';
 
 const small = { chunks: 3, melBands: 16, frames: 16, filters: [4, 8], pools: [2, 2], lstmUnits: 8, classes: 3, seed: 5 };
 const dir = mkdtempSync(join(tmpdir(), 'ser-model-'));
@@ -54,6 +56,22 @@ describe('model', () => {
     expect(countParams(model)).toBe(countParams(m));
     const after = predict(model, x).arraySync() as number[][];
     (before as number[][]).forEach((row, i) => row.forEach((v, j) => expect(after[i][j]).toBeCloseTo(v, 6)));
+  });
+
+  it('keeps VoxConv2D biasBeforeBatchNorm through save and load; a model.json without it (older models) loads with it off', async () => {
+    const m = buildModel(small);
+    const x = tf.randomNormal([2, 3, 16, 16, 1], 0, 1, 'float32', 2);
+    const before = predict(m, x).dataSync();
+    await saveModel(m, join(dir, 'm2'));
+    const flags = (lm: LayersModel) => lm.layers.filter((l) => l instanceof VoxConv2D).map((l) => (l as VoxConv2D).biasBeforeBatchNorm);
+    const json = readFileSync(join(dir, 'm2', 'model.json'), 'utf8');
+    expect(json.match(/"bias_before_batch_norm":true/g)).toHaveLength(2);
+    expect(flags((await loadModel(join(dir, 'm2'))).model)).toEqual([true, true]);
+    cpSync(join(dir, 'm2'), join(dir, 'm3'), { recursive: true });
+    writeFileSync(join(dir, 'm3', 'model.json'), json.replaceAll('"bias_before_batch_norm":true,', '').replaceAll(',"bias_before_batch_norm":true', ''));
+    const old = (await loadModel(join(dir, 'm3'))).model;
+    expect(flags(old)).toEqual([false, false]);
+    expect(predict(old, x).dataSync()).toEqual(before);
   });
 
   it('loading a missing folder fails with a not-found SerError naming the file', async () => {

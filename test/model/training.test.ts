@@ -7,7 +7,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '../../native/tf/backends.js';
 import { batchNormTrain, batchNormTrainComposite } from '../../native/tf/ops/batchNorm.js';
+import { initializers, input, layers, model as functionalModel, type LayersModel, type SymbolicTensor } from '@tensorflow/tfjs-layers';
 import { buildModel, predict, type ModelConfig } from '../../electron/engine/model/index.js';
+import { BatchNormRelu, VoxConv2D } from '../../electron/engine/model/layers.js';
 import { createTrainer } from '../../electron/engine/training/trainer.js';
 import { excess, onBackend, pattern, relErr } from './helpers.js';
 
@@ -89,8 +91,8 @@ describe('training step', () => {
     const w = await onBackend('wasm', grads);
     const c = await onBackend('cpu', grads);
     expect(w.length).toBe(c.length);
-    // Conv biases feeding a BatchNorm have a true gradient of 0 (BN removes the mean): only rounding noise is left
-    // in them, hence the absolute tolerance next to the relative one.
+    // Conv biases feeding a BatchNorm have a true gradient of 0 (BN removes the mean), which build.ts's convs now
+    // return exactly; the absolute tolerance next to the relative one is for other values near 0.
     w.forEach((g, i) => expect(excess(g, c[i], 2e-3), `tensor ${i}`).toBeLessThan(1e-5));
   });
 
@@ -131,5 +133,61 @@ describe('training step', () => {
     const last = losses.slice(-10).reduce((a, b) => a + b) / 10;
     expect(last).toBeLessThan(first * 0.5);
     expect(acc).toBeGreaterThan(0.8); // chance is 1/3
+  });
+});
+
+describe('conv bias before BatchNorm (VoxConv2D biasBeforeBatchNorm)', () => {
+  // Conv (non-zero bias) → BatchNorm+ReLU+pool → dense softmax, built twice from the same seeds, the flag on or off.
+  const tiny = (flag: boolean): LayersModel => {
+    const x = input({ shape: [8, 6, 2] });
+    const conv = new VoxConv2D({ filters: 4, kernelSize: 3, padding: 'same', kernelInitializer: initializers.glorotUniform({ seed: 3 }), biasInitializer: initializers.randomNormal({ seed: 4 }), biasBeforeBatchNorm: flag, name: 'conv' });
+    let h = conv.apply(x) as SymbolicTensor;
+    h = new BatchNormRelu({ momentum: 0.9, epsilon: 1e-5, pool: 2, name: 'bn' }).apply(h) as SymbolicTensor;
+    h = layers.flatten().apply(h) as SymbolicTensor;
+    const y = layers.dense({ units: 3, activation: 'softmax', kernelInitializer: initializers.glorotUniform({ seed: 5 }), name: 'out' }).apply(h) as SymbolicTensor;
+    return functionalModel({ inputs: x, outputs: y });
+  };
+  const run = (flag: boolean) => () => {
+    const m = tiny(flag);
+    const xs = tf.add(pattern([6, 8, 6, 2], 0.37), 3);
+    const ys = tf.oneHot(tf.tensor1d([0, 1, 2, 0, 1, 2], 'int32'), 3);
+    const inference = predict(m, xs);
+    const training = m.apply(xs, { training: true }) as tf.Tensor;
+    const { grads } = createTrainer(m).gradients(xs, ys);
+    const out = [inference, training, ...m.trainableWeights.map((w) => grads[(w.read() as tf.Variable).name]!)];
+    m.dispose();
+    return out;
+  };
+  const biasIndex = 2 + 1; // trainable weights: conv kernel, conv bias, gamma, beta, dense kernel, dense bias
+
+  for (const backend of ['wasm', 'cpu'] as const) {
+    it(`on ${backend}: the same outputs and other gradients, the bias gradient exactly 0 (rounding noise without the flag)`, async () => {
+      const on = await onBackend(backend, run(true));
+      const off = await onBackend(backend, run(false));
+      expect(on.length).toBe(2 + 6);
+      on.forEach((t, i) => {
+        if (i !== biasIndex) expect(t, `tensor ${i}`).toEqual(off[i]);
+      });
+      expect(Array.from(on[biasIndex]!)).toEqual([0, 0, 0, 0]);
+      const otherMax = Math.max(...off.slice(2).filter((_, i) => i + 2 !== biasIndex).map((g) => Math.max(...g.map(Math.abs))));
+      const noise = Math.max(...off[biasIndex]!.map(Math.abs));
+      expect(otherMax).toBeGreaterThan(1e-3);
+      expect(noise).toBeLessThan(1e-4 * otherMax);
+    });
+  }
+
+  it("build.ts sets it on every conv of the paper's model, whose conv biases then get exactly 0", async () => {
+    const [w] = await onBackend('wasm', () => {
+      const m = buildModel(small);
+      const convs = m.layers.filter((l) => l instanceof VoxConv2D) as VoxConv2D[];
+      const { xs, ys } = data(4, small, 3);
+      const { grads } = createTrainer(m).gradients(xs, ys);
+      const biases = convs.map((c) => grads[(c.weights[1]!.read() as tf.Variable).name]!);
+      expect(convs.map((c) => c.biasBeforeBatchNorm)).toEqual([true, true]);
+      const out = [tf.concat(biases)];
+      m.dispose();
+      return out;
+    });
+    expect(w!.every((v) => v === 0)).toBe(true);
   });
 });

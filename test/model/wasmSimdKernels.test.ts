@@ -383,4 +383,35 @@ describe('conv2dBias', () => {
     expect(names).not.toContain('Conv2DBackpropInput');
     tf.dispose([x, w, b]);
   });
+
+  it('biasBeforeBatchNorm: the same output and x/filter gradients, a zero bias gradient, and no Sum over dy', async () => {
+    for (const backend of ['wasm', 'cpu'] as const) {
+      const run = (flag: boolean) => () => {
+        const f = (xx: tf.Tensor, ww: tf.Tensor, bb: tf.Tensor) => tf.sum(tf.square(conv2dBias(xx as tf.Tensor4D, ww as tf.Tensor4D, bb as tf.Tensor1D, [1, 1], 'same', { biasBeforeBatchNorm: flag })));
+        const [x, w, b] = [pattern([2, 9, 8, 3], 0.21), pattern([3, 3, 3, 4], 0.13, 1), pattern([4], 0.5, 2)];
+        return [conv2dBias(x as tf.Tensor4D, w as tf.Tensor4D, b as tf.Tensor1D, [1, 1], 'same', { biasBeforeBatchNorm: flag }), ...tf.grads(f)([x, w, b])];
+      };
+      const [y1, dx1, dw1, db1] = await onBackend(backend, run(true));
+      const [y0, dx0, dw0, db0] = await onBackend(backend, run(false));
+      expect(y1, backend).toEqual(y0);
+      expect(dx1, backend).toEqual(dx0);
+      expect(dw1, backend).toEqual(dw0);
+      expect(Array.from(db1!), backend).toEqual([0, 0, 0, 0]);
+      expect(Math.max(...db0!.map(Math.abs)), backend).toBeGreaterThan(1); // without the flag: Σ dy, far from 0 here
+    }
+    await tf.setBackend('wasm');
+    const x = pattern([2, 9, 8, 3], 0.21);
+    const w = tf.variable(pattern([3, 3, 3, 4], 0.13, 1));
+    const b = tf.variable(pattern([4], 0.5, 2));
+    const kernels = async (flag: boolean) => {
+      const info = await tf.profile(() => {
+        const { value, grads } = tf.variableGrads(() => tf.mean(conv2dBias(x as tf.Tensor4D, w as unknown as tf.Tensor4D, b as unknown as tf.Tensor1D, [1, 1], 'same', { biasBeforeBatchNorm: flag })), [w, b]);
+        tf.dispose([value, ...Object.values(grads)]);
+      });
+      return info.kernels.map((k) => k.name);
+    };
+    expect(await kernels(false)).toContain('Sum');
+    expect(await kernels(true)).not.toContain('Sum');
+    tf.dispose([x, w, b]);
+  });
 });

@@ -47,6 +47,11 @@ describe('createParallelTrainer', () => {
         const wb = b.trainableWeights[i].read().dataSync();
         expect(excess(wb, wa, 1e-3), w.name).toBeLessThan(1e-5);
       });
+      // The convs' biases (zeros at first) get an exact 0 as gradient, also from the workers, whose models are
+      // rebuilt from the topology: biasBeforeBatchNorm survives the trip (rounding noise would move them).
+      const convBiases = b.trainableWeights.filter((w) => /^conv\d+\/bias/.test(w.name));
+      expect(convBiases).toHaveLength(2);
+      for (const w of convBiases) expect(Array.from(w.read().dataSync()).every((v) => v === 0), w.name).toBe(true);
       // The weights moved: the comparison above is not between two untouched models.
       const fresh = buildModel(small);
       expect(excess(b.trainableWeights[0].read().dataSync(), fresh.trainableWeights[0].read().dataSync(), 0)).toBeGreaterThan(1e-4);

@@ -59,7 +59,8 @@ function buildModelQuietly(partial: Partial<ModelConfig>): LayersModel {
   let h = new FoldTime({ name: 'fold_time' }).apply(x) as SymbolicTensor;
   cfg.filters.forEach((filters, i) => {
     const n = i + 1;
-    h = new VoxConv2D({ filters, kernelSize: 3, padding: 'same', kernelInitializer: glorot(), name: `conv${n}` }).apply(h) as SymbolicTensor;
+    // BatchNorm follows: the conv's bias cannot change the loss, so its (zero) gradient is not computed.
+    h = new VoxConv2D({ filters, kernelSize: 3, padding: 'same', kernelInitializer: glorot(), biasBeforeBatchNorm: true, name: `conv${n}` }).apply(h) as SymbolicTensor;
     // BatchNorm + ReLU + MaxPool as one layer: one fused kernel each way on wasm (the full-size activation is never stored).
     h = new BatchNormRelu({ momentum: cfg.bnMomentum, epsilon: cfg.bnEpsilon, relu: true, pool: cfg.pools[i], name: `bn_relu${n}` }).apply(h) as SymbolicTensor;
     if (cfg.convDropout > 0) h = new VoxDropout({ rate: cfg.convDropout, name: `drop${n}` }).apply(h) as SymbolicTensor;

@@ -184,6 +184,21 @@ const Conv2DBase = layers.conv2d({ filters: 1, kernelSize: 1 }).constructor as n
  */
 export class VoxConv2D extends Conv2DBase {
   static readonly className = 'VoxConv2D';
+  /**
+   * The output goes straight into a BatchNorm that trains with its batch statistics (model/build.ts's blocks;
+   * freeze.ts freezes conv<n> with bn_relu<n>), which makes the bias's gradient 0: it is then not computed. Default
+   * false, which models saved before the field existed load as.
+   */
+  readonly biasBeforeBatchNorm: boolean;
+
+  constructor(args: ConvArgs & { biasBeforeBatchNorm?: boolean }) {
+    super(args);
+    this.biasBeforeBatchNorm = args.biasBeforeBatchNorm ?? false;
+  }
+
+  override getConfig(): serialization.ConfigDict {
+    return { ...super.getConfig(), ...(this.biasBeforeBatchNorm ? { biasBeforeBatchNorm: true } : {}) };
+  }
 
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>): tf.Tensor | tf.Tensor[] {
     const self = this as unknown as {
@@ -200,7 +215,8 @@ export class VoxConv2D extends Conv2DBase {
       self.useBias && self.dataFormat === 'channelsLast' && self.activation.getClassName() === 'linear' && self.dilationRate.every((d) => d === 1) && (self.padding === 'same' || self.padding === 'valid');
     if (!plain) return super.call(inputs, kwargs);
     const x = one(inputs) as tf.Tensor4D;
-    return conv2dBias(x, self.kernel.read() as tf.Tensor4D, self.bias.read() as tf.Tensor1D, [self.strides[0], self.strides[1]], self.padding as 'same' | 'valid');
+    const strides: [number, number] = [self.strides[0], self.strides[1]];
+    return conv2dBias(x, self.kernel.read() as tf.Tensor4D, self.bias.read() as tf.Tensor1D, strides, self.padding as 'same' | 'valid', { biasBeforeBatchNorm: this.biasBeforeBatchNorm });
   }
 }
 

@@ -116,6 +116,8 @@ class Batches {
   readonly #ys: Float32Array;
   readonly #masked: Float32Array;
   readonly #warped: Float32Array;
+  /** One clip, for mixupBatch (which would otherwise allocate it per batch). */
+  readonly #mixScratch: Float32Array | undefined;
 
   constructor(
     private readonly features: Features,
@@ -124,10 +126,15 @@ class Batches {
   ) {
     const { chunks, mel } = init.featureConfig;
     this.#nFeatures = chunks.count * mel.nMels * chunks.width;
-    this.#xs = new Float32Array(Math.max(opts.batchSize, EVAL_CHUNK) * this.#nFeatures);
+    const xsLength = Math.max(opts.batchSize, EVAL_CHUNK) * this.#nFeatures;
+    const melLength = mel.nMels * nFrames;
+    // The spectrogram scratch buffers share the batch's buffer: splitChunks copies rows within one buffer fastest.
+    const buf = new Float32Array(xsLength + 2 * melLength);
+    this.#xs = buf.subarray(0, xsLength);
+    this.#masked = buf.subarray(xsLength, xsLength + melLength);
+    this.#warped = buf.subarray(xsLength + melLength);
     this.#ys = new Float32Array(opts.batchSize * EMOTIONS.length);
-    this.#masked = new Float32Array(mel.nMels * nFrames);
-    this.#warped = new Float32Array(mel.nMels * nFrames);
+    this.#mixScratch = opts.mixup ? new Float32Array(this.#nFeatures) : undefined;
   }
 
   shapeOf(n: number): number[] {
@@ -148,6 +155,10 @@ class Batches {
         if (m !== this.#masked) this.#masked.set(m);
         m = specAugment(this.#masked, mel.nMels, this.nFrames, opts.specAugment, clipRng(b, 0));
       }
+      if (m.buffer !== x.buffer) {
+        this.#masked.set(m); // one copy of the clip here saves splitChunks a view per row
+        m = this.#masked;
+      }
       splitChunks(m, mel.nMels, this.nFrames, chunks, x.subarray(b * n, (b + 1) * n));
     });
     this.scaler.transform(x, x);
@@ -160,7 +171,7 @@ class Batches {
     idx.forEach((i, b) => (y[b * EMOTIONS.length + this.features.trainY[i]!] = 1));
     const clipRng = (b: number, stream: number) => new Rng(maskSeed(opts.seed ^ stream, epoch, first + b));
     const x = this.inputs(this.features.train, idx, clipRng);
-    if (opts.mixup) mixupBatch(x, y, idx.length, opts.mixup, new Rng(maskSeed(opts.seed ^ MIXUP_STREAM, epoch, first)));
+    if (opts.mixup) mixupBatch(x, y, idx.length, opts.mixup, new Rng(maskSeed(opts.seed ^ MIXUP_STREAM, epoch, first)), this.#mixScratch);
     return { xs: { data: x, shape: this.shapeOf(idx.length) }, ys: { data: y, shape: [idx.length, EMOTIONS.length] } };
   }
 }
