@@ -19,12 +19,23 @@ export interface ConnectionOptions {
   mustExist: boolean;
 }
 
+/**
+ * Connections this thread holds, by path. A file already open here was inspected when first opened, and must not be
+ * inspected again: inspection reads it through plain descriptors (the header; a copy of an unmarked-looking file —
+ * ours looks unmarked while its mark is still only in the WAL), and closing any descriptor of a file drops every POSIX
+ * lock this process holds on it (fcntl(2)), SQLite's included. With those gone, another process reading the
+ * database takes itself for its last user and checkpoints and removes the WAL under our open connections: a
+ * `ser sweep` whose next trial opened the file this way failed every later trial with SQLITE_IOERR_SHORT_READ while
+ * another process read the database.
+ */
+const openHere = new Map<string, number>();
+
 /** Opens (creating if allowed) and migrates the database. Throws SerError, never a raw SqliteError. */
 export function openConnection(path: string, opts: ConnectionOptions): Database.Database {
   const exists = existsSync(path);
   if (!exists && opts.mustExist) throw new SerError('not-found', `no database at ${path}; pass --db or set SER_DB to an existing experiments database`, { path });
   if (!exists && !existsSync(dirname(path))) throw new SerError('io', `cannot create ${path}: folder ${dirname(path)} does not exist`, { path });
-  if (exists) {
+  if (exists && !openHere.get(path)) {
     const info = guard(path, null, () => inspectDb(path, opts.busyTimeoutMs));
     if (info === 'not-sqlite') throw new SerError('corrupt', `${path} is not a SQLite database; it was left untouched — pass --db with a Vox Affect database path or a new file name`, { path });
     classifyDb(path, info);
@@ -49,12 +60,29 @@ export function openConnection(path: string, opts: ConnectionOptions): Database.
       if (verdict === 'unmarked-ours') conn.transaction(() => conn.pragma(`application_id = ${APPLICATION_ID}`)).immediate();
       migrate(conn);
     });
+    track(path, conn);
     return conn;
   } catch (err) {
     db?.close();
     if (err instanceof SerError) throw err;
     throw mapSqliteError(path, null, err);
   }
+}
+
+/** Counts `conn` in openHere until it is closed. */
+function track(path: string, conn: Database.Database): void {
+  openHere.set(path, (openHere.get(path) ?? 0) + 1);
+  const close = conn.close.bind(conn);
+  let closed = false;
+  conn.close = () => {
+    if (!closed) {
+      closed = true;
+      const n = (openHere.get(path) ?? 1) - 1;
+      if (n > 0) openHere.set(path, n);
+      else openHere.delete(path);
+    }
+    return close();
+  };
 }
 
 /**
