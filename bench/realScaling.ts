@@ -10,7 +10,7 @@
 import { selectBackend } from '../native/tf/backends.js';
 import { benchmarkParallelTraining } from '../electron/engine/training/trainBenchmark.js';
 import { defaultTrainingWorkers } from '../electron/engine/training/session.js';
-import { arg, median } from './stats.js';
+import { arg, median, round2 as r2 } from './stats.js';
 import { benchTrainReal } from './train.js';
 
 const rounds = Number(arg('rounds', '5'));
@@ -32,7 +32,6 @@ for (let r = 0; r < rounds; r++) {
   ms.synthetic.push(p.msPerSample);
 }
 const m = { real: median(ms.real), real1: median(ms.real1), synthetic: median(ms.synthetic) };
-const r2 = (x: number) => Math.round(x * 100) / 100;
 process.stdout.write(
   `${JSON.stringify({ name: 'realScaling', workers, rounds, msPerSample: ms, median: m, speedUp: r2(m.real1 / m.real), realVsSynthetic: r2(m.synthetic / m.real) })}\n`,
 );

@@ -16,7 +16,7 @@ import { createParallelTrainer, type StepTiming } from '../electron/engine/train
 import { createTrainer } from '../electron/engine/training/trainer.js';
 import { median } from '../electron/engine/training/trainBenchmark.js';
 import { threadCpuMs } from '../electron/engine/training/threadCpu.js';
-import { arg } from './stats.js';
+import { arg, round2 as r2 } from './stats.js';
 
 
 const rounds = Number(arg('rounds', '7'));
@@ -39,7 +39,6 @@ const par = await createParallelTrainer(model, {}, { workers: n, backend: 'wasm'
 
 const rec: Record<string, number[]> = {};
 const put = (k: string, v: number) => (rec[k] ??= []).push(v);
-const r2 = (x: number) => Math.round(x * 100) / 100;
 
 for (let r = -1; r < rounds; r++) {
   const keep = r >= 0;

@@ -12,7 +12,7 @@
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { arg, median } from './stats.js';
+import { arg, median, round2 } from './stats.js';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const TUNED_MALLOC = { MALLOC_MMAP_THRESHOLD_: '4294967296', MALLOC_TRIM_THRESHOLD_: '68719476736', MALLOC_TOP_PAD_: '1073741824' };
@@ -49,7 +49,7 @@ function main(): void {
   }
   const mo = median(ours);
   const mp = median(torch);
-  process.stdout.write(`${JSON.stringify({ name: 'sideBySide', oursMs: ours, pytorchMs: torch, medianOurs: mo, medianPytorch: mp, ratio: Math.round((mp / mo) * 100) / 100 })}\n`);
+  process.stdout.write(`${JSON.stringify({ name: 'sideBySide', oursMs: ours, pytorchMs: torch, medianOurs: mo, medianPytorch: mp, ratio: round2(mp / mo) })}\n`);
 }
 
 try {

@@ -12,7 +12,7 @@ import { selectBackend } from '../native/tf/backends.js';
 import { buildModel } from '../electron/engine/model/index.js';
 import { createParallelTrainer, type ParallelTrainer } from '../electron/engine/training/parallelTrainer.js';
 import { median } from '../electron/engine/training/trainBenchmark.js';
-import { arg } from './stats.js';
+import { arg, round2 as r2 } from './stats.js';
 
 const rounds = Number(arg('rounds', '12'));
 const batch = Number(arg('batch', '32'));
@@ -58,7 +58,6 @@ for (let r = -2; r < rounds; r++) {
     prep[v].push(res.timing.prepMs + Math.max(...res.timing.workers.map((t) => t.setupMs)));
   }
 }
-const r2 = (x: number) => Math.round(x * 100) / 100;
 const out = { batch, workers: n, rounds, aMs: r2(median(wall.A)), bMs: r2(median(wall.B)), ratio: r2(median(wall.A) / median(wall.B)), cpuAMs: r2(median(cpu.A)), cpuBMs: r2(median(cpu.B)), cpuRatio: r2(median(cpu.A) / median(cpu.B)), prepSetupAMs: r2(median(prep.A)), prepSetupBMs: r2(median(prep.B)) };
 process.stdout.write(JSON.stringify(out) + '\n');
 for (const l of Object.values(loops)) await l.p.dispose();

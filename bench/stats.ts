@@ -33,6 +33,11 @@ export async function time(name: string, fn: () => unknown, opts: { runs?: numbe
   return { name, median_ms: round3(median(t)), runs, min_ms: round3(Math.min(...t)), p90_ms: round3(median(t.filter((x) => x >= median(t))) ) };
 }
 
+/** Two decimals: ms per sample and ratios in the benchmarks' JSON lines. */
+export function round2(x: number): number {
+  return Math.round(x * 100) / 100;
+}
+
 export function round3(x: number): number {
   return Math.round(x * 1000) / 1000;
 }

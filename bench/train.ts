@@ -14,7 +14,7 @@ import { benchmarkInference, benchmarkParallelTraining, benchmarkTraining } from
 import { defaultDataDir } from '../electron/engine/dataDir.js';
 import { defaultTrainingWorkers, startTraining } from '../electron/engine/training/session.js';
 import type { TrainEvent } from '../electron/engine/training/types.js';
-import type { BenchResult } from './stats.js';
+import { round2 as r2, type BenchResult } from './stats.js';
 
 export async function benchTrain(opts: { runs?: number; backend?: string; batchSize?: number } = {}): Promise<BenchResult[]> {
   const forced = opts.backend ?? process.env.SER_BACKEND;
@@ -84,7 +84,6 @@ export async function benchTrainReal(backend: string, batchSize: number, workers
     if (end.event !== 'finished') throw new Error(`train_real: the run ended with ${end.event}${end.event === 'failed' ? `: ${end.error}` : ''}`);
     const [first, second] = epochs;
     const wallMs = second!.at - first!.at;
-    const r2 = (x: number) => Math.round(x * 100) / 100;
     const t = second!.timing;
     return {
       name: 'train_real',
