@@ -46,9 +46,9 @@ describe('applyFreeze', () => {
 
   it("'cnn' freezes the conv and BatchNorm layers: only the LSTM and the output layer train", () => {
     const m = buildModel({ filters: [4, 4, 4, 4], lstmUnits: 8, seed: 1 });
-    expect(applyFreeze(m, 'cnn')).toEqual(['conv1', 'bn_relu1', 'conv2', 'bn_relu2', 'conv3', 'bn_relu3', 'conv4', 'bn_relu4']);
+    expect(applyFreeze(m, 'cnn')).toEqual(['conv1', 'conv2', 'bn_relu2', 'conv3', 'bn_relu3', 'conv4', 'bn_relu4']);
     expect(new Set(m.trainableWeights.map((w) => w.originalName.split('/')[0]))).toEqual(new Set(['lstm', 'emotion']));
-    expect(applyFreeze(m, 'lstm')).toEqual(['conv1', 'bn_relu1', 'conv2', 'bn_relu2', 'conv3', 'bn_relu3', 'conv4', 'bn_relu4', 'lstm']);
+    expect(applyFreeze(m, 'lstm')).toEqual(['conv1', 'conv2', 'bn_relu2', 'conv3', 'bn_relu3', 'conv4', 'bn_relu4', 'lstm']);
     expect(new Set(m.trainableWeights.map((w) => w.originalName.split('/')[0]))).toEqual(new Set(['emotion']));
     expect(applyFreeze(m, 'none')).toEqual([]); // a tuned model tuned again trains everything
     expect(m.trainableWeights.some((w) => w.originalName.startsWith('conv1/'))).toBe(true);
@@ -57,7 +57,8 @@ describe('applyFreeze', () => {
 
   it('a frozen BatchNorm keeps its moving statistics in a training-mode pass', () => {
     const m = buildModel({ filters: [4, 4, 4, 4], lstmUnits: 8, seed: 1, chunks: 2, melBands: 32, frames: 32, pools: [2, 2, 2, 2] });
-    const bn = () => m.getLayer('bn_relu1').getWeights().map((w) => Array.from(w.dataSync()));
+    // conv1 is the fused first block (conv + BatchNorm + ReLU + pool); bn_relu2 a plain BatchNorm layer
+    const bn = () => ['conv1', 'bn_relu2'].flatMap((n) => m.getLayer(n).getWeights().map((w) => Array.from(w.dataSync())));
     const x = tf.randomNormal([2, 2, 32, 32, 1], 0, 1, 'float32', 5);
     applyFreeze(m, 'cnn');
     const frozen = bn();

@@ -8,7 +8,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { initializers, layers, model as functionalModel, input, type LayersModel, type SymbolicTensor } from '@tensorflow/tfjs-layers';
 import { resolveModelConfig, type ModelConfig } from './config.js';
-import { BatchNormRelu, FoldTime, UnfoldTime, VoxConv2D, VoxDropout } from './layers.js';
+import { BatchNormRelu, ConvBatchNormReluPool, FoldTime, UnfoldTime, VoxConv2D, VoxDropout } from './layers.js';
 
 /** Deterministic per-layer seeds derived from the config seed (undefined → tfjs' Math.random). */
 function seeder(seed: number | undefined): () => number | undefined {
@@ -59,10 +59,16 @@ function buildModelQuietly(partial: Partial<ModelConfig>): LayersModel {
   let h = new FoldTime({ name: 'fold_time' }).apply(x) as SymbolicTensor;
   cfg.filters.forEach((filters, i) => {
     const n = i + 1;
-    // BatchNorm follows: the conv's bias cannot change the loss, so its (zero) gradient is not computed.
-    h = new VoxConv2D({ filters, kernelSize: 3, padding: 'same', kernelInitializer: glorot(), biasBeforeBatchNorm: true, name: `conv${n}` }).apply(h) as SymbolicTensor;
-    // BatchNorm + ReLU + MaxPool as one layer: one fused kernel each way on wasm (the full-size activation is never stored).
-    h = new BatchNormRelu({ momentum: cfg.bnMomentum, epsilon: cfg.bnEpsilon, relu: true, pool: cfg.pools[i], name: `bn_relu${n}` }).apply(h) as SymbolicTensor;
+    if (i === 0) {
+      // The first block (one input channel, the largest activation) as one layer: conv + BatchNorm + ReLU + MaxPool
+      // in one kernel each way on wasm, which never stores the block's full-size activation.
+      h = new ConvBatchNormReluPool({ filters, pool: cfg.pools[i], momentum: cfg.bnMomentum, epsilon: cfg.bnEpsilon, seed: nextSeed(), name: `conv${n}` }).apply(h) as SymbolicTensor;
+    } else {
+      // BatchNorm follows: the conv's bias cannot change the loss, so its (zero) gradient is not computed.
+      h = new VoxConv2D({ filters, kernelSize: 3, padding: 'same', kernelInitializer: glorot(), biasBeforeBatchNorm: true, name: `conv${n}` }).apply(h) as SymbolicTensor;
+      // BatchNorm + ReLU + MaxPool as one layer: one fused kernel each way on wasm (the full-size activation is never stored).
+      h = new BatchNormRelu({ momentum: cfg.bnMomentum, epsilon: cfg.bnEpsilon, relu: true, pool: cfg.pools[i], name: `bn_relu${n}` }).apply(h) as SymbolicTensor;
+    }
     if (cfg.convDropout > 0) h = new VoxDropout({ rate: cfg.convDropout, name: `drop${n}` }).apply(h) as SymbolicTensor;
   });
   h = new UnfoldTime({ steps: cfg.chunks, name: 'unfold_time' }).apply(h) as SymbolicTensor;

@@ -9,6 +9,7 @@ import { serialization } from '@tensorflow/tfjs-core';
 import { initializers, layers, type LayerVariable } from '@tensorflow/tfjs-layers';
 import { batchNormInfer, batchNormReluPool, batchNormTrain } from '../../../native/tf/ops/batchNorm.js';
 import { conv2dBias } from '../../../native/tf/ops/conv2dBias.js';
+import { convBatchNormReluPool } from '../../../native/tf/ops/convBlock.js';
 import { dropout } from '../../../native/tf/ops/dropout.js';
 
 type Shape = (number | null)[];
@@ -220,9 +221,99 @@ export class VoxConv2D extends Conv2DBase {
   }
 }
 
+/**
+ * The first conv block as one layer: Conv2D 3×3 'same' + BatchNorm + ReLU + MaxPool pool×pool (stride pool,
+ * 'valid'), with the same weights and semantics as VoxConv2D followed by BatchNormRelu — `kernel`, `bias`, `gamma`,
+ * `beta`, `moving_mean`, `moving_variance`, created in that order so a model's weight list keeps the two layers'
+ * order. Training runs native/tf/ops/convBlock.ts (one wasm kernel each way that never stores the full-size
+ * activation, the largest of the model); inference and frozen layers run the conv, then BatchNorm with the moving
+ * statistics, then the pool, exactly as the two layers did. Used for a first block over one input channel.
+ */
+export class ConvBatchNormReluPool extends layers.Layer {
+  static readonly className = 'VoxConvBatchNormReluPool';
+  readonly filters: number;
+  readonly pool: number;
+  readonly momentum: number;
+  readonly epsilon: number;
+  /** Seed of the kernel's Glorot-uniform initializer (as model/build.ts gives every conv). */
+  readonly seed: number | undefined;
+  private kernel!: LayerVariable;
+  private bias!: LayerVariable;
+  private gamma!: LayerVariable;
+  private beta!: LayerVariable;
+  private movingMean!: LayerVariable;
+  private movingVariance!: LayerVariable;
+
+  constructor(args: { filters: number; pool: number; momentum: number; epsilon: number; seed?: number; name?: string; trainable?: boolean }) {
+    super(args);
+    this.filters = args.filters;
+    this.pool = args.pool;
+    this.momentum = args.momentum;
+    this.epsilon = args.epsilon;
+    this.seed = args.seed;
+  }
+
+  override computeOutputShape(inputShape: Shape | Shape[]): Shape {
+    const [b, h, w] = single(inputShape);
+    const p = this.pool;
+    return [b, h === null ? null : Math.floor(h / p), w === null ? null : Math.floor(w / p), this.filters];
+  }
+
+  override build(inputShape: Shape | Shape[]): void {
+    const s = single(inputShape);
+    const ci = s[s.length - 1] as number;
+    const c = this.filters;
+    this.kernel = this.addWeight('kernel', [3, 3, ci, c], 'float32', initializers.glorotUniform({ seed: this.seed }));
+    this.bias = this.addWeight('bias', [c], 'float32', initializers.zeros());
+    this.gamma = this.addWeight('gamma', [c], 'float32', initializers.ones());
+    this.beta = this.addWeight('beta', [c], 'float32', initializers.zeros());
+    this.movingMean = this.addWeight('moving_mean', [c], 'float32', initializers.zeros(), undefined, false);
+    this.movingVariance = this.addWeight('moving_variance', [c], 'float32', initializers.ones(), undefined, false);
+    this.built = true;
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: { training?: boolean }): tf.Tensor {
+    const x = one(inputs) as tf.Tensor4D;
+    const kernel = this.kernel.read() as tf.Tensor4D;
+    const bias = this.bias.read() as tf.Tensor1D;
+    const gamma = this.gamma.read() as tf.Tensor1D;
+    const beta = this.beta.read() as tf.Tensor1D;
+    const p = this.pool;
+    // Frozen (fine-tuning) or inference: the moving statistics, left as they are (as BatchNormRelu does).
+    if (!kwargs.training || !this.trainable) {
+      return tf.tidy(() => {
+        const z = conv2dBias(x, kernel, bias, [1, 1], 'same');
+        const y = batchNormInfer(z, gamma, beta, this.movingMean.read() as tf.Tensor1D, this.movingVariance.read() as tf.Tensor1D, { epsilon: this.epsilon, relu: true });
+        return p > 1 ? tf.maxPool(y as tf.Tensor4D, p, p, 'valid') : y;
+      });
+    }
+    const { y, mean, variance } = convBatchNormReluPool(x, kernel, bias, gamma, beta, { epsilon: this.epsilon, pool: p });
+    const n = x.size / x.shape[x.shape.length - 1];
+    tf.tidy(() => {
+      const m = this.momentum;
+      this.movingMean.write(tf.add(tf.mul(this.movingMean.read(), m), tf.mul(mean, 1 - m)));
+      const unbiased = tf.mul(variance, n > 1 ? n / (n - 1) : 1);
+      this.movingVariance.write(tf.add(tf.mul(this.movingVariance.read(), m), tf.mul(unbiased, 1 - m)));
+    });
+    return y;
+  }
+
+  override getConfig(): serialization.ConfigDict {
+    return {
+      ...super.getConfig(),
+      filters: this.filters,
+      pool: this.pool,
+      momentum: this.momentum,
+      epsilon: this.epsilon,
+      ...(this.seed === undefined ? {} : { seed: this.seed }),
+    };
+  }
+}
+
 // The constructor was cast above, losing the static fromConfig it inherits at run time.
 serialization.registerClass(VoxConv2D as unknown as serialization.SerializableConstructor<serialization.Serializable>);
 serialization.registerClass(BatchNormRelu);
+serialization.registerClass(ConvBatchNormReluPool);
 serialization.registerClass(VoxDropout);
 serialization.registerClass(FoldTime);
 serialization.registerClass(UnfoldTime);

@@ -1,6 +1,7 @@
 /**
  * Which layers fine-tuning leaves as they are. The model's layer names come from model/build.ts:
- * `conv<n>` and `bn_relu<n>` are the CNN blocks (`drop<n>`, `fold_time`, `unfold_time` hold no weights);
+ * `conv<n>` and `bn_relu<n>` are the CNN blocks — `conv1` alone holds the whole first block (conv + BatchNorm) in
+ * models built since the fused first block, older models have `bn_relu1` too (`drop<n>`, `fold_time`, `unfold_time` hold no weights);
  * `lstm` / `bilstm` and `emotion` (the dense softmax) are the head that a tune run trains by default.
  */
 import type { LayersModel } from '@tensorflow/tfjs-layers';

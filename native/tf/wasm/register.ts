@@ -11,6 +11,7 @@ import { identityConfig } from './identity.js';
 import { maxPoolGradWasmConfig } from './maxPoolGrad.js';
 import { sumConfig } from './sum.js';
 import '../ops/batchNorm.js'; // registers the fused BatchNorm(+ReLU) training kernels and gradient
+import '../ops/convBlock.js'; // registers the fused first conv block's training kernels and gradient
 
 const kernels: tf.KernelConfig[] = [conv2DBackpropFilterConfig, conv2DBackpropInputConfig, maxPoolGradWasmConfig, identityConfig, sumConfig, fusedConv2DConfig];
 let registered = false;

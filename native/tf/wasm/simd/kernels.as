@@ -1702,3 +1702,325 @@ export function convFilterGrad3x3c1(xp: usize, dy: usize, dW: usize, N: i32, Hp:
     }
   }
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// The first conv block fused (issue 10): 3×3 'same' convolution of a single-channel image + BatchNorm (training) +
+// ReLU + MaxPool p×p (stride p, 'valid'). On the paper's 128×128 chunks the block's 16-channel activation is 117 MB
+// per 16 samples, and the separate kernels streamed it ~7 times (conv write, statistics, pool, two backward
+// passes, dx write, filter gradient): ~38 % of a training step, all memory traffic. Here nothing full-size is
+// ever stored:
+//  - the batch statistics come from the input's 3×3 patch statistics (R = Σ patch·patchᵀ, S = Σ patch over all
+//    H·W output positions, zero padding): mean_c = w_c·S/n + bias_c, var_c = w_cᵀ Cov w_c;
+//  - one pass computes each window's conv outputs in registers, normalises, takes the max and writes the pooled
+//    output and the position of the (first) maximum (one byte per output; 255 when the ReLU zeroed it);
+//  - the backward pass needs dy, those bytes and the input: with A_c[t] = Σ over windows of g·patch(argmax)_t,
+//    dW_c = bc·n·Cov w_c − (ac·Σg/n)·S + ac·A_c (the BatchNorm gradient folded into the filter gradient, with
+//    ac = γ/σ, bc = −ac·dγ/(σ·n) as in bnReluPoolBackward), dγ = (w_c·A_c − μ_c·Σg)/σ, dβ = Σg, and the conv
+//    bias's gradient is exactly 0 (BatchNorm subtracts the mean). The input's gradient is not computed (first
+//    layer). Sums: float32 within an image row, float64 across rows and images, in a fixed order (deterministic).
+
+/** Σ x[i][j]·x[i+dr][j+dc] (prod) or Σ x[i][j] over i ∈ [i0, i1], j ∈ [j0, j1] of one W-wide image, float64. */
+function stripSum(img: usize, W: i32, dr: i32, dc: i32, i0: i32, i1: i32, j0: i32, j1: i32, prod: bool): f64 {
+  let s: f64 = 0;
+  for (let i = i0; i <= i1; i++) {
+    for (let j = j0; j <= j1; j++) {
+      const v = load<f32>(img + (<usize>(i * W + j) << 2));
+      s += prod ? <f64>(v * load<f32>(img + (<usize>((i + dr) * W + j + dc) << 2))) : <f64>v;
+    }
+  }
+  return s;
+}
+
+/** Σ x[i][j]·x[i+dr][j+dc] over every (i, j) where both are in the H×W image (dr ≥ 0; dc ≥ 0 when dr = 0). */
+function lagTotal(img: usize, H: i32, W: i32, dr: i32, dc: i32): f64 {
+  const j0 = max<i32>(0, -dc);
+  const j1 = W - max<i32>(0, dc); // exclusive
+  let total: f64 = 0;
+  for (let i = 0; i + dr < H; i++) {
+    const a = img + (<usize>(i * W) << 2);
+    const b = img + (<usize>((i + dr) * W + dc) << 2);
+    let acc = f32x4.splat(0);
+    let j = j0;
+    for (; j + 4 <= j1; j += 4) acc = f32x4.add(acc, f32x4.mul(v128.load(a + (<usize>j << 2)), v128.load(b + (<usize>j << 2))));
+    let s = <f64>f32x4.extract_lane(acc, 0) + <f64>f32x4.extract_lane(acc, 1) + <f64>f32x4.extract_lane(acc, 2) + <f64>f32x4.extract_lane(acc, 3);
+    for (; j < j1; j++) s += <f64>(load<f32>(a + (<usize>j << 2)) * load<f32>(b + (<usize>j << 2)));
+    total += s;
+  }
+  return total;
+}
+
+/**
+ * Adds one H×W image's 3×3 'same' patch statistics to R (f64[9][9]) and S (f64[9]). Patch tap t = 3a + b reads
+ * x[h + a − 1][w + b − 1] at output (h, w). Each R entry is the sum of one lag product x[i][j]·x[i+dr][j+dc] over
+ * a rectangle: the lag's total over the whole image minus at most two rows and two columns at the borders (where
+ * the tap falls on the padding). lag: scratch f64[13].
+ */
+function patchStats(img: usize, H: i32, W: i32, R: usize, S: usize, lag: usize): void {
+  for (let l = 0; l < 13; l++) {
+    const dr = l < 3 ? 0 : (l - 3) / 5 + 1;
+    const dc = l < 3 ? l : (l - 3) % 5 - 2;
+    store<f64>(lag + (<usize>l << 3), lagTotal(img, H, W, dr, dc));
+  }
+  let total: f64 = 0;
+  for (let i = 0; i < H; i++) total += rowSum(img + (<usize>(i * W) << 2), W);
+  for (let ta = 0; ta < 9; ta++) {
+    const a = ta / 3;
+    const b = ta % 3;
+    // S: rows [max(a−1, 0), min(a+H−2, H−1)] × columns likewise
+    const i0 = max<i32>(a - 1, 0);
+    const i1 = min<i32>(a + H - 2, H - 1);
+    const j0 = max<i32>(b - 1, 0);
+    const j1 = min<i32>(b + W - 2, W - 1);
+    const s = total - stripSum(img, W, 0, 0, 0, i0 - 1, 0, W - 1, false) - stripSum(img, W, 0, 0, i1 + 1, H - 1, 0, W - 1, false) - stripSum(img, W, 0, 0, i0, i1, 0, j0 - 1, false) - stripSum(img, W, 0, 0, i0, i1, j1 + 1, W - 1, false);
+    store<f64>(S + (<usize>ta << 3), load<f64>(S + (<usize>ta << 3)) + s);
+    for (let tb = ta; tb < 9; tb++) {
+      let a1 = a;
+      let b1 = b;
+      let dr = tb / 3 - a;
+      let dc = tb % 3 - b;
+      if (dr < 0 || (dr == 0 && dc < 0)) {
+        a1 = tb / 3;
+        b1 = tb % 3;
+        dr = -dr;
+        dc = -dc;
+      }
+      const l = dr == 0 ? dc : 3 + (dr - 1) * 5 + dc + 2;
+      const fi1 = H - 1 - dr;
+      const fj0 = max<i32>(0, -dc);
+      const fj1 = W - 1 - max<i32>(0, dc);
+      const ri0 = max<i32>(a1 - 1, 0);
+      const ri1 = min<i32>(a1 + H - 2, fi1);
+      const rj0 = max<i32>(b1 - 1, fj0);
+      const rj1 = min<i32>(b1 + W - 2, fj1);
+      const e =
+        load<f64>(lag + (<usize>l << 3)) -
+        stripSum(img, W, dr, dc, 0, ri0 - 1, fj0, fj1, true) -
+        stripSum(img, W, dr, dc, ri1 + 1, fi1, fj0, fj1, true) -
+        stripSum(img, W, dr, dc, ri0, ri1, fj0, rj0 - 1, true) -
+        stripSum(img, W, dr, dc, ri0, ri1, rj1 + 1, fj1, true);
+      const p = R + (<usize>(ta * 9 + tb) << 3);
+      store<f64>(p, load<f64>(p) + e);
+      if (tb != ta) {
+        const q = R + (<usize>(tb * 9 + ta) << 3);
+        store<f64>(q, load<f64>(q) + e);
+      }
+    }
+  }
+}
+
+function rowSum(row: usize, W: i32): f64 {
+  let acc = f32x4.splat(0);
+  let j = 0;
+  for (; j + 4 <= W; j += 4) acc = f32x4.add(acc, v128.load(row + (<usize>j << 2)));
+  let s = <f64>f32x4.extract_lane(acc, 0) + <f64>f32x4.extract_lane(acc, 1) + <f64>f32x4.extract_lane(acc, 2) + <f64>f32x4.extract_lane(acc, 3);
+  for (; j < W; j++) s += <f64>load<f32>(row + (<usize>j << 2));
+  return s;
+}
+
+/** Copies image n (H×W, one channel) into P ((H+2)×(W+2)) with a zero border. */
+function padImage(img: usize, P: usize, H: i32, W: i32): void {
+  const Wp = W + 2;
+  memory.fill(P, 0, <usize>(Wp << 2));
+  memory.fill(P + (<usize>((H + 1) * Wp) << 2), 0, <usize>(Wp << 2));
+  for (let i = 0; i < H; i++) {
+    const row = P + (<usize>((i + 1) * Wp) << 2);
+    store<f32>(row, 0);
+    memory.copy(row + 4, img + (<usize>(i * W) << 2), <usize>(W << 2));
+    store<f32>(row + (<usize>(W + 1) << 2), 0);
+  }
+}
+
+/** f64 words of the statistics output: R[81], S[9], n. */
+const STATS: i32 = 91;
+
+/**
+ * Forward. x [N, H, W] (one channel), w [3, 3, 1, C], bias [C], C % 4 = 0, p·p < 255. Writes out [N, H/p, W/p, C]
+ * (pooled ReLU(BatchNorm(conv))), idx (N·(H/p)·(W/p)·C bytes: window position of the first maximum, 255 where the
+ * output is 0), stats (f64[STATS]: R, S, n; the backward pass reads them) and the batch mean / biased variance.
+ * scratch: ≥ (H+2)·(W+2) + 2·C + 32 floats, 8-byte aligned.
+ */
+export function convBnReluPoolForward(x: usize, w: usize, bias: usize, out: usize, idx: usize, stats: usize, N: i32, H: i32, W: i32, C: i32, p: i32, gamma: usize, beta: usize, eps: f32, mean: usize, variance: usize, scratch: usize): void {
+  const lag = scratch; // f64[13]
+  const scale = lag + 128; // f32[C]
+  const off = scale + (<usize>C << 2); // f32[C]
+  const P = off + (<usize>C << 2); // f32[(H+2)(W+2)]
+  const R = stats;
+  const S = stats + 81 * 8;
+  for (let k = 0; k < STATS; k++) store<f64>(stats + (<usize>k << 3), 0);
+  const plane = <usize>(H * W) << 2;
+  for (let n = 0; n < N; n++) patchStats(x + <usize>n * plane, H, W, R, S, lag);
+  const cnt = <f64>N * <f64>H * <f64>W;
+  store<f64>(stats + 90 * 8, cnt);
+  for (let c = 0; c < C; c++) {
+    let ws: f64 = 0;
+    let q: f64 = 0;
+    for (let t = 0; t < 9; t++) {
+      const wt = <f64>load<f32>(w + (<usize>(t * C + c) << 2));
+      const mt = load<f64>(S + (<usize>t << 3)) / cnt;
+      ws += wt * mt;
+      let row: f64 = 0;
+      for (let u = 0; u < 9; u++) {
+        const mu = load<f64>(S + (<usize>u << 3)) / cnt;
+        row += (load<f64>(R + (<usize>(t * 9 + u) << 3)) / cnt - mt * mu) * <f64>load<f32>(w + (<usize>(u * C + c) << 2));
+      }
+      q += wt * row;
+    }
+    store<f32>(mean + (<usize>c << 2), <f32>(ws + <f64>load<f32>(bias + (<usize>c << 2))));
+    store<f32>(variance + (<usize>c << 2), <f32>max<f64>(0, q));
+  }
+  coefficients(C, gamma, beta, eps, mean, variance, scale, off);
+  const Ho = H / p;
+  const Wo = W / p;
+  const Wp = W + 2;
+  const rowP = <usize>Wp << 2;
+  const zero = f32x4.splat(0);
+  const none = i32x4.splat(255);
+  for (let n = 0; n < N; n++) {
+    padImage(x + <usize>n * plane, P, H, W);
+    for (let cb = 0; cb < C; cb += 4) {
+      const cbb = <usize>cb << 2;
+      const cs = <usize>C << 2;
+      const w0 = v128.load(w + cbb);
+      const w1 = v128.load(w + cbb + cs);
+      const w2 = v128.load(w + cbb + 2 * cs);
+      const w3 = v128.load(w + cbb + 3 * cs);
+      const w4 = v128.load(w + cbb + 4 * cs);
+      const w5 = v128.load(w + cbb + 5 * cs);
+      const w6 = v128.load(w + cbb + 6 * cs);
+      const w7 = v128.load(w + cbb + 7 * cs);
+      const w8 = v128.load(w + cbb + 8 * cs);
+      const bv = v128.load(bias + cbb);
+      const s = v128.load(scale + cbb);
+      const o = v128.load(off + cbb);
+      for (let ho = 0; ho < Ho; ho++) {
+        const orow = <usize>((n * Ho + ho) * Wo);
+        for (let wo = 0; wo < Wo; wo++) {
+          let m = f32x4.splat(-Infinity);
+          let at = i32x4.splat(0);
+          for (let kh = 0; kh < p; kh++) {
+            let q = P + <usize>(ho * p + kh) * rowP + (<usize>(wo * p) << 2);
+            for (let kw = 0; kw < p; kw++, q += 4) {
+              let z = f32x4.add(bv, f32x4.mul(w0, v128.load32_splat(q)));
+              z = f32x4.add(z, f32x4.mul(w1, v128.load32_splat(q, 4)));
+              z = f32x4.add(z, f32x4.mul(w2, v128.load32_splat(q, 8)));
+              z = f32x4.add(z, f32x4.mul(w3, v128.load32_splat(q + rowP)));
+              z = f32x4.add(z, f32x4.mul(w4, v128.load32_splat(q + rowP, 4)));
+              z = f32x4.add(z, f32x4.mul(w5, v128.load32_splat(q + rowP, 8)));
+              z = f32x4.add(z, f32x4.mul(w6, v128.load32_splat(q + 2 * rowP)));
+              z = f32x4.add(z, f32x4.mul(w7, v128.load32_splat(q + 2 * rowP, 4)));
+              z = f32x4.add(z, f32x4.mul(w8, v128.load32_splat(q + 2 * rowP, 8)));
+              const u = f32x4.add(f32x4.mul(z, s), o);
+              const gt = f32x4.gt(u, m);
+              m = v128.bitselect(u, m, gt);
+              at = v128.bitselect(i32x4.splat(kh * p + kw), at, gt);
+            }
+          }
+          const e = (orow + <usize>wo) * <usize>C + <usize>cb;
+          v128.store(out + (e << 2), f32x4.pmax(zero, m));
+          const bytes = v128.bitselect(at, none, f32x4.gt(m, zero));
+          const packed = i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_u(bytes, bytes), zero);
+          store<i32>(idx + e, i32x4.extract_lane(packed, 0));
+        }
+      }
+    }
+  }
+}
+
+/**
+ * Backward: dW [3, 3, 1, C], dgamma, dbeta from dy [N, H/p, W/p, C], the forward's idx and stats, x, w, gamma and
+ * the batch variance. scratch: ≥ (H+2)·(W+2) + 20·C + 8 floats, 8-byte aligned.
+ */
+export function convBnReluPoolBackward(dy: usize, idx: usize, stats: usize, x: usize, w: usize, N: i32, H: i32, W: i32, C: i32, p: i32, gamma: usize, variance: usize, eps: f32, dW: usize, dgamma: usize, dbeta: usize, scratch: usize): void {
+  const A64 = scratch; // f64[9][C]
+  const G64 = A64 + (<usize>(9 * C) << 3); // f64[C]
+  const P = G64 + (<usize>C << 3); // f32[(H+2)(W+2)]
+  for (let k = 0; k < 10 * C; k++) store<f64>(A64 + (<usize>k << 3), 0);
+  const R = stats;
+  const S = stats + 81 * 8;
+  const cnt = load<f64>(stats + 90 * 8);
+  const Ho = H / p;
+  const Wo = W / p;
+  const Wp = W + 2;
+  const rowP = <usize>Wp << 2;
+  const plane = <usize>(H * W) << 2;
+  const none = i32x4.splat(255);
+  for (let n = 0; n < N; n++) {
+    padImage(x + <usize>n * plane, P, H, W);
+    for (let cb = 0; cb < C; cb += 4) {
+      const cbb = <usize>cb << 2;
+      for (let ho = 0; ho < Ho; ho++) {
+        let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0);
+        let a3 = f32x4.splat(0), a4 = f32x4.splat(0), a5 = f32x4.splat(0);
+        let a6 = f32x4.splat(0), a7 = f32x4.splat(0), a8 = f32x4.splat(0);
+        let gs = f32x4.splat(0);
+        const orow = <usize>((n * Ho + ho) * Wo);
+        for (let wo = 0; wo < Wo; wo++) {
+          const e = (orow + <usize>wo) * <usize>C + <usize>cb;
+          const g = v128.load(dy + (e << 2));
+          const at = i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(v128.load32_zero(idx + e)));
+          gs = f32x4.add(gs, v128.and(g, v128.not(i32x4.eq(at, none))));
+          for (let kh = 0; kh < p; kh++) {
+            let q = P + <usize>(ho * p + kh) * rowP + (<usize>(wo * p) << 2);
+            for (let kw = 0; kw < p; kw++, q += 4) {
+              const G = v128.and(g, i32x4.eq(at, i32x4.splat(kh * p + kw)));
+              if (!v128.any_true(G)) continue;
+              a0 = f32x4.add(a0, f32x4.mul(G, v128.load32_splat(q)));
+              a1 = f32x4.add(a1, f32x4.mul(G, v128.load32_splat(q, 4)));
+              a2 = f32x4.add(a2, f32x4.mul(G, v128.load32_splat(q, 8)));
+              a3 = f32x4.add(a3, f32x4.mul(G, v128.load32_splat(q + rowP)));
+              a4 = f32x4.add(a4, f32x4.mul(G, v128.load32_splat(q + rowP, 4)));
+              a5 = f32x4.add(a5, f32x4.mul(G, v128.load32_splat(q + rowP, 8)));
+              a6 = f32x4.add(a6, f32x4.mul(G, v128.load32_splat(q + 2 * rowP)));
+              a7 = f32x4.add(a7, f32x4.mul(G, v128.load32_splat(q + 2 * rowP, 4)));
+              a8 = f32x4.add(a8, f32x4.mul(G, v128.load32_splat(q + 2 * rowP, 8)));
+            }
+          }
+        }
+        addF64(A64 + (cbb << 1), a0);
+        addF64(A64 + (<usize>(C + cb) << 3), a1);
+        addF64(A64 + (<usize>(2 * C + cb) << 3), a2);
+        addF64(A64 + (<usize>(3 * C + cb) << 3), a3);
+        addF64(A64 + (<usize>(4 * C + cb) << 3), a4);
+        addF64(A64 + (<usize>(5 * C + cb) << 3), a5);
+        addF64(A64 + (<usize>(6 * C + cb) << 3), a6);
+        addF64(A64 + (<usize>(7 * C + cb) << 3), a7);
+        addF64(A64 + (<usize>(8 * C + cb) << 3), a8);
+        addF64(G64 + (cbb << 1), gs);
+      }
+    }
+  }
+  for (let c = 0; c < C; c++) {
+    const inv = 1 / Math.sqrt(<f64>load<f32>(variance + (<usize>c << 2)) + <f64>eps);
+    const db = load<f64>(G64 + (<usize>c << 3));
+    let wa: f64 = 0;
+    let ws: f64 = 0;
+    for (let t = 0; t < 9; t++) {
+      const wt = <f64>load<f32>(w + (<usize>(t * C + c) << 2));
+      wa += wt * load<f64>(A64 + (<usize>(t * C + c) << 3));
+      ws += wt * load<f64>(S + (<usize>t << 3));
+    }
+    const dg = (wa - (ws / cnt) * db) * inv;
+    store<f32>(dbeta + (<usize>c << 2), <f32>db);
+    store<f32>(dgamma + (<usize>c << 2), <f32>dg);
+    const ac = <f64>load<f32>(gamma + (<usize>c << 2)) * inv;
+    const bc = (-ac * dg * inv) / cnt;
+    for (let t = 0; t < 9; t++) {
+      const mt = load<f64>(S + (<usize>t << 3)) / cnt;
+      let covw: f64 = 0;
+      for (let u = 0; u < 9; u++) {
+        const mu = load<f64>(S + (<usize>u << 3)) / cnt;
+        covw += (load<f64>(R + (<usize>(t * 9 + u) << 3)) / cnt - mt * mu) * <f64>load<f32>(w + (<usize>(u * C + c) << 2));
+      }
+      const v = bc * cnt * covw - ((ac * db) / cnt) * load<f64>(S + (<usize>t << 3)) + ac * load<f64>(A64 + (<usize>(t * C + c) << 3));
+      store<f32>(dW + (<usize>(t * C + c) << 2), <f32>v);
+    }
+  }
+}
+
+/** acc[0..3] (f64) += v's four lanes. */
+function addF64(acc: usize, v: v128): void {
+  store<f64>(acc, load<f64>(acc) + <f64>f32x4.extract_lane(v, 0));
+  store<f64>(acc, load<f64>(acc, 8) + <f64>f32x4.extract_lane(v, 1), 8);
+  store<f64>(acc, load<f64>(acc, 16) + <f64>f32x4.extract_lane(v, 2), 16);
+  store<f64>(acc, load<f64>(acc, 24) + <f64>f32x4.extract_lane(v, 3), 24);
+}

@@ -29,6 +29,8 @@ export interface SimdKernels {
   conv2dWinograd4(x: number, U: number, bias: number, out: number, N: number, H: number, W: number, pt: number, pl: number, Ho: number, Wo: number, Ci: number, Co: number, TB: number, scratch: number): void;
   convFilterGradWinograd4(x: number, dy: number, dU: number, N: number, H: number, W: number, pt: number, pl: number, Ho: number, Wo: number, Ci: number, Co: number, TB: number, scratch: number): void;
   winogradFilterGrad4(dU: number, dW: number, Ci: number, Co: number): void;
+  convBnReluPoolForward(x: number, w: number, bias: number, out: number, idx: number, stats: number, N: number, H: number, W: number, C: number, p: number, gamma: number, beta: number, eps: number, mean: number, variance: number, scratch: number): void;
+  convBnReluPoolBackward(dy: number, idx: number, stats: number, x: number, w: number, N: number, H: number, W: number, C: number, p: number, gamma: number, variance: number, eps: number, dW: number, dgamma: number, dbeta: number, scratch: number): void;
   convFilterGrad3x3c1(xp: number, dy: number, dW: number, N: number, Hp: number, Wp: number, Ho: number, Wo: number, Co: number): void;
   convFilterGrad(x: number, dy: number, dW: number, N: number, H: number, W: number, Ci: number, Ho: number, Wo: number, Co: number, KH: number, KW: number, sh: number, sw: number, pt: number, pl: number): void;
 }
