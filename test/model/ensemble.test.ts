@@ -4,7 +4,7 @@
  * The ensemble must answer softmax(mean log pᵢ) of the members, each run on its own scaled input, on wasm and cpu;
  * save and load like any model; refuse what cannot be combined; and fine-tune with every member's CNN frozen.
  */
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
@@ -19,6 +19,7 @@ import { loadExportedModel } from '../../electron/engine/training/exported.js';
 import { applyFreeze } from '../../electron/engine/training/freeze.js';
 import { createTrainer } from '../../electron/engine/training/trainer.js';
 import { EMOTIONS } from '../../electron/shared/labels.js';
+import { repoRoot } from '../helpers/ser.js';
 import { onBackend } from './helpers.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'ser-ensemble-'));
@@ -173,6 +174,38 @@ describe('the ensemble model', () => {
     ]);
     expect(readdirSync(ensembleDir).sort()).toEqual(['metadata.json', 'model.json', 'weights.bin']);
     expect(readdirSync(tmp).filter((f) => f.includes('.tmp-'))).toEqual([]);
+  });
+});
+
+describe('a model saved before the fused first block', () => {
+  it('rebuilds the shipped model (conv1 + bn_relu1) beside a copy with another scaler, and answers as its members', async () => {
+    const shipped = join(repoRoot, 'resources', 'models', 'ravdess-cnn-lstm');
+    const copy = join(tmp, 'shipped-copy');
+    cpSync(shipped, copy, { recursive: true });
+    const meta = JSON.parse(readFileSync(join(copy, 'metadata.json'), 'utf8')) as Record<string, any>;
+    const own = StandardScaler.fromJSON(meta.scaler);
+    const b64 = (a: Float64Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
+    const scaler = { ...meta.scaler, mean: b64(Float64Array.from(own.mean, (m) => m + 0.5)), scale: b64(Float64Array.from(own.scale, (s) => s * 1.1)) };
+    writeFileSync(join(copy, 'metadata.json'), JSON.stringify({ ...meta, scaler }));
+    const out = join(tmp, 'shipped-ensemble');
+    await makeEnsemble({ members: [shipped, copy], out });
+    const members = await Promise.all([shipped, copy].map((d) => loadExportedModel(d)));
+    const ens = await loadExportedModel(out);
+    try {
+      expect(members[0]!.model.layers.map((l) => l.name)).toContain('bn_relu1');
+      expect(ens.model.layers.map((l) => l.name)).not.toContain('m1_bn_relu1'); // rebuilt as the fused block
+      const n = ens.scaler.nFeatures;
+      const r = rng(5);
+      const x = Float32Array.from({ length: n }, (_, i) => -45 + 20 * Math.sin(i * 0.003) + 8 * (r() - 0.5));
+      const shape = [1, 7, 128, 128, 1];
+      const outs = await onBackend('wasm', () => [
+        ...members.map((m) => m.model.predict(tf.tensor(m.scaler.transform(x), shape)) as tf.Tensor),
+        ens.model.predict(tf.tensor(ens.scaler.transform(x), shape)) as tf.Tensor,
+      ]);
+      expect(maxDiff(outs[2]!, byHand(outs.slice(0, 2), 1, EMOTIONS.length))).toBeLessThan(1e-5);
+    } finally {
+      for (const m of [...members, ens]) m.dispose();
+    }
   });
 });
 
