@@ -59,7 +59,7 @@ describe('ser CLI exit codes for bad option values (2, one line)', () => {
       expect(cmd, path.join(' ')).toBeDefined();
       return cmd.options.some((o) => o.long === '--db');
     };
-    expect(names(takes!).length).toBe(10);
+    expect(names(takes!).length).toBe(11);
     for (const path of names(takes!)) expect(hasDb(path), path.join(' ')).toBe(true);
     for (const path of names(refuses!)) expect(hasDb(path), path.join(' ')).toBe(false);
   });

@@ -10,6 +10,8 @@ import { initializers, layers, model as functionalModel, input, type LayersModel
 import { resolveModelConfig, type ModelConfig } from './config.js';
 import { BatchNormRelu, ConvBatchNormReluPool, FoldTime, UnfoldTime, VoxConv2D, VoxDropout } from './layers.js';
 
+type Layer = layers.Layer;
+
 /** Deterministic per-layer seeds derived from the config seed (undefined → tfjs' Math.random). */
 function seeder(seed: number | undefined): () => number | undefined {
   let i = 0;
@@ -52,37 +54,58 @@ export function buildModel(partial: Partial<ModelConfig> = {}): LayersModel {
 
 function buildModelQuietly(partial: Partial<ModelConfig>): LayersModel {
   const cfg = resolveModelConfig(partial);
+  const x = input({ shape: [cfg.chunks, cfg.melBands, cfg.frames, 1], name: 'features' });
+  return functionalModel({ inputs: x, outputs: buildTower(x, cfg).output, name: 'vox_cnn_lstm' });
+}
+
+/** One network built on a given input by buildTower: its probabilities and its layers, in the order they were made. */
+export interface Tower {
+  output: SymbolicTensor;
+  layers: Layer[];
+}
+
+/**
+ * The whole network of `cfg` on `x` ([B, chunks, melBands, frames, 1]), every layer's name prefixed with `prefix`
+ * (an ensemble builds one tower per member, `m1_`, `m2_`…, so weight names stay unique; buildModel uses none).
+ * Same layers, names and initial weights for a seed as buildModel, whose whole graph this is. Call it inside
+ * withoutOrthogonalWarning.
+ */
+export function buildTower(x: SymbolicTensor, cfg: ModelConfig, prefix = ''): Tower {
   const nextSeed = seeder(cfg.seed);
   const glorot = () => initializers.glorotUniform({ seed: nextSeed() });
+  const made: Layer[] = [];
+  const add = (layer: Layer, h: SymbolicTensor): SymbolicTensor => {
+    made.push(layer);
+    return layer.apply(h) as SymbolicTensor;
+  };
 
-  const x = input({ shape: [cfg.chunks, cfg.melBands, cfg.frames, 1], name: 'features' });
-  let h = new FoldTime({ name: 'fold_time' }).apply(x) as SymbolicTensor;
+  let h = add(new FoldTime({ name: `${prefix}fold_time` }), x);
   cfg.filters.forEach((filters, i) => {
     const n = i + 1;
     if (i === 0) {
       // The first block (one input channel, the largest activation) as one layer: conv + BatchNorm + ReLU + MaxPool
       // in one kernel each way on wasm, which never stores the block's full-size activation.
-      h = new ConvBatchNormReluPool({ filters, pool: cfg.pools[i], momentum: cfg.bnMomentum, epsilon: cfg.bnEpsilon, seed: nextSeed(), name: `conv${n}` }).apply(h) as SymbolicTensor;
+      h = add(new ConvBatchNormReluPool({ filters, pool: cfg.pools[i], momentum: cfg.bnMomentum, epsilon: cfg.bnEpsilon, seed: nextSeed(), name: `${prefix}conv${n}` }), h);
     } else {
       // BatchNorm follows: the conv's bias cannot change the loss, so its (zero) gradient is not computed.
-      h = new VoxConv2D({ filters, kernelSize: 3, padding: 'same', kernelInitializer: glorot(), biasBeforeBatchNorm: true, name: `conv${n}` }).apply(h) as SymbolicTensor;
+      h = add(new VoxConv2D({ filters, kernelSize: 3, padding: 'same', kernelInitializer: glorot(), biasBeforeBatchNorm: true, name: `${prefix}conv${n}` }), h);
       // BatchNorm + ReLU + MaxPool as one layer: one fused kernel each way on wasm (the full-size activation is never stored).
-      h = new BatchNormRelu({ momentum: cfg.bnMomentum, epsilon: cfg.bnEpsilon, relu: true, pool: cfg.pools[i], name: `bn_relu${n}` }).apply(h) as SymbolicTensor;
+      h = add(new BatchNormRelu({ momentum: cfg.bnMomentum, epsilon: cfg.bnEpsilon, relu: true, pool: cfg.pools[i], name: `${prefix}bn_relu${n}` }), h);
     }
-    if (cfg.convDropout > 0) h = new VoxDropout({ rate: cfg.convDropout, name: `drop${n}` }).apply(h) as SymbolicTensor;
+    if (cfg.convDropout > 0) h = add(new VoxDropout({ rate: cfg.convDropout, name: `${prefix}drop${n}` }), h);
   });
-  h = new UnfoldTime({ steps: cfg.chunks, name: 'unfold_time' }).apply(h) as SymbolicTensor;
+  h = add(new UnfoldTime({ steps: cfg.chunks, name: `${prefix}unfold_time` }), h);
   const lstm = layers.lstm({
     units: cfg.lstmUnits,
     returnSequences: false,
     kernelInitializer: glorot(),
     recurrentInitializer: initializers.orthogonal({ seed: nextSeed() }),
-    name: 'lstm',
+    name: `${prefix}lstm`,
   });
-  h = (cfg.bidirectional ? layers.bidirectional({ layer: lstm, mergeMode: 'concat', name: 'bilstm' }) : lstm).apply(h) as SymbolicTensor;
-  if (cfg.lstmDropout > 0) h = new VoxDropout({ rate: cfg.lstmDropout, name: 'drop_lstm' }).apply(h) as SymbolicTensor;
-  const y = layers.dense({ units: cfg.classes, activation: 'softmax', kernelInitializer: glorot(), name: 'emotion' }).apply(h) as SymbolicTensor;
-  return functionalModel({ inputs: x, outputs: y, name: 'vox_cnn_lstm' });
+  h = add(cfg.bidirectional ? layers.bidirectional({ layer: lstm, mergeMode: 'concat', name: `${prefix}bilstm` }) : lstm, h);
+  if (cfg.lstmDropout > 0) h = add(new VoxDropout({ rate: cfg.lstmDropout, name: `${prefix}drop_lstm` }), h);
+  const output = add(layers.dense({ units: cfg.classes, activation: 'softmax', kernelInitializer: glorot(), name: `${prefix}emotion` }), h);
+  return { output, layers: made };
 }
 
 /** Trainable parameters (what PyTorch's `sum(p.numel())` counts, minus its LSTM's second bias). */

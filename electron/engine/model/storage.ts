@@ -10,6 +10,7 @@ import { loadLayersModel, type LayersModel } from '@tensorflow/tfjs-layers';
 import { SerError } from '../../shared/errors.js';
 import { withoutOrthogonalWarning } from './build.js';
 import './layers.js'; // registers the custom layer classes the JSON refers to
+import './ensembleLayers.js'; // and an ensemble's
 
 const MODEL_JSON = 'model.json';
 const WEIGHTS_BIN = 'weights.bin';

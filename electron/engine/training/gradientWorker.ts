@@ -12,6 +12,7 @@ import { Rng } from '../audio/rng.js';
 import { predict } from '../model/build.js';
 import type { GradientWorkerInit, SliceInputs, WeightsUpdate, WorkerReply, WorkerRequest } from './gradientProtocol.js';
 import '../model/layers.js';
+import '../model/ensembleLayers.js';
 import { createTrainer, type Trainer } from './trainer.js';
 import { threadCpuMs } from './threadCpu.js';
 

@@ -1,0 +1,108 @@
+/**
+ * `ser ensemble` end to end: two tiny `ser train` runs with different seeds and scalers (1 epoch on generated audio,
+ * a few seconds each), combined by run id into one model folder that `ser classify`, `ser eval --model` and `ser tune`
+ * take as they take any model; and the verb's refusals (exit 2 for usage, 1 with one line otherwise).
+ */
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { selectBackend } from '../native/tf/backends.js';
+import { loadModel } from '../electron/engine/model/index.js';
+import { runSer } from './helpers/ser.js';
+import { textureDataset } from './helpers/toneDataset.js';
+
+const tmp = mkdtempSync(join(tmpdir(), 'ser-cli-ensemble-'));
+const data = join(tmp, 'texture');
+const db = join(tmp, 'experiments.db');
+const env = { SER_DATA_DIR: join(tmp, 'data'), SER_DB: db };
+const out = join(tmp, 'ensemble');
+type Json = Record<string, any>;
+const lastJson = (stdout: string): Json => JSON.parse(stdout.trim().split('\n').at(-1)!) as Json;
+const runs: Json[] = [];
+
+beforeAll(async () => {
+  textureDataset(data, 2, 2);
+  // Run 2 trains on noisy copies too, so its scaler differs from run 1's (the ensemble maps its input).
+  for (const [seed, copies] of [['1', '0'], ['2', '1']] as const) {
+    const r = await runSer(
+      ['train', '--data', data, '--epochs', '1', '--split', 'random', '--seed', seed, '--batch-size', '8', '--augment-copies', copies, '--workers', '1', '--model', '{"filters":[4,4,4,4],"lstmUnits":8}', '--json'],
+      { env, timeoutMs: 120_000 },
+    );
+    expect(r.code, r.stderr).toBe(0);
+    runs.push(lastJson(r.stdout));
+  }
+}, 240_000);
+
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+describe('ser ensemble', () => {
+  let made: Json;
+
+  it('combines two runs (by id, as a comma list) into one model folder and says what it made', async () => {
+    const r = await runSer(['ensemble', '--model', `${runs[0]!.runId},${runs[1]!.runId}`, '--out', out, '--json'], { env });
+    expect(r.code, r.stderr).toBe(0);
+    made = lastJson(r.stdout);
+    expect(made).toMatchObject({ out, members: [{ dir: runs[0]!.modelDir, runId: runs[0]!.runId, seed: 1 }, { dir: runs[1]!.modelDir, runId: runs[1]!.runId, seed: 2, rescaled: true }] });
+    expect(made.params).toBeGreaterThan(0);
+    expect(readdirSync(out).sort()).toEqual(['metadata.json', 'model.json', 'weights.bin']);
+    const meta = JSON.parse(readFileSync(join(out, 'metadata.json'), 'utf8')) as Json;
+    expect(meta.ensemble.members.map((m: Json) => m.runId)).toEqual([runs[0]!.runId, runs[1]!.runId]);
+    // The human form, with --model twice, into another folder.
+    const h = await runSer(['ensemble', '--model', String(runs[0]!.runId), '--model', runs[1]!.modelDir, '--out', join(tmp, 'again')], { env });
+    expect(h.code, h.stderr).toBe(0);
+    expect(h.stdout).toMatch(/^ensemble of 2 models → .*again/);
+    expect(h.stdout).toContain('inference costs about 2× one model');
+  });
+
+  it('is a model for ser classify and ser eval --model', async () => {
+    const clip = join(data, 'Actor_01/03-01-01-01-01-01-01.wav');
+    const c = await runSer(['classify', '--model', out, clip, '--json'], { env });
+    expect(c.code, c.stderr).toBe(0);
+    const probs = Object.values(lastJson(c.stdout).probs as Record<string, number>);
+    expect(probs).toHaveLength(8);
+    expect(probs.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
+    const e = await runSer(['eval', '--model', out, '--data', data, '--workers', '1', '--json'], { env });
+    expect(e.code, e.stderr).toBe(0);
+    expect(lastJson(e.stdout)).toMatchObject({ files: 16, accuracy: expect.any(Number) });
+  });
+
+  it('is a base for ser tune: every member’s CNN (and input map) comes out bit-identical, the heads move', async () => {
+    const t = await runSer(['tune', '--model', out, '--data', data, '--epochs', '1', '--holdout', '1', '--json'], { env, timeoutMs: 120_000 });
+    expect(t.code, t.stderr).toBe(0);
+    const fin = lastJson(t.stdout);
+    expect(fin.event).toBe('finished');
+    await selectBackend({ backend: 'cpu' });
+    const weights = async (dir: string) => {
+      const { model } = await loadModel(dir);
+      const w = new Map(model.layers.map((l) => [l.name, l.getWeights().map((x) => Array.from(x.dataSync()))]));
+      model.dispose();
+      return w;
+    };
+    const [base, tuned] = [await weights(out), await weights(fin.modelDir as string)];
+    const cnn = [...base.keys()].filter((n) => /^m[12]_(conv|bn_relu)\d$|^m2_rescale$/.test(n));
+    expect(cnn).toHaveLength(15);
+    for (const n of cnn) expect(tuned.get(n), n).toEqual(base.get(n));
+    expect(tuned.get('m1_emotion')).not.toEqual(base.get('m1_emotion'));
+  });
+
+  it('refuses one model (exit 2), an existing non-empty --out and an unknown run (exit 1, one line)', async () => {
+    const one = await runSer(['ensemble', '--model', String(runs[0]!.runId), '--out', join(tmp, 'one')], { env });
+    expect(one.code).toBe(2);
+    expect(one.stderr.trim()).toBe('ser: an ensemble needs at least 2 models (--model <dir|run id> --model <dir|run id>), got 1');
+    const noOut = await runSer(['ensemble', '--model', `${runs[0]!.runId},${runs[1]!.runId}`], { env });
+    expect(noOut.code).toBe(2);
+    expect(noOut.stderr).toContain('--out <dir> is required');
+    const busy = join(tmp, 'busy');
+    mkdirSync(busy);
+    writeFileSync(join(busy, 'keep.txt'), 'x');
+    const b = await runSer(['ensemble', '--model', `${runs[0]!.runId},${runs[1]!.runId}`, '--out', busy], { env });
+    expect(b.code).toBe(1);
+    expect(b.stderr.trim().split('\n')).toEqual([`ser: ${busy} exists and is not empty; give a new folder for the ensemble`]);
+    expect(readdirSync(busy)).toEqual(['keep.txt']);
+    const unknown = await runSer(['ensemble', '--model', `${runs[0]!.runId},99`, '--out', join(tmp, 'unknown')], { env });
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr.trim().split('\n')).toHaveLength(1);
+    expect(unknown.stderr).toContain('99');
+  });
+});
