@@ -1,7 +1,9 @@
 // `npm run train:release`: retrains the built-in model from ../shared (or SER_SHARED) with the recipe in
-// scripts/release-recipe.json and installs the export in resources/models/ravdess-cnn-lstm, keeping the model
-// card (metadata.card) measured for MODEL.md. Same seed, backend and worker count → the same run.
-// Usage: npm run train:release [-- --dry-run]   (prints the command only)
+// scripts/release-recipe.json and installs it in resources/models/ravdess-cnn-lstm, keeping the model card
+// (metadata.card) measured for MODEL.md. With `seeds` in the recipe it trains one member per seed (the recipe's
+// args with that --seed), combines them with `ser ensemble` and installs the ensemble (its test figure on the
+// held-out actors measured with `ser eval`). Same seeds, backend and worker count → the same models.
+// Usage: npm run train:release [-- --dry-run]   (prints the commands only)
 import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,42 +18,90 @@ if (!existsSync(data)) {
   console.error(`train:release: ${data} not found; set SER_SHARED to the folder holding data/ravdess-20`);
   process.exit(1);
 }
-const db = join(mkdtempSync(join(tmpdir(), 'ser-release-')), 'release.db');
-const args = [join(root, 'bin', 'ser.js'), 'train', '--data', data, ...recipe.args, '--epochs', String(recipe.epochs), '--name', 'release', '--db', db, '--json'];
-console.log(`train:release: node ${args.map((a) => (/[\s"'{}$*]/.test(a) ? `'${a.replaceAll("'", "'\\''")}'` : a)).join(' ')}`);
-if (process.argv.includes('--dry-run')) process.exit(0);
+const work = mkdtempSync(join(tmpdir(), 'ser-release-'));
+const db = join(work, 'release.db');
+const ser = join(root, 'bin', 'ser.js');
+const dryRun = process.argv.includes('--dry-run');
+const quote = (args) => args.map((a) => (/[\s"'{}$*]/.test(a) ? `'${a.replaceAll("'", "'\\''")}'` : a)).join(' ');
 
-const t0 = Date.now();
-const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
-let buf = '';
-let last;
-child.stdout.setEncoding('utf8').on('data', (d) => {
-  buf += d;
-  let nl;
-  while ((nl = buf.indexOf('\n')) >= 0) {
-    const line = buf.slice(0, nl);
-    buf = buf.slice(nl + 1);
-    if (!line.trim()) continue;
-    const e = JSON.parse(line);
-    last = e;
-    if (e.event === 'epoch') {
-      const pct = (x) => (x === null ? '—' : `${(100 * x).toFixed(1)}%`);
-      console.log(`epoch ${e.epoch + 1}/${e.epochs}  train ${pct(e.trainAccuracy)}  val ${pct(e.valAccuracy)} (UAR ${pct(e.valUar)})  ${(e.durationMs / 1000).toFixed(0)} s  ETA ${(e.etaMs / 60000).toFixed(0)} min`);
-    } else if (e.event === 'started') console.log(`run ${e.runId}: ${e.trainSize} training samples on ${e.backend}`);
-  }
-});
-const code = await new Promise((r) => child.on('close', r));
-if (code !== 0 || last?.event !== 'finished') {
-  console.error(`train:release: training did not finish (exit ${code}${last?.event === 'failed' ? `: ${last.error}` : ''})`);
-  process.exit(1);
+/** The recipe's args with --seed replaced by `seed`. */
+function withSeed(args, seed) {
+  const out = [...args];
+  const i = out.indexOf('--seed');
+  if (i >= 0) out[i + 1] = String(seed);
+  else out.push('--seed', String(seed));
+  return out;
 }
+
+/** Runs `node ser.js …args`, passing each JSON line to onEvent; resolves with the last event and the exit code. */
+function runSer(args, onEvent = () => {}) {
+  return new Promise((done) => {
+    const child = spawn(process.execPath, [ser, ...args], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+    let buf = '';
+    let last;
+    child.stdout.setEncoding('utf8').on('data', (d) => {
+      buf += d;
+      let nl;
+      while ((nl = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, nl);
+        buf = buf.slice(nl + 1);
+        if (!line.trim()) continue;
+        last = JSON.parse(line);
+        onEvent(last);
+      }
+    });
+    child.on('close', (code) => done({ code, last }));
+  });
+}
+
+const pct = (x) => (x === null || x === undefined ? '—' : `${(100 * x).toFixed(1)}%`);
+const seeds = Array.isArray(recipe.seeds) && recipe.seeds.length ? recipe.seeds : [undefined];
+const t0 = Date.now();
+const members = [];
+for (const seed of seeds) {
+  const args = ['train', '--data', data, ...(seed === undefined ? recipe.args : withSeed(recipe.args, seed)), '--epochs', String(recipe.epochs), '--name', seed === undefined ? 'release' : `release seed ${seed}`, '--db', db, '--json'];
+  console.log(`train:release: node ${quote([ser, ...args])}`);
+  if (dryRun) continue;
+  const { code, last } = await runSer(args, (e) => {
+    if (e.event === 'epoch') console.log(`epoch ${e.epoch + 1}/${e.epochs}  train ${pct(e.trainAccuracy)}  val ${pct(e.valAccuracy)} (UAR ${pct(e.valUar)})  ${(e.durationMs / 1000).toFixed(0)} s  ETA ${(e.etaMs / 60000).toFixed(0)} min`);
+    else if (e.event === 'started') console.log(`run ${e.runId}: ${e.trainSize} training samples on ${e.backend}`);
+  });
+  if (code !== 0 || last?.event !== 'finished') {
+    console.error(`train:release: training did not finish (exit ${code}${last?.event === 'failed' ? `: ${last.error}` : ''})`);
+    process.exit(1);
+  }
+  members.push({ seed: seed ?? null, runId: last.runId, modelDir: last.modelDir, trainedEpochs: last.epochs, testAccuracy: last.testAccuracy, uar: last.uar });
+}
+
+let source = members[0]?.modelDir;
+let test = members[0] ? { accuracy: members[0].testAccuracy, uar: members[0].uar } : undefined;
+if (seeds.length > 1) {
+  const out = join(work, 'ensemble');
+  const ensembleArgs = ['ensemble', ...members.flatMap((m) => ['--model', m.modelDir]), '--out', out, '--db', db, '--json'];
+  const testSpeakers = recipe.args[recipe.args.indexOf('--test-speakers') + 1];
+  const evalArgs = ['eval', '--model', out, '--data', data, '--speakers', testSpeakers, '--json'];
+  console.log(`train:release: node ${quote([ser, ...ensembleArgs])}`);
+  console.log(`train:release: node ${quote([ser, ...evalArgs])}`);
+  if (dryRun) process.exit(0);
+  const made = await runSer(ensembleArgs);
+  if (made.code !== 0) process.exit(1);
+  const evaluated = await runSer(evalArgs);
+  if (evaluated.code !== 0 || typeof evaluated.last?.accuracy !== 'number') {
+    console.error('train:release: the ensemble could not be evaluated');
+    process.exit(1);
+  }
+  source = out;
+  test = { accuracy: evaluated.last.accuracy, uar: evaluated.last.uar };
+}
+if (dryRun) process.exit(0);
 
 const dest = join(root, 'resources', 'models', 'ravdess-cnn-lstm');
 const previous = existsSync(join(dest, 'metadata.json')) ? JSON.parse(readFileSync(join(dest, 'metadata.json'), 'utf8')) : undefined;
 mkdirSync(dest, { recursive: true });
-for (const f of ['model.json', 'weights.bin']) copyFileSync(join(last.modelDir, f), join(dest, f));
-const metadata = JSON.parse(readFileSync(join(last.modelDir, 'metadata.json'), 'utf8'));
+for (const f of ['model.json', 'weights.bin']) copyFileSync(join(source, f), join(dest, f));
+const metadata = JSON.parse(readFileSync(join(source, 'metadata.json'), 'utf8'));
 if (previous?.card) metadata.card = previous.card;
-metadata.release = { recipe: recipe.args, epochs: recipe.epochs, trainedEpochs: last.epochs, wallTimeMs: Date.now() - t0 };
+metadata.release = { recipe: recipe.args, epochs: recipe.epochs, seeds: members.map((m) => m.seed), members, test, wallTimeMs: Date.now() - t0 };
 writeFileSync(join(dest, 'metadata.json'), JSON.stringify(metadata, null, 1));
-console.log(`train:release: test accuracy ${(100 * last.testAccuracy).toFixed(1)}% (UAR ${(100 * last.uar).toFixed(1)}%) on actors 19–20; installed in ${dest} after ${((Date.now() - t0) / 60000).toFixed(1)} min`);
+const what = members.length > 1 ? `ensemble of ${members.length} (seeds ${members.map((m) => m.seed).join(', ')}; members ${members.map((m) => pct(m.testAccuracy)).join(', ')})` : 'model';
+console.log(`train:release: ${what}: test accuracy ${pct(test.accuracy)} (UAR ${pct(test.uar)}) on the held-out actors; installed in ${dest} after ${((Date.now() - t0) / 60000).toFixed(1)} min`);
