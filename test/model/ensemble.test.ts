@@ -8,7 +8,8 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { layers, sequential, type LayersModel } from '@tensorflow/tfjs-layers';
+import { input, layers, model as functionalModel, sequential, type LayersModel, type SymbolicTensor } from '@tensorflow/tfjs-layers';
+import { BatchNormRelu, FoldTime, UnfoldTime, VoxConv2D, VoxDropout } from '../../electron/engine/model/layers.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../../native/tf/backends.js';
 import { PAPER_FEATURES, type FeatureConfig } from '../../electron/engine/audio/features.js';
@@ -178,31 +179,41 @@ describe('the ensemble model', () => {
 });
 
 describe('a model saved before the fused first block', () => {
-  it('rebuilds the shipped model (conv1 + bn_relu1) beside a copy with another scaler, and answers as its members', async () => {
-    const shipped = join(repoRoot, 'resources', 'models', 'ravdess-cnn-lstm');
-    const copy = join(tmp, 'shipped-copy');
-    cpSync(shipped, copy, { recursive: true });
-    const meta = JSON.parse(readFileSync(join(copy, 'metadata.json'), 'utf8')) as Record<string, any>;
-    const own = StandardScaler.fromJSON(meta.scaler);
-    const b64 = (a: Float64Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
-    const scaler = { ...meta.scaler, mean: b64(Float64Array.from(own.mean, (m) => m + 0.5)), scale: b64(Float64Array.from(own.scale, (s) => s * 1.1)) };
-    writeFileSync(join(copy, 'metadata.json'), JSON.stringify({ ...meta, scaler }));
-    const out = join(tmp, 'shipped-ensemble');
-    await makeEnsemble({ members: [shipped, copy], out });
-    const members = await Promise.all([shipped, copy].map((d) => loadExportedModel(d)));
+  it('rebuilds a model saved before the fused first block (conv1 + bn_relu1) beside a copy with another scaler, and answers as its members', async () => {
+    // The network as model/build.ts made it before the fused first block: conv1 (VoxConv2D) + bn_relu1 (BatchNormRelu).
+    const cfg = resolveModelConfig(small(11));
+    const x0 = input({ shape: [cfg.chunks, cfg.melBands, cfg.frames, 1], name: 'features' });
+    let h = new FoldTime({ name: 'fold_time' }).apply(x0) as SymbolicTensor;
+    cfg.filters.forEach((f, i) => {
+      h = new VoxConv2D({ filters: f, kernelSize: 3, padding: 'same', biasBeforeBatchNorm: true, name: `conv${i + 1}` }).apply(h) as SymbolicTensor;
+      h = new BatchNormRelu({ momentum: cfg.bnMomentum, epsilon: cfg.bnEpsilon, relu: true, pool: cfg.pools[i], name: `bn_relu${i + 1}` }).apply(h) as SymbolicTensor;
+      if (cfg.convDropout > 0) h = new VoxDropout({ rate: cfg.convDropout, name: `drop${i + 1}` }).apply(h) as SymbolicTensor;
+    });
+    h = new UnfoldTime({ steps: cfg.chunks, name: 'unfold_time' }).apply(h) as SymbolicTensor;
+    h = layers.lstm({ units: cfg.lstmUnits, name: 'lstm' }).apply(h) as SymbolicTensor;
+    if (cfg.lstmDropout > 0) h = new VoxDropout({ rate: cfg.lstmDropout, name: 'drop_lstm' }).apply(h) as SymbolicTensor;
+    const y = layers.dense({ units: cfg.classes, activation: 'softmax', name: 'emotion' }).apply(h) as SymbolicTensor;
+    const old = functionalModel({ inputs: x0, outputs: y });
+    perturb(old, 12);
+    const dirs = [join(tmp, 'old-a'), join(tmp, 'old-b')];
+    for (const [k, d] of dirs.entries()) {
+      await saveModel(old, d);
+      writeFileSync(join(d, 'metadata.json'), JSON.stringify({ kind: 'vox-affect-model', labels: EMOTIONS, featureConfig: FEATURES, scaler: scalerFrom(30 + k).toJSON(), modelConfig: small(11), runId: null, appVersion: 'test' }));
+    }
+    old.dispose();
+    const out = join(tmp, 'old-ensemble');
+    await makeEnsemble({ members: dirs, out });
+    const members = await Promise.all(dirs.map((d) => loadExportedModel(d)));
     const ens = await loadExportedModel(out);
     try {
       expect(members[0]!.model.layers.map((l) => l.name)).toContain('bn_relu1');
       expect(ens.model.layers.map((l) => l.name)).not.toContain('m1_bn_relu1'); // rebuilt as the fused block
-      const n = ens.scaler.nFeatures;
-      const r = rng(5);
-      const x = Float32Array.from({ length: n }, (_, i) => -45 + 20 * Math.sin(i * 0.003) + 8 * (r() - 0.5));
-      const shape = [1, 7, 128, 128, 1];
+      const x = rawFeatures(3, 13);
       const outs = await onBackend('wasm', () => [
-        ...members.map((m) => m.model.predict(tf.tensor(m.scaler.transform(x), shape)) as tf.Tensor),
-        ens.model.predict(tf.tensor(ens.scaler.transform(x), shape)) as tf.Tensor,
+        ...members.map((m) => m.model.predict(tf.tensor(m.scaler.transform(Float32Array.from(x)), [3, ...SHAPE])) as tf.Tensor),
+        ens.model.predict(tf.tensor(ens.scaler.transform(Float32Array.from(x)), [3, ...SHAPE])) as tf.Tensor,
       ]);
-      expect(maxDiff(outs[2]!, byHand(outs.slice(0, 2), 1, EMOTIONS.length))).toBeLessThan(1e-5);
+      expect(maxDiff(outs[2]!, byHand(outs.slice(0, 2), 3, EMOTIONS.length))).toBeLessThan(1e-5);
     } finally {
       for (const m of [...members, ens]) m.dispose();
     }
