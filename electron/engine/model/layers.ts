@@ -66,6 +66,18 @@ export class UnfoldTime extends layers.Layer {
 }
 
 /**
+ * BatchNorm's moving statistics after a training batch of `n` rows: moving = m·moving + (1−m)·batch, the variance
+ * taking the unbiased batch variance (as PyTorch does).
+ */
+function updateMovingStatistics(movingMean: LayerVariable, movingVariance: LayerVariable, mean: tf.Tensor1D, variance: tf.Tensor1D, n: number, m: number): void {
+  tf.tidy(() => {
+    movingMean.write(tf.add(tf.mul(movingMean.read(), m), tf.mul(mean, 1 - m)));
+    const unbiased = tf.mul(variance, n > 1 ? n / (n - 1) : 1);
+    movingVariance.write(tf.add(tf.mul(movingVariance.read(), m), tf.mul(unbiased, 1 - m)));
+  });
+}
+
+/**
  * BatchNorm over the channel axis followed by ReLU (and, with `pool`, MaxPool pool×pool stride pool 'valid'), as
  * one layer so training runs one fused kernel each way (native/tf/ops/batchNorm.ts) instead of tfjs' generic
  * BatchNorm gradient; with the pool fused too, the full-size activation is never stored. Same weights and semantics as
@@ -133,13 +145,7 @@ export class BatchNormRelu extends layers.Layer {
       ({ y, mean, variance } = batchNormTrain(x, gamma, beta, { epsilon: this.epsilon, relu: this.relu }));
       if (p) y = tf.maxPool(y as tf.Tensor4D, p, p, 'valid');
     }
-    const n = x.size / x.shape[x.shape.length - 1];
-    tf.tidy(() => {
-      const m = this.momentum;
-      this.movingMean.write(tf.add(tf.mul(this.movingMean.read(), m), tf.mul(mean, 1 - m)));
-      const unbiased = tf.mul(variance, n > 1 ? n / (n - 1) : 1);
-      this.movingVariance.write(tf.add(tf.mul(this.movingVariance.read(), m), tf.mul(unbiased, 1 - m)));
-    });
+    updateMovingStatistics(this.movingMean, this.movingVariance, mean, variance, x.size / x.shape[x.shape.length - 1], this.momentum);
     return y;
   }
 
@@ -288,13 +294,7 @@ export class ConvBatchNormReluPool extends layers.Layer {
       });
     }
     const { y, mean, variance } = convBatchNormReluPool(x, kernel, bias, gamma, beta, { epsilon: this.epsilon, pool: p });
-    const n = x.size / x.shape[x.shape.length - 1];
-    tf.tidy(() => {
-      const m = this.momentum;
-      this.movingMean.write(tf.add(tf.mul(this.movingMean.read(), m), tf.mul(mean, 1 - m)));
-      const unbiased = tf.mul(variance, n > 1 ? n / (n - 1) : 1);
-      this.movingVariance.write(tf.add(tf.mul(this.movingVariance.read(), m), tf.mul(unbiased, 1 - m)));
-    });
+    updateMovingStatistics(this.movingMean, this.movingVariance, mean, variance, x.size / x.shape[x.shape.length - 1], this.momentum);
     return y;
   }
 
