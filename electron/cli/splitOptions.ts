@@ -12,6 +12,7 @@ export interface SplitFlags {
   valSpeakers?: string;
   folds?: string;
   fold?: string;
+  splitSeed?: string;
 }
 
 export function addSplitOptions(cmd: Command): Command {
@@ -20,7 +21,8 @@ export function addSplitOptions(cmd: Command): Command {
     .option('--test-speakers <list>', 'speaker split: test speakers, e.g. 21,22,23,24')
     .option('--val-speakers <list>', 'speaker split: validation speakers, e.g. 19,20')
     .option('--folds <k>', 'speaker split: k-fold by speaker')
-    .option('--fold <i>', 'speaker split: which fold (0-based) is the test part');
+    .option('--fold <i>', 'speaker split: which fold (0-based) is the test part')
+    .option('--split-seed <n>', 'seed of the split alone (default: --seed), so runs with different seeds can share one random split or one fold order');
 }
 
 function speakers(raw: string | undefined): string[] | undefined {
@@ -30,7 +32,10 @@ function speakers(raw: string | undefined): string[] | undefined {
   return list;
 }
 
-export function splitSpecFrom(f: SplitFlags, seed: number): SplitSpec {
+/** `seed` is the run's seed: the split's unless --split-seed names another. */
+export function splitSpecFrom(f: SplitFlags, runSeed: number): SplitSpec {
+  // Same range as --seed (trainOptions.ts): a 32-bit unsigned integer.
+  const seed = f.splitSeed !== undefined ? parseNumber('--split-seed', f.splitSeed, { integer: true, min: 0, max: 4294967295 }) : runSeed;
   if (f.split === 'random') return { kind: 'random', seed };
   if (f.split !== 'speaker') throw new UsageError(`--split must be random or speaker, got '${f.split}'`);
   const test = speakers(f.testSpeakers);

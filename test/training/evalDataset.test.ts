@@ -132,6 +132,60 @@ async function evalJson(args: string[], extraEnv: Record<string, string> = {}): 
     expect(o.macroF1).toBeCloseTo(stored.macroF1, 12);
   });
 
+  it('--test-of: the test part of a random split made again; --split-seed shares one split between seeds', async () => {
+    // Two runs with different seeds sharing split seed 3 (as the members of an ensemble on the paper's split).
+    const trainRandom = async (seed: string) => {
+      const r = await runSer(['train', '--data', dev, '--split', 'random', '--seed', seed, '--split-seed', '3', '--epochs', '1', '--batch-size', '16', '--augment-copies', '0', '--optimizer', 'adam', '--model', TINY, '--json'], { env, timeoutMs: 120_000 });
+      expect(r.code, r.stderr).toBe(0);
+      return JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { runId: number };
+    };
+    const a = await trainRandom('5');
+    const b = await trainRandom('6');
+    type Shown = { id: number; seed: number; split: { kind: string; seed: number; testFiles: number } };
+    const byId = new Map<number, Shown>();
+    for (const id of [a.runId, b.runId]) byId.set(id, JSON.parse((await runSer(['runs', 'show', String(id), '--json'], { env })).stdout) as Shown);
+    expect(byId.get(a.runId)!.seed).toBe(5);
+    expect(byId.get(b.runId)!.seed).toBe(6);
+    expect(byId.get(a.runId)!.split).toMatchObject({ kind: 'random', seed: 3 });
+    expect(byId.get(b.runId)!.split).toMatchObject({ kind: 'random', seed: 3 });
+    // The run's own model on its own test part = its stored test evaluation, confusion for confusion.
+    const own = await evalJson(['--model', String(b.runId), '--test-of', String(b.runId)]);
+    const stored = JSON.parse((await runSer(['eval', String(b.runId), '--json'], { env })).stdout) as { confusion: number[][]; accuracy: number };
+    expect(own.confusion).toEqual(stored.confusion);
+    expect(own.accuracy).toBeCloseTo(stored.accuracy, 12);
+    expect(own.files).toBe(byId.get(b.runId)!.split.testFiles);
+    expect(own.files).toBe(23); // 10 % of each emotion, rounded: 2 neutral + 7 × 3
+    expect(own.speakers).toEqual(['01', '02', '03', '04']);
+    expect((own as unknown as { testOf: unknown }).testOf).toEqual({ runId: b.runId, split: 'random', seed: 3, files: 23 });
+    // Run a's model on b's test part: the same 23 files, since the split seed is shared, and its own stored figure.
+    const crossed = await evalJson(['--model', String(a.runId), '--test-of', String(b.runId)]);
+    const storedA = JSON.parse((await runSer(['eval', String(a.runId), '--json'], { env })).stdout) as { confusion: number[][] };
+    expect(crossed.confusion).toEqual(storedA.confusion);
+    // The dataset split preview takes the same flag: seed 99 with split seed 3 is split seed 3.
+    const preview = async (args: string[]) => JSON.parse((await runSer(['dataset', 'split', dev, '--split', 'random', ...args, '--json'], { env })).stdout) as { seed: number; test: unknown };
+    const p3 = await preview(['--seed', '3']);
+    const p99 = await preview(['--seed', '99', '--split-seed', '3']);
+    expect(p99.seed).toBe(3);
+    expect(p99.test).toEqual(p3.test);
+    expect((await preview(['--seed', '99'])).seed).toBe(99);
+    // Its mistakes: one line each.
+    const cases: Array<[string[], number, RegExp]> = [
+      [['--model', modelDir, '--test-of', String(b.runId), '--speakers', '4'], 2, /--test-of and --speakers/],
+      [['--test-of', String(b.runId)], 2, /--test-of needs --model/],
+      [['--model', modelDir, '--test-of', '999'], 1, /no run with id 999/],
+      [['--model', modelDir, '--test-of', String(b.runId), '--data', tess], 1, new RegExp(`${tess}: not the data run ${b.runId} was trained on`)],
+    ];
+    for (const [args, code, msg] of cases) {
+      const r = await runSer(['eval', ...args], { env });
+      expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(code);
+      expect(r.stderr.trimEnd().split('\n'), args.join(' ')).toHaveLength(1);
+      expect(r.stderr.trimEnd(), args.join(' ')).toMatch(msg);
+    }
+    const bad = await runSer(['train', '--data', dev, '--split-seed', '-1', '--epochs', '1'], { env });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--split-seed must be ≥ 0/);
+  }, 240_000);
+
   it('computes missing features on workers once; a second evaluation reads them from the cache', async () => {
     const fresh = { SER_DATA_DIR: join(tmp, 'fresh-data') };
     const first = await evalJson(['--model', modelDir, '--data', dev, '--speakers', '01,2'], fresh);

@@ -157,7 +157,7 @@ export function registerDataset(program: Command): void {
       };
       if (opts.json) printJson(out);
       else {
-        process.stdout.write(`${split.kind} split (seed ${seed})\n`);
+        process.stdout.write(`${split.kind} split (seed ${split.seed})\n`);
         for (const part of ['train', 'val', 'test'] as const) {
           const p = out[part];
           process.stdout.write(`  ${part.padEnd(5)} ${String(p.files).padStart(5)} files  speakers ${p.speakers.join(',')}\n`);

@@ -5,7 +5,8 @@
  */
 import { defaultDataDir } from '../../engine/dataDir.js';
 import { defaultDbPath } from '../../engine/store/dbPath.js';
-import type { DatasetEvalProgress, DatasetEvaluation } from '../../engine/training/evaluateDataset.js';
+import type { DatasetEvalProgress, DatasetEvaluation, TestPartOf } from '../../engine/training/evaluateDataset.js';
+import type { TrainOptions } from '../../engine/training/types.js';
 import { metricsTable } from '../metricsTable.js';
 import { parseNumber, printJson, UsageError } from '../output.js';
 import { formatMs, progressBar, type Bar } from '../progress.js';
@@ -13,7 +14,9 @@ import { parseBackend } from '../trainOptions.js';
 
 export interface EvalDatasetFlags {
   model: string;
-  data: string;
+  /** Required unless `testOf` names a run (then its dataset is the default). */
+  data?: string;
+  testOf?: string;
   speakers?: string;
   includeSong?: boolean;
   backend?: string;
@@ -33,6 +36,7 @@ const SKIPPED_SHOWN = 20;
 function human(r: DatasetEvaluation): string {
   const lines = [
     `${r.model}${r.runId !== null ? ` (run ${r.runId})` : ''} on ${r.data}`,
+    ...(r.testOf ? [`  the test part of run ${r.testOf.runId}'s ${r.testOf.split === 'random' ? 'random (speakers shared)' : 'speaker-independent'} split (seed ${r.testOf.seed})`] : []),
     `  ${r.format}, ${r.files} files${r.speakers.length ? `, speakers ${r.speakers.join(', ')}` : ''}; ${r.backend}, ${formatMs(r.durationMs)} (features: ${r.features.cached} cached, ${r.features.computed} computed)`,
     '',
     metricsTable(r, { absent: r.absentClasses }),
@@ -50,6 +54,22 @@ function human(r: DatasetEvaluation): string {
   return lines.join('\n') + '\n';
 }
 
+/** What `--test-of <run>` needs from the run: its dataset, split spec, fingerprint and whether it kept song clips. */
+async function testPartOf(runId: number, dbPath: string): Promise<{ data: string; includeSong: boolean; testOf: TestPartOf }> {
+  const { openStore } = await import('../../engine/store/index.js');
+  const store = openStore(dbPath, { mustExist: true });
+  try {
+    const run = store.runs.require(runId);
+    const config = run.config as Partial<TrainOptions> | null;
+    if (run.kind !== 'train' || !config || typeof config.data !== 'string' || !config.split) {
+      throw new UsageError(`run ${runId} is not a training run on a dataset split, so it has no test part to evaluate on`);
+    }
+    return { data: config.data, includeSong: Boolean(config.includeSong), testOf: { runId, split: config.split, fingerprint: run.datasetFingerprint } };
+  } finally {
+    store.close();
+  }
+}
+
 const STAGE_LABEL: Record<DatasetEvalProgress['stage'], string> = { scan: 'scanning  ', features: 'features  ', predict: 'predicting' };
 
 export async function evalDataset(flags: EvalDatasetFlags): Promise<void> {
@@ -59,15 +79,20 @@ export async function evalDataset(flags: EvalDatasetFlags): Promise<void> {
   const { resolveModelDir } = await import('../../engine/training/exported.js');
   const { evaluateDataset } = await import('../../engine/training/evaluateDataset.js');
   const modelDir = resolveModelDir(flags.model, flags.db ?? defaultDbPath());
+  const part = flags.testOf !== undefined ? await testPartOf(parseNumber('--test-of', flags.testOf, { integer: true, min: 1 }), flags.db ?? defaultDbPath()) : undefined;
+  if (part && speakers) throw new UsageError('--test-of and --speakers choose the files two ways: give one');
+  const data = flags.data ?? part?.data;
+  if (data === undefined) throw new UsageError('--model needs --data <dir> (or --test-of <run id>): the dataset to evaluate it on');
   let bar: Bar | undefined;
   let stage = '';
   try {
     const r = await evaluateDataset({
       modelDir,
-      data: flags.data,
+      data,
       dataDir: defaultDataDir(),
       ...(speakers ? { speakers } : {}),
-      ...(flags.includeSong ? { includeSong: true } : {}),
+      ...(part ? { testOf: part.testOf } : {}),
+      ...(flags.includeSong || part?.includeSong ? { includeSong: true } : {}),
       ...(backend ? { backend } : {}),
       ...(workers !== undefined ? { workers } : {}),
       onProgress: (p) => {

@@ -87,20 +87,21 @@ export function registerTrain(program: Command): void {
     .option('--model <dir|run-id|built-in>', 'exported model folder, a run id, or built-in: evaluate it on --data')
     .option('--data <dir>', 'dataset folder (RAVDESS, CREMA-D, TESS, SAVEE or folder-per-label), every usable file')
     .option('--speakers <list>', 'with --data: only these speakers, e.g. 21,22')
+    .option('--test-of <run id>', "with --model: only the test part of that run's split (made again from its stored spec; its dataset unless --data)")
     .option('--include-song', 'with --data: keep RAVDESS song clips')
     .option('--backend <name>', `with --data: ${BACKEND_HELP}`)
     .option('--workers <n>', 'with --data: feature-extraction threads (default: one per core)')
     .option('--db <path>', 'experiment database')
     .option('--json', 'print one JSON object')
     .action(async (rawId: string | undefined, flags: Partial<EvalDatasetFlags>) => {
-      const datasetOnly = (['speakers', 'includeSong', 'backend', 'workers'] as const).filter((k) => flags[k] !== undefined);
+      const datasetOnly = (['speakers', 'includeSong', 'backend', 'workers', 'testOf'] as const).filter((k) => flags[k] !== undefined);
       if (rawId !== undefined && (flags.model !== undefined || flags.data !== undefined)) throw new UsageError('give a run id (its stored test evaluation) or --model and --data, not both');
       if (rawId === undefined) {
-        if (flags.model === undefined && flags.data === undefined) throw new UsageError('give a run id, or --model <dir|run id> --data <dir> to evaluate a model on a dataset');
-        if (flags.model === undefined) throw new UsageError('--data needs --model <dir|run id|built-in>: the model to evaluate');
-        if (flags.data === undefined) throw new UsageError('--model needs --data <dir>: the dataset to evaluate it on');
+        if (flags.model === undefined && flags.data === undefined && flags.testOf === undefined) throw new UsageError('give a run id, or --model <dir|run id> --data <dir> to evaluate a model on a dataset');
+        if (flags.model === undefined) throw new UsageError(`${flags.data !== undefined ? '--data' : '--test-of'} needs --model <dir|run id|built-in>: the model to evaluate`);
+        if (flags.data === undefined && flags.testOf === undefined) throw new UsageError('--model needs --data <dir>: the dataset to evaluate it on');
         const { evalDataset } = await import('./evalDataset.js');
-        await evalDataset({ ...flags, model: flags.model, data: flags.data });
+        await evalDataset({ ...flags, model: flags.model });
         return;
       }
       if (datasetOnly.length) throw new UsageError(`--${datasetOnly[0]!.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())} applies to --data evaluations, not to a run's stored test evaluation`);

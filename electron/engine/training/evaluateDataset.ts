@@ -11,6 +11,7 @@ import { FeatureCache } from '../dataset/featureCache.js';
 import type { DatasetFormat } from '../dataset/formats.js';
 import { labelMapping, unlabelledReason } from '../dataset/labelMap.js';
 import { scanDataset, statCachePath, usableFiles, type DatasetFile } from '../dataset/scan.js';
+import { makeSplit, type SplitSpec } from '../dataset/splits.js';
 import { SerError } from '../../shared/errors.js';
 import { EMOTIONS, type Emotion } from '../../shared/labels.js';
 import { predict } from '../model/index.js';
@@ -29,10 +30,23 @@ export interface DatasetEvalOptions {
   speakers?: readonly string[];
   /** Keep RAVDESS song clips (skipped by default, as training does). */
   includeSong?: boolean;
+  /**
+   * Only the test part of a run's split, made again from the run's stored split spec over the same files (so
+   * models trained apart can be scored on one held-out set, e.g. an ensemble on the paper's random split). The
+   * dataset must still be the one the run scanned: `fingerprint` is checked.
+   */
+  testOf?: TestPartOf;
   backend?: BackendName;
   /** Feature-extraction worker threads (default: one per core). */
   workers?: number;
   onProgress?: (p: DatasetEvalProgress) => void;
+}
+
+export interface TestPartOf {
+  runId: number;
+  split: SplitSpec;
+  /** The run's dataset fingerprint (null: not recorded, not checked). */
+  fingerprint: string | null;
 }
 
 export interface DatasetEvalProgress {
@@ -56,6 +70,8 @@ export interface DatasetEvaluation extends Pick<Metrics, 'accuracy' | 'uar' | 'm
   format: DatasetFormat;
   /** Speakers of the evaluated files (empty when the names carry none). */
   speakers: string[];
+  /** With `testOf`: whose split's test part this was. */
+  testOf?: { runId: number; split: SplitSpec['kind']; seed: number; files: number };
   /** Files evaluated (= sum of the confusion matrix). */
   files: number;
   presentClasses: Emotion[];
@@ -89,6 +105,16 @@ function filterSpeakers(files: DatasetFile[], asked: readonly string[], data: st
   return files.filter((f) => f.speaker !== undefined && asked.some((a) => sameSpeaker(a, f.speaker!)));
 }
 
+/** The files of `of`'s test part: its split made again, exactly as training made it (session.ts prepareData). */
+function testPart(files: DatasetFile[], of: TestPartOf, fingerprint: string, data: string): DatasetFile[] {
+  if (of.fingerprint !== null && of.fingerprint !== fingerprint) {
+    throw new SerError('bad-input', `${data}: not the data run ${of.runId} was trained on (its fingerprint differs): its test part cannot be made again`);
+  }
+  const split = makeSplit(files.map((f) => ({ label: f.emotion!, ...(f.speaker ? { speaker: f.speaker } : {}) })), of.split);
+  if (split.test.length === 0) throw new SerError('bad-input', `run ${of.runId}'s split has no test part`);
+  return split.test.map((i) => files[i]!);
+}
+
 function skipReason(format: DatasetFormat, f: DatasetFile): string {
   if (!f.problem) return 'song clip: speech evaluation leaves RAVDESS song out (--include-song keeps it)';
   // A label folder the app has no emotion for reads better than the scanner's generic reason.
@@ -114,10 +140,12 @@ export async function evaluateDataset(opts: DatasetEvalOptions): Promise<Dataset
     });
     const t2 = performance.now();
     const asked = opts.speakers?.length ? opts.speakers : undefined;
-    const usable = asked ? filterSpeakers(usableFiles(scan.files), asked, opts.data) : usableFiles(scan.files);
+    if (asked && opts.testOf) throw new SerError('bad-input', 'choose speakers or a run\'s test part, not both');
+    const usable = asked ? filterSpeakers(usableFiles(scan.files), asked, opts.data) : opts.testOf ? testPart(usableFiles(scan.files), opts.testOf, scan.summary.fingerprint, opts.data) : usableFiles(scan.files);
     // With --speakers, problems of other speakers (or of files naming none) are not this evaluation's business.
+    // With a run's test part, the problems of the files outside it are not this evaluation's either.
     const skipped: SkippedFile[] = scan.files
-      .filter((f) => (f.problem || f.excluded) && (!asked || (f.speaker !== undefined && asked.some((a) => sameSpeaker(a, f.speaker!)))))
+      .filter((f) => !opts.testOf && (f.problem || f.excluded) && (!asked || (f.speaker !== undefined && asked.some((a) => sameSpeaker(a, f.speaker!)))))
       .map((f) => ({ file: f.path, reason: skipReason(scan.summary.format, f) }));
     if (usable.length === 0) {
       const why = skipped.length ? `; ${skipped.length} skipped, e.g. ${skipped[0]!.file}: ${skipped[0]!.reason}` : '';
@@ -179,6 +207,7 @@ export async function evaluateDataset(opts: DatasetEvalOptions): Promise<Dataset
       data: scan.summary.root,
       format: scan.summary.format,
       speakers: [...new Set(scored.map((f) => f.speaker).filter((x): x is string => x !== undefined))].sort(),
+      ...(opts.testOf ? { testOf: { runId: opts.testOf.runId, split: opts.testOf.split.kind, seed: opts.testOf.split.seed, files: usable.length } } : {}),
       files: scored.length,
       accuracy: metrics.accuracy,
       uar: metrics.uar,
