@@ -11,6 +11,8 @@ import {
   BACKEND_CHOICES,
   numberLimits,
   snrRangeValid,
+  speedAugment,
+  speedRangeValid,
   trainingDefaults,
   trainingField,
   type NumericTrainingOptionKey,
@@ -35,6 +37,7 @@ export interface TrainFlags {
   earlyStopMetric: string;
   augmentCopies: string;
   snr: string;
+  speed: string;
   specAugment?: string;
   mixup: string;
   freqWarp: string;
@@ -65,6 +68,11 @@ const TRAIN_FLAGS: readonly FlagSpec[] = [
     flags: '--snr <low:high>',
     help: `AWGN SNR range in dB, each from ${optionRange('snrLow')}; an SNR is drawn from [low, high) in whole dB`,
     default: `${trainingDefaults.snrLow}:${trainingDefaults.snrHigh}`,
+  },
+  {
+    flags: '--speed <low:high>',
+    help: `speed perturbation of the noisy copies (tempo and pitch, Kaldi's speed): each plays at a speed drawn from [low, high] in hundredths, each from ${optionRange('speedLow')}, e.g. 0.9:1.1; 1:1 = off, as the paper`,
+    default: `${trainingDefaults.speedLow}:${trainingDefaults.speedHigh}`,
   },
   { flags: '--spec-augment <F:W,T:W>', option: 'specAugment' },
   { flags: '--mixup <alpha>', option: 'mixup' },
@@ -156,6 +164,15 @@ function parseSnr(raw: string): { snrLow: number; snrHigh: number } {
   return { snrLow, snrHigh };
 }
 
+function parseSpeed(raw: string): { speedLow: number; speedHigh: number } {
+  const m = /^(\d+(?:\.\d+)?):(\d+(?:\.\d+)?)$/.exec(raw);
+  if (!m) throw new UsageError(`--speed expects low:high, e.g. 0.9:1.1; got '${raw}'`);
+  const speedLow = parseOption('speedLow', '--speed (low)', m[1]!);
+  const speedHigh = parseOption('speedHigh', '--speed (high)', m[2]!);
+  if (!speedRangeValid(speedLow, speedHigh)) throw new UsageError(`--speed expects low:high with low ≤ high, e.g. 0.9:1.1; got '${raw}'`);
+  return { speedLow, speedHigh };
+}
+
 /** Mixup and frequency warp, set only when on (a run without them stores the same options as before they existed). */
 function optionalAugment(f: TrainFlags): Pick<TrainOptions, 'mixup' | 'freqWarp'> {
   const mixup = parseOption('mixup', '--mixup', f.mixup);
@@ -170,6 +187,7 @@ export async function buildTrainOptions(f: TrainFlags, split: (seed: number) => 
   const optimizer = parseOption('optimizer', '--optimizer', f.optimizer);
   const backend = parseBackend(f.backend);
   const snr = parseSnr(f.snr);
+  const speed = parseSpeed(f.speed);
   const seed = parseOption('seed', '--seed', f.seed);
   let schedule;
   try {
@@ -207,7 +225,7 @@ export async function buildTrainOptions(f: TrainFlags, split: (seed: number) => 
     schedule,
     ...(f.earlyStop ? { earlyStopping: { patience: parseOption('earlyStop', '--early-stop', f.earlyStop), metric: earlyStopMetric } } : {}),
     split: split(seed),
-    augment: { copies: parseOption('augmentCopies', '--augment-copies', f.augmentCopies), ...snr },
+    augment: { copies: parseOption('augmentCopies', '--augment-copies', f.augmentCopies), ...snr, ...speedAugment(speed.speedLow, speed.speedHigh) },
     ...(specAugment ? { specAugment } : {}),
     ...optionalAugment(f),
     seed,
@@ -241,6 +259,7 @@ export function recipeFromFlags(f: TrainFlags): Record<string, unknown> {
     earlyStopMetric: parseOption('earlyStopMetric', '--early-stop-metric', f.earlyStopMetric),
     augmentCopies: parseOption('augmentCopies', '--augment-copies', f.augmentCopies),
     ...snr,
+    ...parseSpeed(f.speed),
     ...(specAugment !== undefined ? { specAugment } : {}),
     mixup: parseOption('mixup', '--mixup', f.mixup),
     freqWarp: parseOption('freqWarp', '--freq-warp', f.freqWarp),

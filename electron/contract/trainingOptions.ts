@@ -29,6 +29,8 @@ export const TrainingOptionsSchema = z.object({
   augmentCopies: z.number().int().min(0).max(20).describe('noisy (AWGN) copies per training clip').default(referenceAugment.copies),
   snrLow: z.number().min(-10).max(100).describe('lowest AWGN SNR, dB').default(referenceAugment.snrLow),
   snrHigh: z.number().min(-10).max(100).describe('AWGN SNR bound, dB (excluded: SNRs are drawn from [low, high) in whole dB)').default(referenceAugment.snrHigh),
+  speedLow: z.number().min(0.5).max(2).describe('slowest speed of the noisy copies (speed perturbation: tempo and pitch); 1 = off, as the paper').default(1),
+  speedHigh: z.number().min(0.5).max(2).describe('fastest speed of the noisy copies; a speed is drawn from [low, high] in hundredths').default(1),
   /** A spec the engine's parseSpecAugment reads. */
   specAugment: z
     .string()
@@ -58,6 +60,14 @@ export const trainingDefaults = Object.freeze(TrainingOptionsSchema.parse({}));
 
 /** The SNR range rule every front door applies (the engine's too, when it adds noise). */
 export const snrRangeValid = (low: number, high: number): boolean => high > low;
+
+/** The speed range rule (inclusive: 1:1 is off, 1.1:1.1 every copy at 1.1). */
+export const speedRangeValid = (low: number, high: number): boolean => high >= low;
+
+/** The engine's speed fields: present only when speed perturbation is on, so runs without it store what they did before. */
+export function speedAugment(low: number, high: number): { speedLow?: number; speedHigh?: number } {
+  return low === 1 && high === 1 ? {} : { speedLow: low, speedHigh: high };
+}
 
 /** An input's `min`, `max` and `step` for a numeric option: what the New run form puts on its fields. */
 export interface NumberLimits {

@@ -7,7 +7,7 @@
  */
 import { z } from 'zod';
 import { SerError } from '../shared/errors.js';
-import { snrRangeValid, TrainingOptionsSchema, type TrainingOptionKey } from '../contract/trainingOptions.js';
+import { snrRangeValid, speedAugment, speedRangeValid, TrainingOptionsSchema, type TrainingOptionKey } from '../contract/trainingOptions.js';
 import { parseSpecAugment } from '../engine/audio/specAugment.js';
 import type { SplitSpec } from '../engine/dataset/splits.js';
 import { parseSchedule } from '../engine/training/schedule.js';
@@ -45,6 +45,7 @@ export function trialRecipe(base: unknown, params: Params): Recipe {
   }
   const r = res.data;
   if (!snrRangeValid(r.snrLow, r.snrHigh)) throw new SerError('bad-input', `the SNR range must be low < high, got ${r.snrLow}:${r.snrHigh}`);
+  if (!speedRangeValid(r.speedLow, r.speedHigh)) throw new SerError('bad-input', `the speed range must be low ≤ high, got ${r.speedLow}:${r.speedHigh}`);
   try {
     parseSchedule(r.schedule);
     if (r.specAugment) parseSpecAugment(r.specAugment);
@@ -75,7 +76,7 @@ export function recipeOptions(recipe: Recipe, run: { data: string; split: SplitS
     schedule: parseSchedule(recipe.schedule),
     ...(recipe.earlyStop !== undefined ? { earlyStopping: { patience: recipe.earlyStop, metric: recipe.earlyStopMetric } } : {}),
     split: run.split,
-    augment: { copies: recipe.augmentCopies, snrLow: recipe.snrLow, snrHigh: recipe.snrHigh },
+    augment: { copies: recipe.augmentCopies, snrLow: recipe.snrLow, snrHigh: recipe.snrHigh, ...speedAugment(recipe.speedLow, recipe.speedHigh) },
     ...(recipe.specAugment ? { specAugment: parseSpecAugment(recipe.specAugment) } : {}),
     ...(recipe.mixup > 0 ? { mixup: recipe.mixup } : {}),
     ...(recipe.freqWarp > 0 ? { freqWarp: recipe.freqWarp } : {}),

@@ -11,6 +11,7 @@ import { numberLimits, trainingDefaults, type NumberLimits, type NumericTraining
 import { addTrainOptions, buildTrainOptions, type TrainFlags } from '../../electron/cli/trainOptions.js';
 import { UsageError } from '../../electron/cli/output.js';
 import { toTrainOptions } from '../../electron/services/training.js';
+import { recipeOptions, trialRecipe } from '../../electron/services/sweepRecipes.js';
 import { repoRoot } from '../helpers/ser.js';
 
 type Field = 'epochs' | 'batchSize' | 'learningRate' | 'augmentCopies' | 'snrLow' | 'snrHigh' | 'seed' | 'workers' | 'optimizer' | 'backend';
@@ -79,6 +80,16 @@ describe('training options, defined once', () => {
   it('an SNR range low ≥ high is refused by both', async () => {
     await expect(cli('snrHigh', 15)).rejects.toThrow(/low < high/);
     expect(() => api('snrHigh', 15)).toThrow(/SNR/);
+  });
+
+  it('--speed reaches the engine only when on; a sweep recipe with speed parameters gives the same augment', async () => {
+    const parse = async (args: string[]) => buildTrainOptions(addTrainOptions(new Command().exitOverride()).parse(['--data', '/d', ...args], { from: 'user' }).opts<TrainFlags>(), (seed) => ({ kind: 'random', seed }), 'no data');
+    expect((await parse(['--speed', '0.9:1.1'])).augment).toEqual({ copies: 2, snrLow: 15, snrHigh: 30, speedLow: 0.9, speedHigh: 1.1 });
+    expect((await parse(['--speed', '1:1'])).augment).toEqual({ copies: 2, snrLow: 15, snrHigh: 30 });
+    expect((await parse([])).augment).not.toHaveProperty('speedLow');
+    const recipe = trialRecipe({ augmentCopies: 1 }, { speedLow: 0.95, speedHigh: 1.05 });
+    expect(recipeOptions(recipe, { data: '/d', split: { kind: 'random', seed: 1 } }).augment).toEqual({ copies: 1, snrLow: 15, snrHigh: 30, speedLow: 0.95, speedHigh: 1.05 });
+    expect(() => trialRecipe({}, { speedLow: 1.2, speedHigh: 1.1 })).toThrow(/speed range/);
   });
 
   it('the CLI with its defaults and the API with the same values give the engine the same options', async () => {

@@ -3,6 +3,62 @@ import { describe, expect, it } from 'vitest';
 import { Rng } from '../../electron/engine/audio/rng.js';
 import { drawWarp, warpMel } from '../../electron/engine/audio/freqWarp.js';
 import { mixupBatch } from '../../electron/engine/training/mixup.js';
+import { changeSpeed } from '../../electron/engine/audio/speed.js';
+import { computeEntry } from '../../electron/engine/dataset/featureCache.js';
+import { FeatureExtractor, PAPER_FEATURES } from '../../electron/engine/audio/features.js';
+import { encodeWav16 } from '../../electron/engine/audio/wav.js';
+
+/** The frequency (Hz) of the strongest bin of x's DFT between lo and hi Hz, 1 Hz apart. */
+function peakHz(x: Float32Array, sr: number, lo: number, hi: number): number {
+  let best = lo;
+  let bestP = -1;
+  for (let f = lo; f <= hi; f++) {
+    let re = 0;
+    let im = 0;
+    for (let i = 0; i < x.length; i++) {
+      re += x[i]! * Math.cos((2 * Math.PI * f * i) / sr);
+      im += x[i]! * Math.sin((2 * Math.PI * f * i) / sr);
+    }
+    if (re * re + im * im > bestP) [best, bestP] = [f, re * re + im * im];
+  }
+  return best;
+}
+
+describe('speed perturbation', () => {
+  const sr = 8000;
+  const tone = Float32Array.from({ length: sr / 2 }, (_, i) => 0.5 * Math.sin((2 * Math.PI * 500 * i) / sr));
+
+  it('plays a tone faster and higher: 500 Hz at speed 1.1 is 550 Hz in 1/1.1 the samples; 0.9 → 450 Hz', async () => {
+    const fast = await changeSpeed(tone, 1.1, sr);
+    expect(Math.abs(fast.length - tone.length / 1.1)).toBeLessThanOrEqual(1);
+    expect(peakHz(fast.subarray(200, 3400), sr, 480, 620)).toBe(550);
+    const slow = await changeSpeed(tone, 0.9, sr);
+    expect(Math.abs(slow.length - tone.length / 0.9)).toBeLessThanOrEqual(1);
+    expect(peakHz(slow.subarray(200, 4200), sr, 400, 560)).toBe(450);
+    expect(await changeSpeed(tone, 1, sr)).toBe(tone);
+    await expect(changeSpeed(tone, 0, sr)).rejects.toThrow(RangeError);
+  });
+
+  it("a sped-up training copy's features: the paper's window, filled from duration·speed seconds of the file", async () => {
+    // A 4 s, 48 kHz file whose pitch rises: a copy at 1.2 hears the same start, later content sooner, all pitches ×1.2.
+    const rate = 48000;
+    const x = Float32Array.from({ length: 4 * rate }, (_, i) => 0.3 * Math.sin(2 * Math.PI * (300 * i / rate + 50 * (i / rate) ** 2)));
+    const bytes = encodeWav16(x, rate);
+    const fx = new FeatureExtractor(PAPER_FEATURES);
+    const clean = await computeEntry(fx, bytes, { absPath: 'chirp.wav', contentHash: 'a'.repeat(64) });
+    const fast = await computeEntry(fx, bytes, { absPath: 'chirp.wav', contentHash: 'a'.repeat(64), augment: { noiseSeed: 1, snrDb: 100, speed: 1.2 } });
+    expect(fast.length).toBe(clean.length);
+    expect(fast.every(Number.isFinite)).toBe(true);
+    const nFrames = clean.length / PAPER_FEATURES.mel.nMels;
+    // The loudest mel row of a frame (row-major nMels × nFrames): higher in the fast copy at the same frame.
+    const loudestRow = (m: Float32Array, t: number) => {
+      let best = 0;
+      for (let r = 1; r < PAPER_FEATURES.mel.nMels; r++) if (m[r * nFrames + t]! > m[best * nFrames + t]!) best = r;
+      return best;
+    };
+    for (const t of [50, 250, 450]) expect(loudestRow(fast, t)).toBeGreaterThan(loudestRow(clean, t));
+  });
+});
 
 describe('Rng.beta', () => {
   it('has the mean and variance of Beta(a, b), for shapes below and above 1', () => {

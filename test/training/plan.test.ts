@@ -42,6 +42,31 @@ describe('augmentation plan', () => {
     expect(other.train.filter((s) => s.augment).map((s) => s.key)).not.toEqual(noisy.map((s) => s.key));
   });
 
+  it('speed perturbation: speeds in whole hundredths within [low, high], drawn apart from the noise (same seeds and SNRs as without)', () => {
+    const sped = planSamples(files, split, { copies: 2, snrLow: 15, snrHigh: 30, speedLow: 0.9, speedHigh: 1.1 }, 3);
+    const noisy = sped.train.filter((s) => s.augment);
+    const speeds = noisy.map((s) => s.augment!.speed ?? 1);
+    expect(speeds.every((v) => v >= 0.9 && v <= 1.1 && Math.abs(v * 100 - Math.round(v * 100)) < 1e-9)).toBe(true);
+    // Every hundredth of 0.90..1.10 comes up (21 values over 288 copies), both ends included.
+    expect(new Set(speeds.map((v) => Math.round(v * 100))).size).toBe(21);
+    // Speed 1 copies carry no speed and keep their old cache keys; the others get new ones.
+    const plain = plan.train.filter((s) => s.augment);
+    noisy.forEach((s, i) => {
+      expect(s.augment!.noiseSeed).toBe(plain[i]!.augment!.noiseSeed);
+      expect(s.augment!.snrDb).toBe(plain[i]!.augment!.snrDb);
+      if (s.augment!.speed === undefined) expect(s.key).toBe(plain[i]!.key);
+      else expect(s.key).not.toBe(plain[i]!.key);
+    });
+    expect(noisy.some((s) => s.augment!.speed === undefined)).toBe(true);
+    // Clean clips, validation and test never change speed.
+    expect(sped.train.filter((s) => !s.augment).map((s) => s.key)).toEqual(plan.train.filter((s) => !s.augment).map((s) => s.key));
+    expect(sped.test.map((s) => s.key)).toEqual(plan.test.map((s) => s.key));
+    // 1:1 is off; an inverted or out-of-range range is refused.
+    expect(planSamples(files, split, { copies: 2, snrLow: 15, snrHigh: 30, speedLow: 1, speedHigh: 1 }, 3).train.map((s) => s.key)).toEqual(plan.train.map((s) => s.key));
+    expect(() => planSamples(files, split, { copies: 1, snrLow: 15, snrHigh: 30, speedLow: 1.1, speedHigh: 0.9 }, 3)).toThrow(/speed range/);
+    expect(() => planSamples(files, split, { copies: 1, snrLow: 15, snrHigh: 30, speedLow: 0.3, speedHigh: 1 }, 3)).toThrow(/speed range/);
+  });
+
   it('keeps speaker-independent splits free of shared speakers, augmentation included', () => {
     const sp = makeSplit(items, { kind: 'speaker', seed: 1, testSpeakers: ['6'], valSpeakers: ['5'] });
     const p = planSamples(files, sp, { copies: 1, snrLow: 15, snrHigh: 30 }, 1);

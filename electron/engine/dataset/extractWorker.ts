@@ -5,6 +5,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { FeatureExtractor, type FeatureConfig } from '../audio/features.js';
 import { dirname } from 'node:path';
+import type { CopyAugment } from './featureCache.js';
 
 export interface ExtractWorkerData {
   /** `<dataDir>/features/<configHash>` */
@@ -15,7 +16,7 @@ export interface ExtractJob {
   id: number;
   absPath: string;
   contentHash: string;
-  augment?: { noiseSeed: number; snrDb: number };
+  augment?: CopyAugment;
 }
 export type ExtractReply = { id: number; type: 'done'; ms: number } | { id: number; type: 'failed'; message: string };
 

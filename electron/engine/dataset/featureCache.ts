@@ -17,6 +17,7 @@ import { decodeClip } from '../audio/load.js';
 import { Deadline } from '../audio/limits.js';
 import { hashSource, inMemory, withFile, type ByteSource } from '../audio/source.js';
 import { addAwgn } from '../audio/awgn.js';
+import { changeSpeed } from '../audio/speed.js';
 import { Rng } from '../audio/rng.js';
 import type { ExtractJob, ExtractReply, ExtractWorkerData } from './extractWorker.js';
 
@@ -36,13 +37,23 @@ export interface CacheEntryRef {
    * A noisy training copy (AWGN at `snrDb`, noise from a generator seeded with `noiseSeed`) instead of the clean
    * clip: the reference makes its copies once, before training, so they are cached like clean features.
    */
-  augment?: { noiseSeed: number; snrDb: number };
+  augment?: CopyAugment;
+}
+
+/** How one training copy differs from the clean clip. */
+export interface CopyAugment {
+  noiseSeed: number;
+  snrDb: number;
+  /** Playback speed (audio/speed.ts), when not 1. */
+  speed?: number;
 }
 
 /** Cache key of an entry: the content hash, or a hash of it with the augmentation parameters. */
 export function cacheKey(ref: Pick<CacheEntryRef, 'contentHash' | 'augment'>): string {
   if (!ref.augment) return ref.contentHash;
-  return createHash('sha256').update(`${ref.contentHash}:awgn:${ref.augment.noiseSeed}:${ref.augment.snrDb}`).digest('hex');
+  const { noiseSeed, snrDb, speed } = ref.augment;
+  // Copies at speed 1 keep the keys they had before speed perturbation existed.
+  return createHash('sha256').update(`${ref.contentHash}:awgn:${noiseSeed}:${snrDb}${speed !== undefined && speed !== 1 ? `:speed:${speed}` : ''}`).digest('hex');
 }
 
 export interface ExtractProgress {
@@ -69,9 +80,21 @@ export interface ExtractSummary {
 /** Mel dB of one entry from the file (bytes, or an open file read only in the window): the clean clip, or its noisy copy. */
 export async function computeEntry(fx: FeatureExtractor, input: Uint8Array | ByteSource, ref: CacheEntryRef, deadline?: Deadline): Promise<Float32Array> {
   const c = fx.config;
-  const clip = await decodeClip(input, ref.absPath, { sampleRate: c.mel.sampleRate, offset: c.offset, duration: c.duration }, deadline);
-  const samples = ref.augment ? addAwgn(clip.samples, ref.augment.snrDb, new Rng(ref.augment.noiseSeed)) : clip.samples;
+  const sr = c.mel.sampleRate;
+  const speed = ref.augment?.speed ?? 1;
+  // A sped-up copy fills the window from duration·speed seconds of the source, starting at the same offset.
+  const clip = await decodeClip(input, ref.absPath, { sampleRate: sr, offset: c.offset, duration: c.duration * speed }, deadline);
+  const window = speed === 1 ? clip.samples : fitLength(await changeSpeed(clip.samples, speed, sr), Math.floor(c.duration * sr));
+  const samples = ref.augment ? addAwgn(window, ref.augment.snrDb, new Rng(ref.augment.noiseSeed)) : window;
   return fx.melDbOf(samples);
+}
+
+/** `x` trimmed or zero-padded to `n` samples (the resampler's length can differ from the window's by one). */
+function fitLength(x: Float32Array, n: number): Float32Array {
+  if (x.length === n) return x;
+  const out = new Float32Array(n);
+  out.set(x.length > n ? x.subarray(0, n) : x);
+  return out;
 }
 
 /**

@@ -37,9 +37,19 @@ function copySeed(seed: number, contentHash: string, k: number): number {
   return createHash('sha256').update(`${seed}:${contentHash}:${k}`).digest().readUInt32LE(0) & 0x7fffffff;
 }
 
+/** The speed range in whole hundredths, or undefined when speed perturbation is off. */
+function speedHundredths(a: AugmentConfig): { low: number; high: number } | undefined {
+  if (a.speedLow === undefined && a.speedHigh === undefined) return undefined;
+  const low = Math.round((a.speedLow ?? 1) * 100);
+  const high = Math.round((a.speedHigh ?? 1) * 100);
+  if (!(low >= 50 && high <= 200 && low <= high)) throw new RangeError(`augment speed range must be low ≤ high within 0.5..2, got ${a.speedLow}:${a.speedHigh}`);
+  return low === 100 && high === 100 ? undefined : { low, high };
+}
+
 export function planSamples(files: DatasetFile[], split: Pick<Split, 'train' | 'val' | 'test'>, augment: AugmentConfig, seed: number): SamplePlan {
   if (!(Number.isInteger(augment.copies) && augment.copies >= 0)) throw new RangeError(`augment copies must be a non-negative integer, got ${augment.copies}`);
   if (augment.copies > 0 && !(augment.snrHigh > augment.snrLow)) throw new RangeError(`augment SNR range must be low < high, got ${augment.snrLow}:${augment.snrHigh}`);
+  const speeds = speedHundredths(augment);
   const train: PlannedSample[] = [];
   for (const i of split.train) {
     const f = files[i]!;
@@ -48,7 +58,9 @@ export function planSamples(files: DatasetFile[], split: Pick<Split, 'train' | '
       const noiseSeed = copySeed(seed, f.contentHash!, k);
       // One integer SNR per copy, like numpy.random.randint(snr_low, snr_high) in the reference.
       const snrDb = new Rng(noiseSeed ^ 0x2545f491).int(augment.snrLow, augment.snrHigh);
-      train.push(sample(f, { noiseSeed, snrDb }));
+      // The speed from a stream of its own, so turning it on leaves every copy's noise and SNR as they were.
+      const speed = speeds ? new Rng(noiseSeed ^ 0x5bd1e995).int(speeds.low, speeds.high + 1) / 100 : 1;
+      train.push(sample(f, { noiseSeed, snrDb, ...(speed !== 1 ? { speed } : {}) }));
     }
   }
   return { train, val: split.val.map((i) => sample(files[i]!)), test: split.test.map((i) => sample(files[i]!)) };

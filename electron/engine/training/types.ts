@@ -21,6 +21,12 @@ export interface AugmentConfig {
   /** Integer SNR drawn from [snrLow, snrHigh) dB (reference: 15, 30). */
   snrLow: number;
   snrHigh: number;
+  /**
+   * Speed perturbation of the noisy copies: each copy also plays at a speed drawn from [speedLow, speedHigh] in
+   * whole hundredths (audio/speed.ts). Absent = off (every copy at speed 1, as the reference).
+   */
+  speedLow?: number;
+  speedHigh?: number;
 }
 
 /** The reference's augmentation: two noisy copies per training clip, SNR drawn from [15, 30) dB. */
