@@ -43,7 +43,7 @@ describe('migrations', () => {
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name").all() as Array<{ name: string }>).map((r) => r.name);
     expect(tables).toEqual(
-      expect.arrayContaining(['datasets', 'dataset_files', 'runs', 'run_tags', 'epochs', 'evaluations', 'models', 'live_sessions', 'live_predictions', 'store_clients', 'run_groups']),
+      expect.arrayContaining(['datasets', 'dataset_files', 'runs', 'run_tags', 'epochs', 'evaluations', 'models', 'live_sessions', 'live_predictions', 'store_clients', 'run_groups', 'sweeps', 'sweep_trials', 'ensembles']),
     );
     db.close();
   });
@@ -99,6 +99,36 @@ describe('migrations', () => {
     const b = store.runs.create({ name: 'after too', config: {} });
     expect(a.uuid).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     expect(b.uuid).not.toBe(a.uuid);
+  });
+
+  it('10 adds the ensembles table and live_sessions.ensemble_id to a version-9 database, keeping its sessions', () => {
+    const path = fresh();
+    const v9 = new Database(path);
+    v9.pragma('journal_mode = WAL');
+    expect(migrate(v9, 9)).toBe(9);
+    v9.prepare("INSERT INTO runs (id, name, status, config, app_version, created_at) VALUES (1, 'r', 'completed', '{}', '0.1.0', 1)").run();
+    v9.prepare("INSERT INTO live_sessions (id, run_id, device, config, started_at) VALUES (5, 1, 'mic', '{\"builtIn\":true}', 2)").run();
+    const before = (v9.prepare("SELECT name FROM sqlite_master WHERE type='table'").all() as Array<{ name: string }>).map((r) => r.name);
+    expect(before).not.toContain('ensembles');
+    v9.close();
+
+    const store = openStore(path);
+    stores.push(store);
+    expect(store.schemaVersion).toBe(LATEST_VERSION);
+    expect(store.live.getSession(5)).toMatchObject({ runId: 1, ensembleId: null, device: 'mic', config: { builtIn: true } });
+    const e = store.ensembles.create({ name: 'seeds', path: '/m/ens', members: [{ runId: 1, dir: '/m/a' }, { runId: null, dir: '/m/b' }] });
+    const s = store.live.createSession({ ensembleId: e.id });
+    expect(store.live.getSession(s.id)?.ensembleId).toBe(e.id);
+    // Deleting the ensemble's record keeps the session, without the link.
+    expect(store.ensembles.delete(e.id)).toBe(true);
+    expect(store.live.getSession(s.id)?.ensembleId).toBeNull();
+    store.close();
+
+    // The CHECK holds below the repository too: members must be JSON.
+    const db = new Database(path);
+    expect(() => db.prepare("INSERT INTO ensembles (name, path, members, app_version, created_at) VALUES ('x', '/x', '[{not json', '0', 1)").run()).toThrow(/CHECK constraint failed/);
+    expect(() => db.prepare("INSERT INTO ensembles (name, path, app_version, created_at) VALUES ('x', '/x', '0', 1)").run()).toThrow(/NOT NULL/);
+    db.close();
   });
 
   it('refuse a database from a newer app and leave the file byte-for-byte unchanged', () => {
@@ -180,6 +210,7 @@ describe('migrations', () => {
     expect(plan("SELECT * FROM evaluations WHERE run_id = 1 AND split = 'test' ORDER BY id")).toContain('evaluations_by_run');
     expect(plan('SELECT * FROM models WHERE run_id = 1 ORDER BY id')).toContain('models_by_run');
     expect(plan('SELECT * FROM live_predictions WHERE session_id = 1 AND t >= 0 ORDER BY t')).toContain('live_predictions_by_session');
+    expect(plan('SELECT * FROM ensembles ORDER BY created_at DESC, id DESC')).toContain('ensembles_by_recency');
     expect(plan("SELECT id FROM runs WHERE status IN ('queued','running')")).toContain('runs_live');
     expect(plan('SELECT * FROM dataset_files WHERE dataset_id = 1 AND label = 3')).toContain('dataset_files_by_label');
     db.close();

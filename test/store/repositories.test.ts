@@ -236,6 +236,37 @@ describe('models', () => {
   });
 });
 
+describe('ensembles', () => {
+  const members = [{ runId: 1, dir: '/data/models/run-1-a' }, { runId: null, dir: '/opt/builtin' }];
+
+  it('record an ensemble with its members, list newest first, get, require and delete', () => {
+    store.runs.create({ name: 'r', config: {} });
+    const a = store.ensembles.create({ name: '  seeds 42+43  ', path: '/data/models/ensemble-a', members });
+    expect(a).toMatchObject({ name: 'seeds 42+43', path: '/data/models/ensemble-a', members, appVersion: expect.any(String) });
+    expect(new Date(a.createdAt).toISOString()).toBe(a.createdAt);
+    const b = store.ensembles.create({ name: 'second', path: '/elsewhere/ens', members: [members[1]!, members[0]!] });
+    expect(store.ensembles.list().map((e) => e.id)).toEqual([b.id, a.id]);
+    expect(store.ensembles.list({ limit: 1 }).map((e) => e.id)).toEqual([b.id]);
+    expect(store.ensembles.get(b.id)?.members.map((m) => m.runId)).toEqual([null, 1]);
+    expect(store.ensembles.require(a.id)).toEqual(a);
+    expect(store.ensembles.get(999)).toBeUndefined();
+    expect(code(() => store.ensembles.require(999))).toBe('not-found');
+    expect(store.ensembles.delete(a.id)).toBe(true);
+    expect(store.ensembles.delete(a.id)).toBe(false);
+    expect(store.ensembles.list().map((e) => e.id)).toEqual([b.id]);
+  });
+
+  it('refuse a record without a name, a path or two well-formed members', () => {
+    expect(code(() => store.ensembles.create({ name: ' ', path: '/x', members }))).toBe('bad-input');
+    expect(code(() => store.ensembles.create({ name: 'x', path: '', members }))).toBe('bad-input');
+    expect(code(() => store.ensembles.create({ name: 'x', path: '/x', members: members.slice(0, 1) }))).toBe('bad-input');
+    expect(code(() => store.ensembles.create({ name: 'x', path: '/x', members: [members[0]!, { runId: 1.5, dir: '/y' }] }))).toBe('bad-input');
+    expect(code(() => store.ensembles.create({ name: 'x', path: '/x', members: [members[0]!, { runId: null, dir: '' }] }))).toBe('bad-input');
+    expect(code(() => store.ensembles.create({ name: 'x', path: '/x', members: 'nope' as never }))).toBe('bad-input');
+    expect(store.ensembles.list()).toEqual([]);
+  });
+});
+
 describe('datasets', () => {
   const files = [
     { path: 'Actor_01/03-01-05-01-01-01-01.wav', label: 4, speaker: '01', vocalChannel: 'speech', contentHash: 'h1', durationSec: 3.4, problem: null },

@@ -11,6 +11,7 @@ interface SessionRow {
   id: number;
   model_id: number | null;
   run_id: number | null;
+  ensemble_id: number | null;
   device: string | null;
   config: string | null;
   started_at: number;
@@ -37,6 +38,7 @@ function toSession(r: SessionRow): LiveSessionRecord {
     id: r.id,
     modelId: r.model_id,
     runId: r.run_id,
+    ensembleId: r.ensemble_id,
     device: r.device,
     config: parseJson(r.config),
     startedAt: isoRequired(r.started_at),
@@ -74,8 +76,8 @@ export class LiveRepository {
     const id = this.ctx.write(() =>
       Number(
         this.ctx.db
-          .prepare('INSERT INTO live_sessions (model_id, run_id, device, config, started_at) VALUES (?, ?, ?, ?, ?)')
-          .run(input.modelId ?? null, input.runId ?? null, input.device ?? null, input.config === undefined ? null : toJson(input.config), Date.now())
+          .prepare('INSERT INTO live_sessions (model_id, run_id, ensemble_id, device, config, started_at) VALUES (?, ?, ?, ?, ?, ?)')
+          .run(input.modelId ?? null, input.runId ?? null, input.ensembleId ?? null, input.device ?? null, input.config === undefined ? null : toJson(input.config), Date.now())
           .lastInsertRowid,
       ),
     );

@@ -301,6 +301,30 @@ export const migrations: readonly Migration[] = [
       db.exec(`ALTER TABLE sweeps ADD COLUMN cancel_requested_at INTEGER;`);
     },
   },
+  {
+    version: 10,
+    name: 'ensembles of exported models (ser ensemble, the app) as models of their own; a live session records the ensemble it listened with',
+    creates: ['ensembles'],
+    up(db) {
+      // An ensemble is not a run (runs.kind is train|tune): it trains nothing, it is a folder made from other models.
+      // `members` is a JSON array of {runId, dir}: the run that exported each member (null for a folder given as
+      // such, e.g. the built-in model) and the folder it was read from. The ensemble's folder is self-contained, so
+      // it outlives its members' runs and folders.
+      db.exec(`
+        CREATE TABLE ensembles (
+          id          INTEGER PRIMARY KEY,
+          name        TEXT NOT NULL,
+          path        TEXT NOT NULL,
+          members     TEXT NOT NULL CHECK (json_valid(members)),
+          app_version TEXT NOT NULL,
+          created_at  INTEGER NOT NULL
+        );
+        CREATE INDEX ensembles_by_recency ON ensembles (created_at DESC, id DESC);
+
+        ALTER TABLE live_sessions ADD COLUMN ensemble_id INTEGER REFERENCES ensembles(id) ON DELETE SET NULL;
+      `);
+    },
+  },
 ];
 
 /** Every table a file at schema `version` holds. */

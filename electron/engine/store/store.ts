@@ -10,6 +10,7 @@ import { DEFAULT_BUSY_TIMEOUT_MS, openConnection } from './connection.js';
 import { defaultClientName, otherLiveClients, registerClient, unregisterClient, type StoreClient } from './clients.js';
 import { StoreContext } from './context.js';
 import { DatasetsRepository } from './datasetsRepository.js';
+import { EnsemblesRepository } from './ensemblesRepository.js';
 import { EvaluationsRepository } from './evaluationsRepository.js';
 import { LiveRepository } from './liveRepository.js';
 import { LATEST_VERSION } from './migrations.js';
@@ -36,6 +37,8 @@ export class Store {
   readonly datasets: DatasetsRepository;
   readonly evaluations: EvaluationsRepository;
   readonly models: ModelsRepository;
+  /** Ensembles of exported models (model folders of their own, not runs). */
+  readonly ensembles: EnsemblesRepository;
   readonly live: LiveRepository;
   /** Runs that `open` found orphaned and marked `interrupted`. */
   readonly interruptedOnOpen: readonly number[];
@@ -56,6 +59,7 @@ export class Store {
     this.datasets = new DatasetsRepository(this.#ctx);
     this.evaluations = new EvaluationsRepository(this.#ctx);
     this.models = new ModelsRepository(this.#ctx);
+    this.ensembles = new EnsemblesRepository(this.#ctx);
     this.live = new LiveRepository(this.#ctx);
     this.#clientId = this.#ctx.write(() => registerClient(db, clientName));
     this.interruptedOnOpen = this.runs.recoverInterrupted();

@@ -232,6 +232,8 @@ export interface DatasetRecord {
 export interface LiveSessionInput {
   modelId?: number | null;
   runId?: number | null;
+  /** The ensemble (ensembles.id) the session listened with (migration 10). */
+  ensembleId?: number | null;
   device?: string | null;
   /** Feature / smoothing settings the session ran with. */
   config?: unknown;
@@ -241,6 +243,8 @@ export interface LiveSessionRecord {
   id: number;
   modelId: number | null;
   runId: number | null;
+  /** Null for a session with another model, or once its ensemble's record was deleted. */
+  ensembleId: number | null;
   device: string | null;
   config: unknown;
   startedAt: string;
@@ -378,4 +382,29 @@ export interface TrialPatch {
   runId?: number | null;
   attempts?: number;
   error?: string | null;
+}
+
+/** A member of an ensemble: the folder it was read from and, when it was a run's export, that run. */
+export interface EnsembleMember {
+  /** Null for a folder that is not a run's export of this database (e.g. the built-in model). */
+  runId: number | null;
+  dir: string;
+}
+
+/** An ensemble of exported models (`ser ensemble`, the app's "Combine into an ensemble"): a model folder of its own. */
+export interface EnsembleRecord {
+  id: number;
+  name: string;
+  /** The ensemble's model folder (model.json, weights.bin, metadata.json), self-contained. */
+  path: string;
+  /** In the order they were combined (member 1's scaler is the ensemble's). */
+  members: EnsembleMember[];
+  appVersion: string;
+  createdAt: string;
+}
+
+export interface NewEnsemble {
+  name: string;
+  path: string;
+  members: EnsembleMember[];
 }
