@@ -1,7 +1,8 @@
 /**
  * `ser ensemble` end to end: two tiny `ser train` runs with different seeds and scalers (1 epoch on generated audio,
  * a few seconds each), combined by run id into one model folder that `ser classify`, `ser eval --model` and `ser tune`
- * take as they take any model; and the verb's refusals (exit 2 for usage, 1 with one line otherwise).
+ * take as they take any model; the record it leaves in the database (`--model ensemble:<id>` resolves through it);
+ * and the verb's refusals (exit 2 for usage, 1 with one line otherwise).
  */
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,6 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../native/tf/backends.js';
 import { loadModel } from '../electron/engine/model/index.js';
+import { openStore } from '../electron/engine/store/index.js';
 import { runSer } from './helpers/ser.js';
 import { textureDataset } from './helpers/toneDataset.js';
 
@@ -48,11 +50,25 @@ describe('ser ensemble', () => {
     expect(readdirSync(out).sort()).toEqual(['metadata.json', 'model.json', 'weights.bin']);
     const meta = JSON.parse(readFileSync(join(out, 'metadata.json'), 'utf8')) as Json;
     expect(meta.ensemble.members.map((m: Json) => m.runId)).toEqual([runs[0]!.runId, runs[1]!.runId]);
-    // The human form, with --model twice, into another folder.
-    const h = await runSer(['ensemble', '--model', String(runs[0]!.runId), '--model', runs[1]!.modelDir, '--out', join(tmp, 'again')], { env });
+    // The human form, with --model twice (a run id, then a run's folder), named, into another folder.
+    const h = await runSer(['ensemble', '--model', String(runs[0]!.runId), '--model', runs[1]!.modelDir, '--out', join(tmp, 'again'), '--name', 'seeds 1 + 2'], { env });
     expect(h.code, h.stderr).toBe(0);
     expect(h.stdout).toMatch(/^ensemble of 2 models → .*again/);
-    expect(h.stdout).toContain('inference costs about 2× one model');
+    expect(h.stdout).toContain(`recorded as ensemble #${made.ensembleId + 1} "seeds 1 + 2" in ${db}`);
+    expect(h.stdout).toContain(`inference costs about 2× one model; use it as --model ensemble:${made.ensembleId + 1} or --model ${join(tmp, 'again')}`);
+  });
+
+  it('records each ensemble in the database: its folder, name (default: the folder’s) and member runs', () => {
+    expect(made.ensembleId).toEqual(expect.any(Number));
+    const store = openStore(db, { mustExist: true });
+    try {
+      const [second, first] = store.ensembles.list();
+      expect(first).toMatchObject({ id: made.ensembleId, name: 'ensemble', path: out, members: [{ runId: runs[0]!.runId, dir: runs[0]!.modelDir }, { runId: runs[1]!.runId, dir: runs[1]!.modelDir }] });
+      // A member given as its folder is still linked to the run of this database that exported it.
+      expect(second).toMatchObject({ id: made.ensembleId + 1, name: 'seeds 1 + 2', path: join(tmp, 'again'), members: [{ runId: runs[0]!.runId }, { runId: runs[1]!.runId, dir: runs[1]!.modelDir }] });
+    } finally {
+      store.close();
+    }
   });
 
   it('is a model for ser classify and ser eval --model', async () => {
@@ -65,6 +81,30 @@ describe('ser ensemble', () => {
     const e = await runSer(['eval', '--model', out, '--data', data, '--workers', '1', '--json'], { env });
     expect(e.code, e.stderr).toBe(0);
     expect(lastJson(e.stdout)).toMatchObject({ files: 16, accuracy: expect.any(Number) });
+    // The same model by its record: identical probabilities.
+    const byId = await runSer(['classify', '--model', `ensemble:${made.ensembleId}`, clip, '--json'], { env });
+    expect(byId.code, byId.stderr).toBe(0);
+    expect(lastJson(byId.stdout).probs).toEqual(lastJson(c.stdout).probs);
+  });
+
+  it('ensemble:<id> that is not recorded, whose folder is gone, or is not an id: one line naming it (exit 1)', async () => {
+    const clip = join(data, 'Actor_01/03-01-01-01-01-01-01.wav');
+    const unknown = await runSer(['classify', '--model', 'ensemble:99', clip], { env });
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr.trim().split('\n')).toEqual([`ser: no ensemble with id 99 in ${db}`]);
+    const gone = join(tmp, 'gone');
+    const g = await runSer(['ensemble', '--model', `${runs[0]!.runId},${runs[1]!.runId}`, '--out', gone, '--name', 'soon gone', '--json'], { env });
+    expect(g.code, g.stderr).toBe(0);
+    const goneId = lastJson(g.stdout).ensembleId as number;
+    rmSync(gone, { recursive: true });
+    for (const verb of [['classify', clip], ['eval', '--data', data]]) {
+      const r = await runSer([verb[0]!, '--model', `ensemble:${goneId}`, ...verb.slice(1)], { env });
+      expect(r.code, verb[0]).toBe(1);
+      expect(r.stderr.trim().split('\n')).toEqual([`ser: ensemble ${goneId} ("soon gone"): its folder ${gone} is gone (no model.json); make it again with ser ensemble`]);
+    }
+    const bad = await runSer(['classify', '--model', 'ensemble:x1', clip], { env });
+    expect(bad.code).toBe(1);
+    expect(bad.stderr.trim()).toBe('ser: ensemble:x1: an ensemble is given as ensemble:<id>, its id a positive integer');
   });
 
   it('is a base for ser tune: every member’s CNN (and input map) comes out bit-identical, the heads move', async () => {

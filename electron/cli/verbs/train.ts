@@ -84,7 +84,7 @@ export function registerTrain(program: Command): void {
     .command('eval')
     .description('the test evaluation of a finished run, or any model on any dataset (--model, --data)')
     .argument('[run-id]', 'run id (see `ser runs`): its stored test evaluation')
-    .option('--model <dir|run-id|built-in>', 'exported model folder, a run id, or built-in: evaluate it on --data')
+    .option('--model <dir|run-id|ensemble:id|built-in>', 'exported model folder, a run id, a recorded ensemble, or built-in: evaluate it on --data')
     .option('--data <dir>', 'dataset folder (RAVDESS, CREMA-D, TESS, SAVEE or folder-per-label), every usable file')
     .option('--speakers <list>', 'with --data: only these speakers, e.g. 21,22')
     .option('--test-of <run id>', "with --model: only the test part of that run's split (made again from its stored spec; its dataset unless --data)")
@@ -129,7 +129,7 @@ export function registerTrain(program: Command): void {
     .command('classify')
     .description('the emotion of audio files, with the built-in model or a trained one')
     .argument('<files...>', 'audio files')
-    .option('--model <dir|run-id|built-in>', 'exported model folder, a run id, or built-in (default: the built-in model)')
+    .option('--model <dir|run-id|ensemble:id|built-in>', 'exported model folder, a run id, a recorded ensemble, or built-in (default: the built-in model)')
     .option('--backend <name>', BACKEND_HELP)
     .option('--db <path>', 'experiment database (to resolve run ids)')
     .option('--json', 'one JSON object per file, one per line')
@@ -137,7 +137,7 @@ export function registerTrain(program: Command): void {
       const backend = parseBackend(flags.backend);
       const { selectBackend } = await import('../../../native/tf/backends.js');
       const { resolveModelDir, loadExportedModel, classifyFiles } = await import('../../engine/training/exported.js');
-      // Only a run id needs the database: the built-in model and folders classify without one.
+      // Only a run id or ensemble:<id> needs the database: the built-in model and folders classify without one.
       const dir = resolveModelDir(flags.model, flags.db ?? defaultDbPath());
       if (!flags.json && (flags.model === undefined || flags.model === BUILTIN_REF)) process.stderr.write(`built-in model: ${dir}\n`);
       await selectBackend(backend ? { backend } : {});

@@ -54,7 +54,7 @@ export function registerTune(program: Command): void {
   program
     .command('tune')
     .description('fine-tune a model on your recordings; compares base and tuned model on held-out takes')
-    .option('--model <dir|run-id|built-in>', `the base model: an exported model folder, a run id, or ${BUILTIN_REF} (default)`)
+    .option('--model <dir|run-id|ensemble:id|built-in>', `the base model: an exported model folder, a run id, a recorded ensemble (ensemble:<id>), or ${BUILTIN_REF} (default)`)
     .option('--data <dir>', 'your recordings: <dir>/<emotion>/*.wav (or any dataset `ser dataset scan` reads)')
     .option('--holdout <n>', `takes per emotion kept aside for the before/after comparison (default ${defaultTuneOptions.holdout})`)
     .option('--epochs <n>', `passes over the takes (${optionRange('epochs')}; default ${defaultTuneOptions.epochs})`)

@@ -14,6 +14,7 @@ import { EMOTIONS, type Emotion } from '../../shared/labels.js';
 import { loadModel, predict } from '../model/index.js';
 import { openStore } from '../store/index.js';
 import { BUILTIN_REF, requireBuiltInModel, type ModelCard } from './builtinModel.js';
+import { ensembleRefId, requireEnsembleFolder } from './ensembleRecords.js';
 
 export type { ModelCard };
 
@@ -47,11 +48,21 @@ export interface Classification {
 }
 
 /**
- * Resolves `--model <dir|run id|built-in>`: a folder, the export recorded for a run in the store, or the built-in
- * model — also when `ref` is undefined (no --model), so classify and live work right after install.
+ * Resolves `--model <dir|run id|ensemble:id|built-in>`: a folder, the export recorded for a run in the store, the
+ * folder of an ensemble recorded there, or the built-in model — also when `ref` is undefined (no --model), so
+ * classify and live work right after install.
  */
 export function resolveModelDir(ref: string | undefined, dbPath: string): string {
   if (ref === undefined || ref === BUILTIN_REF) return requireBuiltInModel();
+  const ensembleId = ensembleRefId(ref);
+  if (ensembleId !== undefined) {
+    const store = openStore(dbPath, { mustExist: true });
+    try {
+      return requireEnsembleFolder(store, ensembleId).dir;
+    } finally {
+      store.close();
+    }
+  }
   if (/^\d+$/.test(ref) && !existsSync(ref)) {
     const store = openStore(dbPath, { mustExist: true });
     try {
@@ -64,7 +75,7 @@ export function resolveModelDir(ref: string | undefined, dbPath: string): string
       store.close();
     }
   }
-  if (!existsSync(join(ref, 'model.json'))) throw new SerError('not-found', `${ref}: not a model folder (no model.json); give a folder exported by a run, a run id, or ${BUILTIN_REF}`);
+  if (!existsSync(join(ref, 'model.json'))) throw new SerError('not-found', `${ref}: not a model folder (no model.json); give a folder exported by a run, a run id, ensemble:<id>, or ${BUILTIN_REF}`);
   return ref;
 }
 
