@@ -40,6 +40,8 @@ export const routes: Record<MethodName, { verb: HttpVerb; path: string }> = {
   listBackends: { verb: 'GET', path: '/backends' },
   listDevices: { verb: 'GET', path: '/devices' },
   listModels: { verb: 'GET', path: '/models' },
+  makeEnsemble: { verb: 'POST', path: '/ensembles' },
+  deleteEnsemble: { verb: 'DELETE', path: '/ensembles/:id' },
   startLive: { verb: 'POST', path: '/live/start' },
   stopLive: { verb: 'POST', path: '/live/stop' },
   record: { verb: 'POST', path: '/recordings' },

@@ -28,6 +28,8 @@ export const METHOD_NAMES = [
   'listBackends',
   'listDevices',
   'listModels',
+  'makeEnsemble',
+  'deleteEnsemble',
   'startLive',
   'stopLive',
   'record',

@@ -86,11 +86,22 @@ export const inputSchemas = {
   listBackends: Empty,
   listDevices: Empty,
   listModels: Empty,
-  /** No runId and no builtIn: the built-in model if installed, else the newest run's (see LiveService.chooseModel). */
+  /** The exported models of 2–8 finished runs combined into one model (an ensemble), recorded for the Live picker. */
+  makeEnsemble: z
+    .object({
+      runIds: z.array(Id).min(2, 'an ensemble needs at least two runs').max(8, 'an ensemble of at most 8 runs').refine((ids) => new Set(ids).size === ids.length, 'each run at most once'),
+      name: z.string().trim().min(1).max(120).optional(),
+    })
+    .strict(),
+  deleteEnsemble: z.object({ id: Id }).strict(),
+  /** No runId, ensembleId or builtIn: the built-in model if installed, else the newest run's (see LiveService.chooseModel). */
   startLive: z
-    .object({ deviceId: N(z.number().int().min(0)).optional(), runId: Id.optional(), builtIn: z.boolean().optional(), keep: z.boolean().optional() })
+    .object({ deviceId: N(z.number().int().min(0)).optional(), runId: Id.optional(), ensembleId: Id.optional(), builtIn: z.boolean().optional(), keep: z.boolean().optional() })
     .strict()
-    .refine((r) => !(r.builtIn && r.runId !== undefined), { message: 'choose either a run or the built-in model, not both', path: ['builtIn'] }),
+    .refine((r) => [r.builtIn === true, r.runId !== undefined, r.ensembleId !== undefined].filter(Boolean).length <= 1, {
+      message: 'choose one model: a run, an ensemble or the built-in model',
+      path: ['builtIn'],
+    }),
   stopLive: Empty,
   record: z
     .object({ seconds: N(z.number().gt(0).max(30)), label: EmotionSchema, speaker: Speaker.optional(), deviceId: N(z.number().int().min(0)).optional() })

@@ -140,16 +140,21 @@ export interface BackendInfo {
 /** An input device as capture lists it (`ser devices`). */
 export type DeviceInfo = InputDevice;
 
+/** What a model of the picker is: the shipped one, an ensemble of exported models, or a run's export. */
+export type ModelChoiceKind = 'built-in' | 'ensemble' | 'run';
+
 /** A model the app can classify with, as the Live view's picker lists it. */
 export interface ModelChoice {
-  kind: 'built-in' | 'run';
-  /** The run that exported it; null for the built-in model. */
+  kind: ModelChoiceKind;
+  /** The run that exported it; null for the built-in model and ensembles. */
   runId: number | null;
-  /** What a picker shows: "Built-in — RAVDESS CNN-LSTM", or "#3 my run". */
+  /** The recorded ensemble (`ser ensemble`, makeEnsemble); null for the others. */
+  ensembleId: number | null;
+  /** What a picker shows: "Built-in — RAVDESS CNN-LSTM", `ensemble #3 "seeds" (3 models)`, or "#3 my run". */
   label: string;
   /** The model folder (model.json, weights.bin, metadata.json). */
   dir: string;
-  /** The run's test figures and split kind ('random' | 'speaker'); null for the built-in model (see card). */
+  /** The run's test figures and split kind ('random' | 'speaker'); null for the built-in model (see card) and ensembles. */
   testAccuracy: number | null;
   uar: number | null;
   splitKind: string | null;
@@ -160,7 +165,10 @@ export interface ModelChoice {
 }
 
 export interface ModelList {
-  /** The built-in model first (when installed), then finished runs with an exported model, newest first. */
+  /**
+   * The built-in model first (when installed), then ensembles whose folder is still there, newest first, then
+   * finished runs with an exported model, newest first.
+   */
   models: ModelChoice[];
   /** Why the built-in model is not listed (one line naming where it was looked for), or null. */
   builtInMissing: string | null;
@@ -168,9 +176,16 @@ export interface ModelList {
 
 /** The model a live session listens with. */
 export interface LiveModelInUse {
-  kind: 'built-in' | 'run';
+  kind: ModelChoiceKind;
   runId: number | null;
+  ensembleId: number | null;
   label: string;
+}
+
+/** After deleteEnsemble: whether a record went, and the folder removed with it (only one the app made, in its data folder). */
+export interface EnsembleDeleteResult {
+  deleted: boolean;
+  removedFolder: string | null;
 }
 
 export interface LiveStartResult {
@@ -198,6 +213,9 @@ export interface LiveSessionRow {
   runName: string | null;
   /** True when it listened with the built-in model. */
   builtIn: boolean;
+  /** The ensemble it listened with and its name (null for other models, or once the ensemble was deleted). */
+  ensembleId: number | null;
+  ensembleName: string | null;
   device: string | null;
   startedAt: string;
   endedAt: string | null;
@@ -347,6 +365,9 @@ export interface MethodOutputs {
   listBackends: BackendInfo[];
   listDevices: DeviceInfo[];
   listModels: ModelList;
+  /** The new ensemble, as the Live picker lists it. */
+  makeEnsemble: ModelChoice;
+  deleteEnsemble: EnsembleDeleteResult;
   startLive: LiveStartResult;
   stopLive: { ok: true };
   record: RecordingResult;

@@ -5,6 +5,7 @@
 import type { ApiHandlers } from '../contract/contract.js';
 import { createContext, type ServiceContext, type ServiceOptions } from './context.js';
 import { DatasetsService } from './datasets.js';
+import { EnsemblesService } from './ensembles.js';
 import { LiveService } from './live.js';
 import { RunsService } from './runs.js';
 import { SweepsService } from './sweeps.js';
@@ -25,6 +26,8 @@ export interface Services {
   readonly training: TrainingService;
   /** The microphone; its chooseModel says which model a session would listen with (tests use it without audio). */
   readonly live: LiveService;
+  /** Ensembles the app makes from runs' exports (listed by `live.models()`). */
+  readonly ensembles: EnsemblesService;
   /** "Tune to my voice": the session's takes (resolveTake serves their audio) and the tuning. */
   readonly voice: VoiceService;
   /** Interrupts training (resumable), stops the microphone, closes the store. */
@@ -37,6 +40,7 @@ export function createServices(opts: ServiceOptions): Services {
   const runs = new RunsService(ctx, training);
   const datasets = new DatasetsService(ctx);
   const live = new LiveService(ctx);
+  const ensembles = new EnsemblesService(ctx);
   const system = new SystemService(ctx);
   const sweeps = new SweepsService(ctx);
   const voice = new VoiceService(ctx, () => live.stop());
@@ -68,8 +72,14 @@ export function createServices(opts: ServiceOptions): Services {
     listBackends: () => system.backends(),
     listDevices: () => live.listDevices(),
     listModels: () => live.models(),
-    startLive: ({ deviceId, runId, builtIn, keep }) =>
-      live.start(deviceId, { ...(runId === undefined ? {} : { runId }), ...(builtIn === undefined ? {} : { builtIn }) }, keep ?? false),
+    makeEnsemble: ({ runIds, name }) => ensembles.make(runIds, name),
+    deleteEnsemble: ({ id }) => ensembles.delete(id),
+    startLive: ({ deviceId, runId, ensembleId, builtIn, keep }) =>
+      live.start(
+        deviceId,
+        { ...(runId === undefined ? {} : { runId }), ...(ensembleId === undefined ? {} : { ensembleId }), ...(builtIn === undefined ? {} : { builtIn }) },
+        keep ?? false,
+      ),
     stopLive: () => live.stop(),
     record: ({ seconds, label, speaker, deviceId }) => live.record(seconds, label, deviceId, speaker),
     keepLiveSession: ({ keep }) => live.keep(keep),
@@ -97,6 +107,7 @@ export function createServices(opts: ServiceOptions): Services {
     datasets,
     training,
     live,
+    ensembles,
     voice,
     async close() {
       if (closed) return;
@@ -105,6 +116,7 @@ export function createServices(opts: ServiceOptions): Services {
       voice.close();
       await tuning.close();
       await datasets.close();
+      await ensembles.close();
       await live.close();
       ctx.store.close();
     },

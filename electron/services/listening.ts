@@ -14,9 +14,10 @@ import { SessionKeeper, toKeptPrediction } from './liveKeeper.js';
 export interface ListenOptions {
   /**
    * The model folder, and whether it is the built-in model. A run's export says which run and model record it is;
-   * for any other folder they are looked up from its metadata when the session is kept.
+   * for any other folder they are looked up from its metadata when the session is kept. A recorded ensemble says
+   * which (the kept session links to it).
    */
-  model?: { dir: string; builtIn: boolean; runId?: number | null; modelId?: number | null };
+  model?: { dir: string; builtIn: boolean; runId?: number | null; modelId?: number | null; ensembleId?: number | null };
   /** Hop, gate, smoothing, backend (default: the classifier's). */
   classifier?: Omit<StreamingOptions, 'modelDir'>;
   deviceId?: number;
@@ -65,7 +66,8 @@ export async function startListening(o: ListenOptions): Promise<Listening> {
     }
     const { hopSeconds, gate, smoothing } = classifier.options;
     const config = { modelDir: dir, ...(builtIn ? { builtIn: true } : {}), backend: classifier.backend, windowSeconds: classifier.windowFrames / classifier.sampleRate, hopSeconds, gate, smoothing };
-    const k = (keeper = new SessionKeeper(store, { runId, modelId, device: capture.opened.device.name, config }, o.keep.now));
+    const ensembleId = o.model.ensembleId ?? null;
+    const k = (keeper = new SessionKeeper(store, { runId, modelId, ensembleId, device: capture.opened.device.name, config }, o.keep.now));
     classifier.onEvent((e) => {
       try {
         k.add(toKeptPrediction(e));

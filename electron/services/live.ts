@@ -1,13 +1,12 @@
 /**
  * The microphone: device list, a live session (level meter, and the streaming classifier's predictions with the
- * built-in model or the exported model of a finished run), and record-and-label into "my recordings"
+ * built-in model, a recorded ensemble or the exported model of a finished run), and record-and-label into "my recordings"
  * (a folder-per-label dataset under the data folder, browsable and trainable like any other).
  * Capture runs in its own process (native/audio/capture.ts); this service only receives 48 kHz blocks.
  * A session with a model can be kept in the store ("Keep this session", see liveKeeper.ts) and listed later.
  */
-import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { SerError } from '../shared/errors.js';
 import { encodeWav16 } from '../engine/audio/wav.js';
 import { takePath } from '../engine/live/recordings.js';
@@ -16,10 +15,20 @@ import { levels, recordAudio } from '../../native/audio/recorder.js';
 import type { DeviceInfo, LiveKeepResult, LiveModelInUse, LiveSessionDetail, LiveSessionRow, LiveStartResult, ModelChoice, ModelList, RecordingResult } from '../contract/types.js';
 import type { Emotion } from '../shared/labels.js';
 import { BUILTIN_MODEL_LABEL, builtInMissingMessage, findBuiltInModel, readModelFolderInfo, requireBuiltInModel } from '../engine/training/builtinModel.js';
+import { ensembleFolderExists, ensembleLabel, requireEnsembleFolder } from '../engine/training/ensembleRecords.js';
+import { ensembleChoice } from './ensembles.js';
+import { runExports } from './runExports.js';
 import { sessionDetail, sessionRow, type SessionKeeper } from './liveKeeper.js';
 import { startListening } from './listening.js';
 import type { ServiceContext } from './context.js';
 import type { StreamingClassifier } from '../engine/live/streamingClassifier.js';
+
+/** Which model to listen with: at most one of them (the contract's startLive refuses two). */
+export interface LiveChoice {
+  runId?: number;
+  ensembleId?: number;
+  builtIn?: boolean;
+}
 
 /** Level events per second (the meter does not need more; the sender throttles). */
 const LEVEL_EVERY_MS = 50;
@@ -37,35 +46,27 @@ export class LiveService {
     return listInputDevices();
   }
 
-  /** Runs whose exported model is on disk, newest first (or just `runId`'s). */
-  #runExports(runId?: number): Array<{ dir: string; runId: number; modelId: number; name: string }> {
-    const { store } = this.ctx;
-    const runs = runId !== undefined ? [store.runs.require(runId)] : store.runs.list({ status: 'completed' });
-    const out = [];
-    for (const r of runs) {
-      const m = store.models.listForRun(r.id, 'export').at(-1);
-      if (m && existsSync(join(m.path, 'model.json'))) out.push({ dir: m.path, runId: r.id, modelId: m.id, name: r.name });
-    }
-    return out;
-  }
-
   /**
-   * The model a session listens with. An explicit choice wins (a run, or the built-in model); with none, the
-   * built-in model — the known-good one, measured on new speakers — else the newest run's export; else none.
+   * The model a session listens with. An explicit choice wins (a run, an ensemble, or the built-in model); with none,
+   * the built-in model — the known-good one, measured on new speakers — else the newest run's export; else none.
    */
-  chooseModel(choice: { runId?: number; builtIn?: boolean } = {}): (LiveModelInUse & { dir: string; modelId: number | null }) | undefined {
+  chooseModel(choice: LiveChoice = {}): (LiveModelInUse & { dir: string; modelId: number | null }) | undefined {
     if (choice.runId !== undefined) {
-      const run = this.#runExports(choice.runId)[0];
+      const run = runExports(this.ctx.store, choice.runId)[0];
       if (!run) throw new SerError('not-found', `run ${choice.runId} has no exported model (it did not finish)`);
-      return { kind: 'run', runId: run.runId, modelId: run.modelId, dir: run.dir, label: `model of run #${run.runId} "${run.name}"` };
+      return { kind: 'run', runId: run.runId, ensembleId: null, modelId: run.modelId, dir: run.dir, label: `model of run #${run.runId} "${run.name}"` };
+    }
+    if (choice.ensembleId !== undefined) {
+      const { ensemble, dir } = requireEnsembleFolder(this.ctx.store, choice.ensembleId);
+      return { kind: 'ensemble', runId: null, ensembleId: ensemble.id, modelId: null, dir, label: ensembleLabel(ensemble) };
     }
     const builtIn = choice.builtIn ? requireBuiltInModel() : findBuiltInModel();
-    if (builtIn) return { kind: 'built-in', runId: null, modelId: null, dir: builtIn, label: 'built-in model (RAVDESS CNN-LSTM)' };
-    const run = this.#runExports()[0];
-    return run && { kind: 'run', runId: run.runId, modelId: run.modelId, dir: run.dir, label: `model of run #${run.runId} "${run.name}"` };
+    if (builtIn) return { kind: 'built-in', runId: null, ensembleId: null, modelId: null, dir: builtIn, label: 'built-in model (RAVDESS CNN-LSTM)' };
+    const run = runExports(this.ctx.store)[0];
+    return run && { kind: 'run', runId: run.runId, ensembleId: null, modelId: run.modelId, dir: run.dir, label: `model of run #${run.runId} "${run.name}"` };
   }
 
-  /** What the model picker lists: the built-in model first, then runs with an exported model. */
+  /** What the model picker lists: the built-in model first, then ensembles whose folder is there, then runs with an exported model. */
   models(): ModelList {
     const models: ModelChoice[] = [];
     const builtIn = findBuiltInModel();
@@ -73,30 +74,34 @@ export class LiveService {
     if (builtIn) {
       try {
         const info = readModelFolderInfo(builtIn);
-        models.push({ kind: 'built-in', runId: null, label: BUILTIN_MODEL_LABEL, dir: builtIn, testAccuracy: null, uar: null, splitKind: null, card: info.card, version: info.version });
+        models.push({
+          kind: 'built-in', runId: null, ensembleId: null, label: BUILTIN_MODEL_LABEL, dir: builtIn, testAccuracy: null, uar: null, splitKind: null,
+          card: info.card, version: info.version,
+        });
       } catch (err) {
         builtInMissing = err instanceof Error ? err.message : String(err);
       }
     }
     const { store } = this.ctx;
-    for (const r of this.#runExports()) {
+    for (const e of store.ensembles.list()) if (ensembleFolderExists(e)) models.push(ensembleChoice(e));
+    for (const r of runExports(store)) {
       const run = store.runs.require(r.runId);
       const test = store.evaluations.listForRun(r.runId, 'test').at(-1);
       const split = (run.config as { split?: { kind?: unknown } } | null)?.split?.kind ?? run.split?.['kind'];
       models.push({
-        kind: 'run', runId: r.runId, label: `#${r.runId} ${r.name}`, dir: r.dir, testAccuracy: test?.accuracy ?? null, uar: test?.uar ?? null,
+        kind: 'run', runId: r.runId, ensembleId: null, label: `#${r.runId} ${r.name}`, dir: r.dir, testAccuracy: test?.accuracy ?? null, uar: test?.uar ?? null,
         splitKind: typeof split === 'string' ? split : null, card: null, version: String(r.modelId),
       });
     }
     return { models, builtInMissing };
   }
 
-  async start(deviceId: number | undefined, choice: { runId?: number; builtIn?: boolean } = {}, keep = false): Promise<LiveStartResult> {
+  async start(deviceId: number | undefined, choice: LiveChoice = {}, keep = false): Promise<LiveStartResult> {
     if (this.#recording) throw new SerError('device', 'a recording is in progress; wait for it to finish');
     await this.stop();
     const model = this.chooseModel(choice);
     const { capture: session, classifier, keeper } = await startListening({
-      ...(model ? { model: { dir: model.dir, builtIn: model.kind === 'built-in', runId: model.runId, modelId: model.modelId } } : {}),
+      ...(model ? { model: { dir: model.dir, builtIn: model.kind === 'built-in', runId: model.runId, modelId: model.modelId, ensembleId: model.ensembleId } } : {}),
       ...(deviceId === undefined ? {} : { deviceId }),
       keep: { store: this.ctx.store, now: keep },
     });
@@ -142,7 +147,7 @@ export class LiveService {
       this.ctx.bus.emit('live', { kind: 'started', device, sampleRate: rate, classifier: false, reason });
       return { device, classifier: false, model: null, reason };
     }
-    const inUse: LiveModelInUse = { kind: model!.kind, runId: model!.runId, label: model!.label };
+    const inUse: LiveModelInUse = { kind: model!.kind, runId: model!.runId, ensembleId: model!.ensembleId, label: model!.label };
     const reason = `${model!.label} on ${classifier.backend}, ${classifier.windowFrames / classifier.sampleRate} s windows every ${classifier.hopFrames / classifier.sampleRate} s`;
     this.ctx.bus.emit('live', { kind: 'started', device, sampleRate: rate, classifier: true, reason });
     return { device, classifier: true, model: inUse, reason };

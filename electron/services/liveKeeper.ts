@@ -20,6 +20,8 @@ const FLUSH_EVERY = 10;
 export interface KeeperInfo {
   runId: number | null;
   modelId: number | null;
+  /** The recorded ensemble it listens with, if any. */
+  ensembleId: number | null;
   device: string;
   /** What the session ran with (model folder, backend, windows): stored as the session's config. */
   config: Record<string, unknown>;
@@ -83,6 +85,7 @@ export class SessionKeeper {
       const row = this.#store.live.createSession({
         runId: this.#info.runId,
         modelId: this.#info.modelId,
+        ensembleId: this.#info.ensembleId,
         device: this.#info.device,
         config: { ...this.#info.config, startedAt: this.#startedAt, ...(this.#endedAt ? { endedAt: this.#endedAt } : {}) },
       });
@@ -114,11 +117,14 @@ export function sessionRow(store: Store, s: LiveSessionRecord, currentRowId: num
   for (const p of preds) if (p.voiced) counts[p.top]!++;
   const best = counts.reduce((b, c, i) => (c > counts[b]! ? i : b), 0);
   const run = s.runId === null ? undefined : store.runs.get(s.runId);
+  const ensemble = s.ensembleId === null ? undefined : store.ensembles.get(s.ensembleId);
   return {
     id: s.id,
     runId: s.runId,
     runName: run?.name ?? null,
     builtIn: config.builtIn === true,
+    ensembleId: s.ensembleId,
+    ensembleName: ensemble?.name ?? null,
     device: s.device,
     startedAt: typeof config.startedAt === 'string' ? config.startedAt : s.startedAt,
     endedAt: typeof config.endedAt === 'string' ? config.endedAt : s.endedAt,

@@ -129,7 +129,7 @@ describe('the live service chooses the built-in model when nothing is chosen', (
     expect(runModelDir.startsWith(join(env.SER_DATA_DIR, 'models', `run-${runId}-`))).toBe(true); // keyed by the run's uuid (artifacts.ts)
     expect(services.live.chooseModel({ runId })).toMatchObject({ kind: 'run', runId, dir: runModelDir });
     expect(services.live.chooseModel({ builtIn: true })).toMatchObject({ kind: 'built-in', dir: builtIn });
-    expect(() => parseInput('startLive', { runId, builtIn: true })).toThrow(/either a run or the built-in model/);
+    expect(() => parseInput('startLive', { runId, builtIn: true })).toThrow(/choose one model: a run, an ensemble or the built-in model/);
   });
 
   it('listModels: the built-in model first with its card, then the run', async () => {

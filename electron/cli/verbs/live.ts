@@ -96,7 +96,7 @@ export function registerLive(program: Command): void {
   program
     .command('live')
     .description('the emotion of the microphone, live: a 3 s window every --hop seconds (Ctrl-C stops)')
-    .option('--model <dir|run-id|built-in>', 'exported model folder, a run id, or built-in (default: the built-in model)')
+    .option('--model <dir|run-id|ensemble:id|built-in>', 'exported model folder, a run id, a recorded ensemble, or built-in (default: the built-in model)')
     .option('--device <id>', 'input device id from `ser devices` (default: the default input device)')
     .option('--seconds <n>', 'stop after this many seconds of audio (default: until Ctrl-C)')
     .option('--hop <s>', 'seconds between windows', '0.5')
@@ -118,13 +118,15 @@ export function registerLive(program: Command): void {
 
       const dbPath = flags.db ?? defaultDbPath();
       const { resolveModelDir } = await import('../../engine/training/exported.js');
+      const { ensembleRefId } = await import('../../engine/training/ensembleRecords.js');
       const modelDir = resolve(resolveModelDir(flags.model, dbPath));
       const builtIn = flags.model === undefined || flags.model === BUILTIN_REF;
+      const ensembleId = ensembleRefId(flags.model);
       // --save: the session row is written at the start, predictions in batches (one transaction each), ended at the end.
       const store = flags.save ? (await import('../../engine/store/index.js')).openStore(dbPath) : undefined;
       try {
         await listen(flags, {
-          model: { dir: modelDir, builtIn },
+          model: { dir: modelDir, builtIn, ...(ensembleId === undefined ? {} : { ensembleId }) },
           classifier: { hopSeconds, gate: { thresholdDbfs, minVoicedFraction }, smoothing, ...(backend ? { backend } : {}) },
           ...(deviceId === undefined ? {} : { deviceId }),
           ringSeconds: 10,
