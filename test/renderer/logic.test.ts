@@ -7,7 +7,9 @@ import { parseRoute } from '../../renderer/src/lib/route.js';
 import { accuracyOf, cellStyle, rowNormalise } from '../../renderer/src/lib/confusion.js';
 import { curves } from '../../renderer/src/lib/series.js';
 import { fillPath } from '../../renderer/src/lib/api/http.js';
-import { builtInNotice, modelKey, modelOption } from '../../renderer/src/lib/modelCard.js';
+import { builtInNotice, liveChoice, modelKey, modelOption, pickerGroups, sessionModel } from '../../renderer/src/lib/modelCard.js';
+import { ensembleRuns, leftOutText, runList } from '../../renderer/src/lib/ensembleRuns.js';
+import type { ModelChoice, RunDetail } from '../../electron/contract/contract.js';
 import { scatterData, sweepParams } from '../../renderer/src/lib/sweepScatter.js';
 
 function row(id: number, p: Partial<RunRow>): RunRow {
@@ -126,12 +128,59 @@ describe('built-in model notice and picker', () => {
     expect(builtInNotice(null)).toMatch(/no model card/);
   });
 
-  it('lists the built-in model by its label and runs with test accuracy and split', () => {
-    const base = { dir: '/m', uar: null, card: null, version: '1' };
-    expect(modelOption({ ...base, kind: 'built-in', runId: null, label: 'Built-in — RAVDESS CNN-LSTM', testAccuracy: null, splitKind: null })).toBe('Built-in — RAVDESS CNN-LSTM');
-    const run = { ...base, kind: 'run' as const, runId: 3, label: '#3 adam', testAccuracy: 0.4567, splitKind: 'speaker' };
-    expect(modelOption(run)).toBe('#3 adam (test acc 45.7 %, speaker split)');
-    expect(modelKey(run)).toBe('run:3');
+  const base = { dir: '/m', uar: null, card: null, version: '1', ensembleId: null };
+  const builtIn: ModelChoice = { ...base, kind: 'built-in', runId: null, label: 'Built-in — RAVDESS CNN-LSTM', testAccuracy: null, splitKind: null };
+  const run = (id: number): ModelChoice => ({ ...base, kind: 'run', runId: id, label: `#${id} adam`, testAccuracy: 0.4567, splitKind: 'speaker' });
+  const ensemble = (id: number): ModelChoice => ({ ...base, kind: 'ensemble', runId: null, ensembleId: id, label: `ensemble #${id} "seeds" (3 models)`, testAccuracy: null, splitKind: null });
+
+  it('lists the built-in model and ensembles by their label, runs with test accuracy and split', () => {
+    expect(modelOption(builtIn)).toBe('Built-in — RAVDESS CNN-LSTM');
+    expect(modelOption(run(3))).toBe('#3 adam (test acc 45.7 %, speaker split)');
+    expect(modelOption(ensemble(2))).toBe('ensemble #2 "seeds" (3 models)');
+    // Keys stay distinct when an ensemble and a run share an id.
+    expect([builtIn, run(3), ensemble(3)].map(modelKey)).toEqual(['built-in', 'run:3', 'ensemble:3']);
+  });
+
+  it('groups the picker: the built-in model alone, then Ensembles, then Runs, leaving empty groups out', () => {
+    const groups = pickerGroups([builtIn, ensemble(2), ensemble(1), run(5), run(4)]);
+    expect(groups.map((g) => [g.label, g.models.map(modelKey)])).toEqual([
+      [null, ['built-in']],
+      ['Ensembles', ['ensemble:2', 'ensemble:1']],
+      ['Runs', ['run:5', 'run:4']],
+    ]);
+    expect(pickerGroups([run(1)]).map((g) => g.label)).toEqual(['Runs']);
+    expect(pickerGroups([])).toEqual([]);
+  });
+
+  it('asks startLive for the picked model: built-in, the ensemble’s id, or the run’s', () => {
+    expect(liveChoice(builtIn)).toEqual({ builtIn: true });
+    expect(liveChoice(ensemble(7))).toEqual({ ensembleId: 7 });
+    expect(liveChoice(run(3))).toEqual({ runId: 3 });
+    expect(liveChoice(undefined)).toEqual({});
+  });
+
+  it('names a saved session’s model: built-in, the ensemble, the run, or — once unknown', () => {
+    const s = { builtIn: false, ensembleId: null, ensembleName: null, runId: null, runName: null };
+    expect(sessionModel({ ...s, builtIn: true })).toBe('built-in');
+    expect(sessionModel({ ...s, ensembleId: 4, ensembleName: 'seeds 42–44' })).toBe('ensemble #4 seeds 42–44');
+    expect(sessionModel({ ...s, runId: 3, runName: 'adam' })).toBe('#3 adam');
+    expect(sessionModel({ ...s, runId: 3 })).toBe('#3');
+    expect(sessionModel(s)).toBe('—');
+  });
+});
+
+describe('combine compared runs into an ensemble', () => {
+  const detail = (id: number, exported: boolean) =>
+    ({ run: row(id, {}), models: exported ? [{ id, runId: id, kind: 'export', path: `/m/${id}`, epoch: null, metric: null, metricName: null, createdAt: '' }] : [] }) as unknown as RunDetail;
+
+  it('takes the runs with an exported model, in the order compared, and says which are left out', () => {
+    expect(ensembleRuns([detail(3, true), detail(1, false), detail(2, true)])).toEqual({ ids: [3, 2], without: [1] });
+    expect(ensembleRuns([detail(1, false)])).toEqual({ ids: [], without: [1] });
+    expect(runList([3, 2, 5])).toBe('#3, #2 and #5');
+    expect(runList([4])).toBe('#4');
+    expect(leftOutText([])).toBe('');
+    expect(leftOutText([1])).toBe('Run #1 has no exported model and is left out.');
+    expect(leftOutText([1, 6])).toBe('Runs #1 and #6 have no exported model and are left out.');
   });
 });
 

@@ -1,6 +1,6 @@
 /** State of the Live view: device, level meter, probabilities, top-emotion timeline, recordings. */
 import type { ApiClient, ApiEvents, DeviceInfo, LiveSessionDetail, LiveSessionRow, LiveStartResult, ModelChoice, RecordingResult } from '../../../electron/contract/contract.js';
-import { modelKey } from './modelCard.js';
+import { liveChoice, modelKey } from './modelCard.js';
 
 type LiveEvent = ApiEvents['live'];
 type Prediction = Extract<LiveEvent, { kind: 'prediction' }>;
@@ -12,7 +12,7 @@ const NOTICE_KEY = 'vox-builtin-model-notice';
 export class LiveState {
   devices = $state.raw<DeviceInfo[]>([]);
   deviceId = $state<number | undefined>(undefined);
-  /** The built-in model first (when installed), then finished runs' exported models. */
+  /** The built-in model first (when installed), then ensembles, then finished runs' exported models. */
   models = $state.raw<ModelChoice[]>([]);
   /** Why there is no built-in model (shown when there is no model at all). */
   builtInMissing = $state<string | null>(null);
@@ -47,6 +47,11 @@ export class LiveState {
   constructor(api: ApiClient) {
     this.#api = api;
     if (typeof localStorage !== 'undefined') this.#noticeSeen = localStorage.getItem(NOTICE_KEY);
+  }
+
+  /** The picked model. */
+  get chosen(): ModelChoice | undefined {
+    return this.models.find((m) => modelKey(m) === this.modelKey);
   }
 
   get builtIn(): ModelChoice | undefined {
@@ -125,10 +130,9 @@ export class LiveState {
     this.ended = null;
     this.timeline = [];
     this.probs = null;
-    const chosen = this.models.find((m) => modelKey(m) === this.modelKey);
     this.info = await this.#api.startLive({
       ...(this.deviceId === undefined ? {} : { deviceId: this.deviceId }),
-      ...(chosen?.kind === 'built-in' ? { builtIn: true } : chosen?.runId != null ? { runId: chosen.runId } : {}),
+      ...liveChoice(this.chosen),
       keep: this.keep,
     });
     this.keepable = this.info.classifier;
@@ -138,7 +142,7 @@ export class LiveState {
 
   /**
    * Listens with another model: re-reads the model list (a tuning may have just added one), selects `key`
-   * ("built-in" or "run:<id>") and starts — or, while listening, restarts the microphone with it.
+   * ("built-in", "ensemble:<id>" or "run:<id>") and starts — or, while listening, restarts the microphone with it.
    */
   async useModel(key: string): Promise<void> {
     const list = await this.#api.listModels({});
@@ -146,6 +150,21 @@ export class LiveState {
     if (!this.models.some((m) => modelKey(m) === key)) throw new Error(`the model ${key} is not in the list (it has no exported model)`);
     this.modelKey = key;
     await this.start();
+  }
+
+  /**
+   * Deletes the picked ensemble (its record; its folder too when the app made it) and picks the first model left.
+   * Returns the folder removed, or null when the folder was the user's and stays.
+   */
+  async deleteEnsemble(): Promise<string | null> {
+    const e = this.chosen;
+    if (e?.kind !== 'ensemble' || e.ensembleId === null) throw new Error('pick an ensemble to delete');
+    const r = await this.#api.deleteEnsemble({ id: e.ensembleId });
+    const list = await this.#api.listModels({});
+    this.models = list.models;
+    this.builtInMissing = list.builtInMissing;
+    this.modelKey = this.models[0] ? modelKey(this.models[0]) : '';
+    return r.removedFolder;
   }
 
   async stopLive(): Promise<void> {
