@@ -7,6 +7,7 @@
 import type { Command } from 'commander';
 import { defaultDbPath } from '../../engine/store/dbPath.js';
 import { BUILTIN_REF } from '../../engine/training/builtinModel.js';
+import { SerError, toErrorInfo } from '../../shared/errors.js';
 import type { EnsembleResult } from '../../engine/training/ensemble.js';
 import type { EnsembleRecord } from '../../engine/store/types.js';
 import { printJson, UsageError } from '../output.js';
@@ -65,7 +66,13 @@ export function registerEnsemble(program: Command): void {
       try {
         await selectBackend(backend ? { backend } : {});
         const r = await makeEnsemble({ members, out: flags.out });
-        const record = recordEnsemble(store, r, name);
+        let record: EnsembleRecord;
+        try {
+          record = recordEnsemble(store, r, name);
+        } catch (err) {
+          const info = toErrorInfo(err);
+          throw new SerError(info.code, `${r.out} was written but not recorded in ${store.path}: ${info.message}; use it as --model ${r.out}`);
+        }
         if (flags.json) printJson({ ...r, ensembleId: record.id });
         else process.stdout.write(human(r, record, store.path));
       } finally {
