@@ -20,9 +20,10 @@ export const voiceInputSchemas = {
   recordTake: z.object({ speaker: Speaker, emotion: Emotion, seconds: N(z.number().min(1).max(30)), deviceId: N(z.number().int().min(0)).optional() }).strict(),
   /** Drops a take (also what "re-record" does before recording again). */
   deleteTake: z.object({ speaker: Speaker, emotion: Emotion, name: z.string().regex(TAKE_NAME, 'not a take name') }).strict(),
-  /** Tunes a model (a run's, else the built-in one) on the speaker's takes. */
+  /** Tunes a model (a run's, an ensemble, else the built-in one) on the speaker's takes. */
   startTune: z
-    .object({ speaker: Speaker, runId: Id.optional(), epochs: N(z.number().int().min(1).max(200)).optional(), seed: N(z.number().int().min(0).max(2 ** 31 - 1)).optional() })
-    .strict(),
+    .object({ speaker: Speaker, runId: Id.optional(), ensembleId: Id.optional(), epochs: N(z.number().int().min(1).max(200)).optional(), seed: N(z.number().int().min(0).max(2 ** 31 - 1)).optional() })
+    .strict()
+    .refine((r) => !(r.runId !== undefined && r.ensembleId !== undefined), { message: 'tune either a run or an ensemble, not both', path: ['ensembleId'] }),
   tuneStatus: z.object({}).strict().optional(),
 } as const;

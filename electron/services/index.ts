@@ -91,8 +91,8 @@ export function createServices(opts: ServiceOptions): Services {
     voiceSession: ({ speaker, takes }) => voice.session(speaker, takes),
     recordTake: ({ speaker, emotion, seconds, deviceId }) => voice.record(speaker, emotion, seconds, deviceId),
     deleteTake: ({ speaker, emotion, name }) => voice.delete(speaker, emotion, name),
-    startTune: ({ speaker, runId, epochs, seed }) =>
-      tuning.start({ speaker, ...(runId === undefined ? {} : { runId }), ...(epochs === undefined ? {} : { epochs }), ...(seed === undefined ? {} : { seed }) }),
+    startTune: ({ speaker, runId, ensembleId, epochs, seed }) =>
+      tuning.start({ speaker, ...(runId === undefined ? {} : { runId }), ...(ensembleId === undefined ? {} : { ensembleId }), ...(epochs === undefined ? {} : { epochs }), ...(seed === undefined ? {} : { seed }) }),
     tuneStatus: () => tuning.status(),
     listSweeps: () => sweeps.list(),
     getSweep: ({ id }) => sweeps.show(id),

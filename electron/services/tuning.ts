@@ -11,8 +11,9 @@ import type { ServiceContext } from './context.js';
 
 export interface TuneRequest {
   speaker: string;
-  /** Base model: this run's export; none = the built-in model. */
+  /** Base model: this run's export, or this ensemble (not both); none = the built-in model. */
   runId?: number;
+  ensembleId?: number;
   epochs?: number;
   seed?: number;
 }
@@ -35,7 +36,9 @@ export class TuningService {
       augment: { ...defaultTuneOptions.augment },
       data: this.folderOf(req.speaker),
       name: `tuned to ${req.speaker}'s voice`,
+      // As `ser tune --model` takes them: a run id, or `ensemble:<id>` (resolved through the store).
       ...(req.runId === undefined ? {} : { model: String(req.runId) }),
+      ...(req.ensembleId === undefined ? {} : { model: `ensemble:${req.ensembleId}` }),
       ...(req.epochs === undefined ? {} : { epochs: req.epochs }),
       ...(req.seed === undefined ? {} : { seed: req.seed }),
     };

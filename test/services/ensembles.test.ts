@@ -137,6 +137,16 @@ describe('ensembles from the app', () => {
     expect(row).toMatchObject({ id: keeper.rowId, ensembleId: made.ensembleId, ensembleName: 'pair', runId: null, builtIn: false, predictionCount: 1, dominant: 'happy' });
   });
 
+  it('startTune takes an ensemble as its base: resolved through the store before the takes are read', async () => {
+    expect(() => parseInput('startTune', { speaker: 'ana', runId: runs[0]!.runId, ensembleId: made.ensembleId })).toThrow(/either a run or an ensemble/);
+    await expect(call('startTune', { speaker: 'ana', ensembleId: 999 })).rejects.toThrow(/no ensemble with id 999/);
+    // A real ensemble resolves, so the tuning goes on to the speaker's takes (none recorded here) and stops there.
+    const err = await call('startTune', { speaker: 'ana', ensembleId: made.ensembleId }).then(() => null, (e: Error) => e);
+    expect(err?.message).toMatch(/voice-ana/);
+    expect(err?.message).not.toMatch(/no ensemble|ensemble:|its folder/);
+    expect(services.ctx.store.runs.list().filter((r) => r.kind === 'tune')).toEqual([]);
+  });
+
   it('deleteEnsemble: the app’s folder goes with the record, a folder given to ser ensemble --out stays; the list and sessions follow', async () => {
     const ours = await call<EnsembleDeleteResult>('deleteEnsemble', { id: made.ensembleId });
     expect(ours).toEqual({ deleted: true, removedFolder: made.dir });

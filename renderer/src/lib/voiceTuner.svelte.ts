@@ -125,7 +125,8 @@ export class VoiceTuner {
     this.step = 'review';
   }
 
-  async tune(baseRunId: number | null, epochs?: number): Promise<void> {
+  /** `base`: a run's model or an ensemble; null = the built-in model. */
+  async tune(base: { runId: number } | { ensembleId: number } | null, epochs?: number): Promise<void> {
     this.error = null;
     this.before = this.after = null;
     this.runId = null;
@@ -133,7 +134,7 @@ export class VoiceTuner {
     this.progressText = 'starting…';
     this.step = 'tuning';
     try {
-      const r = await this.#api.startTune({ speaker: this.speaker, ...(baseRunId === null ? {} : { runId: baseRunId }), ...(epochs ? { epochs } : {}) });
+      const r = await this.#api.startTune({ speaker: this.speaker, ...(base ?? {}), ...(epochs ? { epochs } : {}) });
       this.runId = r.runId;
     } catch (err) {
       this.step = 'review';
