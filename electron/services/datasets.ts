@@ -6,12 +6,11 @@
 import { existsSync } from 'node:fs';
 import { extname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { EMOTIONS, type Emotion } from '../shared/labels.js';
-import { SerError, type ErrorCode } from '../shared/errors.js';
+import { SerError } from '../shared/errors.js';
 import { saveScan } from '../engine/dataset/saveScan.js';
 import { statCachePath, type ScanResult } from '../engine/dataset/scan.js';
-import { startWorker } from '../engine/workers/spawn.js';
-import type { ScanWorkerInput, ScanWorkerMessage } from './scanWorker.js';
-import type { Worker } from 'node:worker_threads';
+import { OneShotWorkers } from '../engine/workers/oneShot.js';
+import type { ScanProgress, ScanWorkerInput } from './scanWorker.js';
 import { FeatureExtractor } from '../engine/audio/features.js';
 import { loadClip } from '../engine/audio/load.js';
 import { MAX_WINDOW_SECONDS } from '../engine/audio/limits.js';
@@ -32,43 +31,25 @@ const ENVELOPE_COLUMNS = 600;
 
 export class DatasetsService {
   #extractor: FeatureExtractor | undefined;
-  readonly #scans = new Set<Worker>();
+  readonly #scans = new OneShotWorkers(import.meta.url);
   constructor(private readonly ctx: ServiceContext) {}
 
   async scan(root: string, includeSong = false): Promise<ScanResultDto> {
     const t0 = Date.now();
     const abs = resolve(root);
-    const result = await this.#scanOffThread({ root: abs, includeSong, statCacheFile: statCachePath(this.ctx.dataDir, abs) });
+    // On a worker thread (see scanWorker.ts), its progress relayed as `scan` events.
+    const result = await this.#scans.run<ScanResult, ScanProgress>('scanWorker', {
+      what: `scanning ${abs}`,
+      workerData: { root: abs, includeSong, statCacheFile: statCachePath(this.ctx.dataDir, abs) } satisfies ScanWorkerInput,
+      onProgress: (p) => this.ctx.bus.emit('scan', { root: abs, ...p }),
+    });
     const record = saveScan(this.ctx.store, result);
     return { ...this.overview(record.id), durationMs: Date.now() - t0 };
   }
 
-  /** Runs the scan on a worker thread (see scanWorker.ts), relaying its progress as `scan` events. */
-  #scanOffThread(input: ScanWorkerInput): Promise<ScanResult> {
-    return new Promise<ScanResult>((resolvePromise, reject) => {
-      const worker = startWorker(import.meta.url, 'scanWorker', { workerData: input });
-      this.#scans.add(worker);
-      let settled = false;
-      const settle = (fn: () => void) => {
-        if (settled) return;
-        settled = true;
-        this.#scans.delete(worker);
-        fn();
-      };
-      worker.on('message', (m: ScanWorkerMessage) => {
-        if (m.type === 'progress') this.ctx.bus.emit('scan', { root: input.root, done: m.done, total: m.total, file: m.file });
-        else if (m.type === 'done') settle(() => resolvePromise(m.result));
-        else settle(() => reject(new SerError(m.error.code as ErrorCode, m.error.message)));
-      });
-      worker.once('error', (err) => settle(() => reject(new SerError('internal', `scanning ${input.root} failed: ${err.message}`))));
-      worker.once('exit', (code) => settle(() => reject(new SerError('cancelled', `scanning ${input.root} stopped (worker exit code ${code})`))));
-    });
-  }
-
   /** Stops scans still running (the app is closing). */
-  async close(): Promise<void> {
-    await Promise.all([...this.#scans].map((w) => w.terminate()));
-    this.#scans.clear();
+  close(): Promise<void> {
+    return this.#scans.close();
   }
 
   list(): DatasetRecord[] {

@@ -9,15 +9,13 @@ import { randomUUID } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import type { Worker } from 'node:worker_threads';
-import { SerError, type ErrorCode } from '../shared/errors.js';
+import { SerError } from '../shared/errors.js';
 import { ensembleLabel, recordEnsemble } from '../engine/training/ensembleRecords.js';
-import { startWorker } from '../engine/workers/spawn.js';
+import { OneShotWorkers } from '../engine/workers/oneShot.js';
 import type { EnsembleOptions, EnsembleResult } from '../engine/training/ensemble.js';
 import type { EnsembleRecord } from '../engine/store/types.js';
 import type { EnsembleDeleteResult, ModelChoice } from '../contract/types.js';
 import type { ServiceContext } from './context.js';
-import type { EnsembleWorkerMessage } from './ensembleWorker.js';
 import { runExports } from './runExports.js';
 
 /** The folder name the app gives the ensembles it makes (the only ones it will delete). */
@@ -32,7 +30,7 @@ export function ensembleChoice(e: EnsembleRecord): ModelChoice {
 }
 
 export class EnsemblesService {
-  readonly #workers = new Set<Worker>();
+  readonly #workers = new OneShotWorkers(import.meta.url);
 
   constructor(private readonly ctx: ServiceContext) {}
 
@@ -51,7 +49,7 @@ export class EnsemblesService {
       return exported.dir;
     });
     const out = join(this.#modelsDir, `ensemble-${randomUUID()}`);
-    const result = await this.#buildOffThread({ members, out });
+    const result = await this.#workers.run<EnsembleResult>('ensembleWorker', { what: 'building the ensemble', workerData: { members, out } satisfies EnsembleOptions });
     try {
       return ensembleChoice(recordEnsemble(store, result, name ?? `runs ${runIds.map((id) => `#${id}`).join(' + ')}`));
     } catch (err) {
@@ -70,30 +68,8 @@ export class EnsemblesService {
     return { deleted, removedFolder: dir };
   }
 
-  #buildOffThread(input: EnsembleOptions): Promise<EnsembleResult> {
-    return new Promise<EnsembleResult>((resolvePromise, reject) => {
-      const worker = startWorker(import.meta.url, 'ensembleWorker', { workerData: input });
-      this.#workers.add(worker);
-      let settled = false;
-      const settle = (fn: () => void) => {
-        if (settled) return;
-        settled = true;
-        this.#workers.delete(worker);
-        void worker.terminate();
-        fn();
-      };
-      worker.on('message', (m: EnsembleWorkerMessage) => {
-        if (m.type === 'done') settle(() => resolvePromise(m.result));
-        else settle(() => reject(new SerError(m.error.code as ErrorCode, m.error.message)));
-      });
-      worker.once('error', (err) => settle(() => reject(new SerError('internal', `building the ensemble failed: ${err.message}`))));
-      worker.once('exit', (code) => settle(() => reject(new SerError('cancelled', `building the ensemble stopped (worker exit code ${code})`))));
-    });
-  }
-
   /** Stops builds still running (the app is closing): the engine writes under a temporary name, so no half model is left as one. */
-  async close(): Promise<void> {
-    await Promise.all([...this.#workers].map((w) => w.terminate()));
-    this.#workers.clear();
+  close(): Promise<void> {
+    return this.#workers.close();
   }
 }

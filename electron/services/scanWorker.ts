@@ -1,12 +1,11 @@
 /**
  * Scans a dataset folder on a worker thread: the scan hashes every file and decodes it to check it, which would
  * otherwise hold the server's (or Electron main's) event loop for seconds on a big corpus, stalling every other
- * request and pushed event. Posts throttled `progress` messages, then one `done` (the scan result, plain data) or
- * `error` (`{code, message}`, rebuilt into a SerError by the caller).
+ * request and pushed event. Answers once (engine/workers/oneShot.ts), with throttled `ScanProgress` before.
  */
-import { parentPort, workerData } from 'node:worker_threads';
+import { workerData } from 'node:worker_threads';
 import { scanDataset } from '../engine/dataset/scan.js';
-import { toErrorInfo } from '../shared/errors.js';
+import { answerOnce } from '../engine/workers/oneShot.js';
 
 export interface ScanWorkerInput {
   root: string;
@@ -14,16 +13,16 @@ export interface ScanWorkerInput {
   statCacheFile: string;
 }
 
-export type ScanWorkerMessage =
-  | { type: 'progress'; done: number; total: number; file: string }
-  | { type: 'done'; result: Awaited<ReturnType<typeof scanDataset>> }
-  | { type: 'error'; error: { code: string; message: string } };
+export interface ScanProgress {
+  done: number;
+  total: number;
+  file: string;
+}
 
 const input = workerData as ScanWorkerInput;
-const post = (m: ScanWorkerMessage) => parentPort?.postMessage(m);
 let last = 0;
-try {
-  const result = await scanDataset(input.root, {
+await answerOnce<Awaited<ReturnType<typeof scanDataset>>, ScanProgress>((progress) =>
+  scanDataset(input.root, {
     includeSong: input.includeSong,
     statCacheFile: input.statCacheFile,
     // Throttled here, before crossing threads: at most ~10 messages a second, plus the last one.
@@ -31,12 +30,8 @@ try {
       const now = Date.now();
       if (done === total || now - last >= 100) {
         last = now;
-        post({ type: 'progress', done, total, file });
+        progress({ done, total, file });
       }
     },
-  });
-  post({ type: 'done', result });
-} catch (err) {
-  const info = toErrorInfo(err);
-  post({ type: 'error', error: { code: info.code, message: info.message } });
-}
+  }),
+);

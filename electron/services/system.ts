@@ -3,27 +3,17 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { SerError } from '../shared/errors.js';
 import { appVersion } from '../engine/version.js';
-import { startWorker } from '../engine/workers/spawn.js';
+import { OneShotWorkers } from '../engine/workers/oneShot.js';
 import type { AboutInfo, BackendInfo, CliInstallResult } from '../contract/types.js';
 import { installCliLauncher } from '../engine/cliInstall.js';
 import type { ServiceContext } from './context.js';
-import type { BackendsWorkerMessage } from './backendsWorker.js';
 
 export class SystemService {
   #backends: Promise<BackendInfo[]> | undefined;
   constructor(private readonly ctx: ServiceContext) {}
 
   backends(): Promise<BackendInfo[]> {
-    this.#backends ??= new Promise<BackendInfo[]>((resolve, reject) => {
-      const w = startWorker(import.meta.url, 'backendsWorker');
-      w.once('message', (m: BackendsWorkerMessage) => {
-        if (m.type === 'backends') resolve(m.backends);
-        else reject(new SerError('backend', `probing the backends failed: ${m.error}`));
-        void w.terminate();
-      });
-      w.once('error', (err) => reject(new SerError('backend', `probing the backends failed: ${err.message}`)));
-      w.once('exit', (code) => reject(new SerError('backend', `the backend probe exited (code ${code})`)));
-    }).catch((err: unknown) => {
+    this.#backends ??= new OneShotWorkers(import.meta.url).run<BackendInfo[]>('backendsWorker', { what: 'probing the backends', failCode: 'backend' }).catch((err: unknown) => {
       this.#backends = undefined;
       throw err;
     });
