@@ -50,6 +50,7 @@ const SplitSchema = z.discriminatedUnion('kind', [
       valSpeakerCount: z.number().int().min(0).max(1000).optional(),
     })
     .strict(),
+  z.object({ kind: z.literal('all'), seed: trainingField('seed') }).strict(),
 ]);
 
 /** A trial job, as a worker accepts it. Its recipe is further parsed by the training options schema. */

@@ -82,3 +82,29 @@ describe('speaker split', () => {
     expect(() => makeSplit([{ label: 'sad' }], { kind: 'speaker', seed: 1 })).toThrow(/needs the speaker of every file/);
   });
 });
+
+describe('all split (every clip trains)', () => {
+  it('puts every index in training, none in validation or test, and lists every speaker', () => {
+    const sp = makeSplit(items, { kind: 'all', seed: 42 });
+    expect(sp.kind).toBe('all');
+    expect(sp.seed).toBe(42);
+    expect(sp.train).toEqual(items.map((_, i) => i));
+    expect(sp.val).toEqual([]);
+    expect(sp.test).toEqual([]);
+    expect(sp.trainSpeakers).toEqual(Array.from({ length: 24 }, (_, i) => String(i + 1).padStart(2, '0')));
+    expect(sp.valSpeakers).toEqual([]);
+    expect(sp.testSpeakers).toEqual([]);
+    assertNoSpeakerLeak(items, sp);
+  });
+  it('draws nothing: the seed does not change it', () => {
+    const { seed: _a, ...a } = makeSplit(items, { kind: 'all', seed: 1 });
+    const { seed: _b, ...b } = makeSplit(items, { kind: 'all', seed: 2 });
+    expect(a).toEqual(b);
+  });
+  it('needs no speakers (files without one are speaker "unknown") and refuses an empty dataset', () => {
+    const sp = makeSplit([{ label: 'sad' }, { label: 'happy' }], { kind: 'all', seed: 1 });
+    expect(sp.train).toEqual([0, 1]);
+    expect(sp.trainSpeakers).toEqual(['unknown']);
+    expect(() => makeSplit([], { kind: 'all', seed: 1 })).toThrow(/empty dataset/);
+  });
+});

@@ -1,7 +1,9 @@
 /**
  * Reproducible train/validation/test splits, stored with each run:
  * - `random`: stratified by emotion (the paper's 80/10/10 over files — speakers leak across parts);
- * - `speaker`: speaker-independent, with explicit test/validation speakers or the k-th of K folds.
+ * - `speaker`: speaker-independent, with explicit test/validation speakers or the k-th of K folds;
+ * - `all`: every item trains, no validation or test part — for a final model whose recipe was judged by
+ *   cross-validation (`ser cv`); its run reports no test figures.
  */
 import { SerError } from '../../shared/errors.js';
 import { Rng } from '../audio/rng.js';
@@ -36,7 +38,13 @@ export interface SpeakerSplitSpec {
   valSpeakerCount?: number;
 }
 
-export type SplitSpec = RandomSplitSpec | SpeakerSplitSpec;
+/** Every item in training; the seed is kept so the spec has the shape of the others (nothing is drawn). */
+export interface AllSplitSpec {
+  kind: 'all';
+  seed: number;
+}
+
+export type SplitSpec = RandomSplitSpec | SpeakerSplitSpec | AllSplitSpec;
 
 export interface Split {
   kind: SplitSpec['kind'];
@@ -68,6 +76,10 @@ function speakersOf(items: SplitItem[], idx: number[]): string[] {
 
 export function makeSplit(items: SplitItem[], spec: SplitSpec): Split {
   if (items.length === 0) throw new SerError('bad-input', 'cannot split an empty dataset');
+  if (spec.kind === 'all') {
+    const train = items.map((_, i) => i);
+    return { kind: 'all', seed: spec.seed, train, val: [], test: [], trainSpeakers: speakersOf(items, train), valSpeakers: [], testSpeakers: [] };
+  }
   const rng = new Rng(spec.seed);
   if (spec.kind === 'random') {
     const vf = spec.valFraction ?? 0.1;
