@@ -134,7 +134,7 @@ export const TrainEventSchema = z.discriminatedUnion('event', [
   z.object({ event: z.literal('checkpoint'), runId: num, epoch: num, path: z.string(), best: z.boolean() }),
   z.object({ event: z.literal('paused'), runId: num, epoch: num }),
   z.object({ event: z.literal('resumed'), runId: num, epoch: num }),
-  z.object({ event: z.literal('finished'), runId: num, testAccuracy: num, uar: num, macroF1: num, epochs: num, durationMs: num, modelDir: z.string() }),
+  z.object({ event: z.literal('finished'), runId: num, testAccuracy: numOrNull, uar: numOrNull, macroF1: numOrNull, epochs: num, durationMs: num, modelDir: z.string() }),
   z.object({ event: z.literal('failed'), runId: numOrNull, error: z.string() }),
   z.object({ event: z.literal('cancelled'), runId: num, epoch: num }),
 ]);

@@ -270,7 +270,7 @@ export interface TrialWorkerOptions {
 export type WorkerEvent =
   | { event: 'worker-ready'; worker: string; queue: string; concurrency: number }
   | { event: 'trial-started'; worker: string; jobId: string; sweepId: number; trialId: number; runId: number; attempt: number }
-  | { event: 'trial-finished'; worker: string; jobId: string; trialId: number; runId: number; testAccuracy: number; uar: number }
+  | { event: 'trial-finished'; worker: string; jobId: string; trialId: number; runId: number; testAccuracy: number | null; uar: number | null }
   | { event: 'trial-refused' | 'trial-failed' | 'trial-cancelled'; worker: string; jobId: string; error: string };
 
 export interface TrialWorker {
@@ -342,7 +342,7 @@ export async function startTrialWorker(url: string, opts: TrialWorkerOptions): P
         { onMessage: (m: WorkerMessage) => progress.send(m), ...(signal ? { signal } : {}) },
       );
       await progress.flush();
-      emit({ event: 'trial-finished', worker: name, jobId, trialId: d.trialId, runId: d.runId, testAccuracy: result.finished.test.accuracy, uar: result.finished.test.uar });
+      emit({ event: 'trial-finished', worker: name, jobId, trialId: d.trialId, runId: d.runId, testAccuracy: result.finished.test?.accuracy ?? null, uar: result.finished.test?.uar ?? null });
       return { ...result, finished: { ...result.finished, predictions: [] } }; // the predictions travel in the model's files
     } catch (err) {
       await progress.flush();

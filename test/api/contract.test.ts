@@ -61,9 +61,19 @@ describe('contract', () => {
     try {
       bus.emit('training', { event: 'epoch', runId: 1 } as never);
       bus.emit('live', { kind: 'level', t: 1, rms: 0.1, peak: 0.2 });
+      bus.emit('training', { event: 'finished', runId: 2, testAccuracy: Number.NaN, uar: null, macroF1: null, epochs: 1, durationMs: 5, modelDir: '/m' });
     } finally {
       console.error = err;
     }
     expect(got).toEqual([{ name: 'live', payload: { kind: 'level', t: 1, rms: 0.1, peak: 0.2 } }]);
+  });
+
+  it('a run without a test part (split all) finishes with null test figures, which the contract passes', () => {
+    const bus = new EventBus();
+    const got: unknown[] = [];
+    bus.subscribe((m) => got.push(m));
+    const finished = { event: 'finished', runId: 3, testAccuracy: null, uar: null, macroF1: null, epochs: 1, durationMs: 5, modelDir: '/m' } as const;
+    bus.emit('training', finished);
+    expect(got).toEqual([{ name: 'training', payload: finished }]);
   });
 });

@@ -134,7 +134,7 @@ async function runCv(flags: CvFlags, cmd: Command): Promise<void> {
         printers.set(e.fold, (p = trainPrinter({ indent: parallel > 1 ? `[fold ${e.fold + 1}] ` : '  ' })));
       }
       p.onEvent(e);
-      if (e.event === 'finished') process.stdout.write(`${parallel > 1 ? `[fold ${e.fold + 1}] ` : '  '}fold ${e.fold + 1}: test accuracy ${pct(e.testAccuracy)}  UAR ${pct(e.uar)}  macro F1 ${e.macroF1.toFixed(3)}\n`);
+      if (e.event === 'finished') process.stdout.write(`${parallel > 1 ? `[fold ${e.fold + 1}] ` : '  '}fold ${e.fold + 1}: test accuracy ${pct(e.testAccuracy)}  UAR ${pct(e.uar)}  macro F1 ${e.macroF1?.toFixed(3) ?? '—'}\n`);
       return;
     }
     if (e.event === 'cv-started') {

@@ -50,6 +50,7 @@ export type WorkerMessage =
   | { type: 'checkpoint'; epoch: number; path: string; best: boolean; metric: number | null; metricName: string | null }
   | { type: 'paused'; epoch: number }
   | { type: 'resumed'; epoch: number }
-  | { type: 'finished'; test: Metrics; testLoss: number; predictions: Prediction[]; epochs: number; bestEpoch: number | null; durationMs: number; modelDir: string }
+  /** `test` and `testLoss` are null when the split has no test part (`all`). */
+  | { type: 'finished'; test: Metrics | null; testLoss: number | null; predictions: Prediction[]; epochs: number; bestEpoch: number | null; durationMs: number; modelDir: string }
   | { type: 'stopped'; reason: 'cancel' | 'interrupt'; epoch: number }
   | { type: 'failed'; error: string };

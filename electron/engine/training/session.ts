@@ -77,6 +77,7 @@ export async function prepareData(opts: TrainOptions, env: StartOptions, emit: E
     opts.split,
   );
   if (split.train.length === 0) throw new SerError('bad-input', 'the split leaves no training files');
+  if (opts.earlyStopping && split.val.length === 0) throw new SerError('bad-input', `early stopping watches the validation part, and this ${split.kind} split has none`);
   const plan = planSamples(files, split, opts.augment, opts.seed);
   const runSplit: RunSplit = {
     kind: split.kind,
@@ -182,11 +183,14 @@ export function trainingWatch(s: Store, id: number, opts: TrainOptions, emit: Em
         case 'resumed':
           emit({ event: 'resumed', runId: id, epoch: m.epoch });
           return;
-        case 'finished':
-          s.evaluations.add({ runId: id, split: 'test', epoch: m.bestEpoch, accuracy: m.test.accuracy, uar: m.test.uar, macroF1: m.test.macroF1, weightedF1: m.test.weightedF1, confusion: m.test.confusion, perClass: toStoredPerClass(m.test) });
-          s.models.add({ runId: id, kind: 'export', path: m.modelDir, epoch: m.bestEpoch, metric: m.test.accuracy, metricName: 'testAccuracy' });
+        case 'finished': {
+          // No test part (split all): no test evaluation is stored, so every reader sees null test figures.
+          const t = m.test;
+          if (t) s.evaluations.add({ runId: id, split: 'test', epoch: m.bestEpoch, accuracy: t.accuracy, uar: t.uar, macroF1: t.macroF1, weightedF1: t.weightedF1, confusion: t.confusion, perClass: toStoredPerClass(t) });
+          s.models.add({ runId: id, kind: 'export', path: m.modelDir, epoch: m.bestEpoch, metric: t?.accuracy ?? null, metricName: t ? 'testAccuracy' : null });
           s.runs.setStatus(id, 'completed');
-          return { event: 'finished', runId: id, testAccuracy: m.test.accuracy, uar: m.test.uar, macroF1: m.test.macroF1, epochs: m.epochs, durationMs: m.durationMs, modelDir: m.modelDir };
+          return { event: 'finished', runId: id, testAccuracy: t?.accuracy ?? null, uar: t?.uar ?? null, macroF1: t?.macroF1 ?? null, epochs: m.epochs, durationMs: m.durationMs, modelDir: m.modelDir };
+        }
         case 'stopped':
           s.runs.setStatus(id, m.reason === 'interrupt' ? 'interrupted' : 'cancelled');
           return { event: 'cancelled', runId: id, epoch: m.epoch };

@@ -22,6 +22,7 @@ import { checkLoss, checkScaler, checkWeights } from './finiteGuards.js';
 import { computeMetrics } from './metrics.js';
 import type { PlannedSample } from './plan.js';
 import type { ControlMessage, Prediction, WorkerInit, WorkerMessage } from './protocol.js';
+import type { Metrics } from './types.js';
 import { initialPlateau, learningRateAt, updatePlateau } from './schedule.js';
 import { createLoopTrainer, type LoopTrainer } from './loopTrainer.js';
 
@@ -328,15 +329,22 @@ async function trainEpochs(loop: Loop): Promise<number> {
   return epoch;
 }
 
-/** Tests the best weights (early stopping's restore), then exports them with their metadata and test predictions. */
+/**
+ * Tests the best weights (early stopping's restore), then exports them with their metadata and test predictions.
+ * A split without a test part (`all`) skips the test: the model is exported with `test: null` and no predictions
+ * file (the Results view then lists no misclassified clips rather than "none").
+ */
 async function testAndExport(loop: Loop, scaler: StandardScaler, modelCfg: object, backend: string, workers: number, epochs: number): Promise<void> {
   const { model, trainer, state } = loop;
   if (hasCheckpoint(loop.bestDir) || state.bestEpoch !== null) await loadWeightsInto(model, loop.bestDir);
-  const test = await evaluate(trainer, loop.batches, loop.features.test, init.samples.test);
-  checkLoss('test', test.loss, 'the end of training', opts.learningRate);
-  const labels = init.samples.test.map((s) => s.label);
-  const testMetrics = computeMetrics(labels, test.preds);
-  const predictions: Prediction[] = init.samples.test.map((s, i) => ({ path: s.path, label: s.label, predicted: test.preds[i]!, probs: test.probs[i]! }));
+  let tested: { metrics: Metrics; loss: number; predictions: Prediction[] } | null = null;
+  if (loop.features.test.length) {
+    const test = await evaluate(trainer, loop.batches, loop.features.test, init.samples.test);
+    checkLoss('test', test.loss, 'the end of training', opts.learningRate);
+    const metrics = computeMetrics(init.samples.test.map((s) => s.label), test.preds);
+    const predictions = init.samples.test.map((s, i) => ({ path: s.path, label: s.label, predicted: test.preds[i]!, probs: test.probs[i]! }));
+    tested = { metrics, loss: test.loss, predictions };
+  }
   await saveModel(model, init.modelDir);
   const metadata = {
     kind: 'vox-affect-model',
@@ -350,13 +358,13 @@ async function testAndExport(loop: Loop, scaler: StandardScaler, modelCfg: objec
     workers,
     datasetFingerprint: init.datasetFingerprint,
     bestEpoch: state.bestEpoch,
-    test: { accuracy: testMetrics.accuracy, uar: testMetrics.uar, macroF1: testMetrics.macroF1 },
+    test: tested ? { accuracy: tested.metrics.accuracy, uar: tested.metrics.uar, macroF1: tested.metrics.macroF1 } : null,
     createdAt: new Date().toISOString(),
   };
   writeFileSync(join(init.modelDir, 'metadata.json'), JSON.stringify(metadata, null, 1));
-  writeFileSync(join(init.modelDir, 'test_predictions.json'), JSON.stringify(predictions));
+  if (tested) writeFileSync(join(init.modelDir, 'test_predictions.json'), JSON.stringify(tested.predictions));
   await trainer.dispose();
-  send({ type: 'finished', test: testMetrics, testLoss: test.loss, predictions, epochs, bestEpoch: state.bestEpoch, durationMs: state.elapsedMs, modelDir: init.modelDir });
+  send({ type: 'finished', test: tested?.metrics ?? null, testLoss: tested?.loss ?? null, predictions: tested?.predictions ?? [], epochs, bestEpoch: state.bestEpoch, durationMs: state.elapsedMs, modelDir: init.modelDir });
 }
 
 async function main(): Promise<void> {

@@ -113,7 +113,8 @@ export type TrainEvent =
   | { event: 'checkpoint'; runId: number; epoch: number; path: string; best: boolean }
   | { event: 'paused'; runId: number; epoch: number }
   | { event: 'resumed'; runId: number; epoch: number }
-  | { event: 'finished'; runId: number; testAccuracy: number; uar: number; macroF1: number; epochs: number; durationMs: number; modelDir: string }
+  /** The test figures are null when the split has no test part (`all`: judge such a recipe by cross-validation). */
+  | { event: 'finished'; runId: number; testAccuracy: number | null; uar: number | null; macroF1: number | null; epochs: number; durationMs: number; modelDir: string }
   | { event: 'failed'; runId: number | null; error: string }
   | { event: 'cancelled'; runId: number; epoch: number };
 
