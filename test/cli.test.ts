@@ -38,6 +38,12 @@ describe('ser CLI exit codes for bad option values (2, one line)', () => {
     ['a fold past --folds (train)', ['train', '--data', dir, '--split', 'speaker', '--folds', '3', '--fold', '7'], /--fold .*0\.\.2.*got 7/],
     ['a fold past the default 5 folds', ['train', '--data', dir, '--split', 'speaker', '--fold', '5'], /--fold .*0\.\.4/],
     ['a fold past --folds (dataset split)', ['dataset', 'split', dir, '--split', 'speaker', '--folds', '3', '--fold', '7'], /--fold .*0\.\.2/],
+    ['an unknown split kind', ['train', '--data', dir, '--split', 'everything'], /--split must be random, speaker or all, got 'everything'/],
+    ['--test-speakers with --split all', ['train', '--data', dir, '--split', 'all', '--test-speakers', '19,20'], /--test-speakers does not apply to --split all/],
+    ['--val-speakers with --split all', ['train', '--data', dir, '--split', 'all', '--val-speakers', '19'], /--val-speakers does not apply to --split all/],
+    ['--folds with --split all', ['train', '--data', dir, '--split', 'all', '--folds', '5'], /--folds does not apply to --split all/],
+    ['--fold with --split all (dataset split)', ['dataset', 'split', dir, '--split', 'all', '--fold', '0'], /--fold does not apply to --split all/],
+    ['--early-stop with --split all', ['train', '--data', dir, '--split', 'all', '--early-stop', '3'], /--early-stop watches the validation part, and --split all has none/],
     ['--db on a verb that never opens the database', ['dataset', 'extract', dir, '--db', join(dir, 'x.db')], /unknown option '--db'/],
   ];
   for (const [what, args, message] of cases) {

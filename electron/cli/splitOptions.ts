@@ -17,13 +17,16 @@ export interface SplitFlags {
 
 export function addSplitOptions(cmd: Command): Command {
   return cmd
-    .option('--split <kind>', 'random (stratified 80/10/10, the paper) or speaker (speaker-independent)', 'random')
+    .option('--split <kind>', 'random (stratified 80/10/10, the paper), speaker (speaker-independent), or all: every clip trains, no validation or test part — judge the recipe with ser cv', 'random')
     .option('--test-speakers <list>', 'speaker split: test speakers, e.g. 21,22,23,24')
     .option('--val-speakers <list>', 'speaker split: validation speakers, e.g. 19,20')
     .option('--folds <k>', 'speaker split: k-fold by speaker')
     .option('--fold <i>', 'speaker split: which fold (0-based) is the test part')
     .option('--split-seed <n>', 'seed of the split alone (default: --seed), so runs with different seeds can share one random split or one fold order');
 }
+
+/** `ser eval <run>` and `--test-of <run>` of a run trained with --split all: nothing was held out to score. */
+export const noTestPart = (runId: number): string => `run ${runId} has no test part (split all): use ser eval --model ${runId} --data <dir>`;
 
 function speakers(raw: string | undefined): string[] | undefined {
   if (raw === undefined) return undefined;
@@ -37,7 +40,13 @@ export function splitSpecFrom(f: SplitFlags, runSeed: number): SplitSpec {
   // Same range as --seed (trainOptions.ts): a 32-bit unsigned integer.
   const seed = f.splitSeed !== undefined ? parseNumber('--split-seed', f.splitSeed, { integer: true, min: 0, max: 4294967295 }) : runSeed;
   if (f.split === 'random') return { kind: 'random', seed };
-  if (f.split !== 'speaker') throw new UsageError(`--split must be random or speaker, got '${f.split}'`);
+  if (f.split === 'all') {
+    // Nothing is held out, so flags that choose what is held out cannot apply.
+    const held = (['testSpeakers', 'valSpeakers', 'folds', 'fold'] as const).find((k) => f[k] !== undefined);
+    if (held) throw new UsageError(`--${held.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())} does not apply to --split all: every clip trains (judge the recipe with ser cv)`);
+    return { kind: 'all', seed };
+  }
+  if (f.split !== 'speaker') throw new UsageError(`--split must be random, speaker or all, got '${f.split}'`);
   const test = speakers(f.testSpeakers);
   const val = speakers(f.valSpeakers);
   const folds = f.folds !== undefined ? parseNumber('--folds', f.folds, { integer: true, min: 2 }) : undefined;

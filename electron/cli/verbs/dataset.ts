@@ -2,7 +2,7 @@
  * `ser dataset`: scan a folder of clips, preview splits, extract (cache) features.
  *   ser dataset scan <dir> [--json] [--include-song] [--db path] [--no-save]
  *   ser dataset extract <dir> [--json] [--workers N] [--include-song]
- *   ser dataset split <dir> [--split random|speaker] [--seed N] [--test-speakers a,b] [--val-speakers c] [--folds K --fold k] [--json]
+ *   ser dataset split <dir> [--split random|speaker|all] [--seed N] [--test-speakers a,b] [--val-speakers c] [--folds K --fold k] [--json]
  */
 import type { Command } from 'commander';
 import { defaultDataDir } from '../../engine/dataDir.js';
@@ -163,6 +163,7 @@ export function registerDataset(program: Command): void {
           process.stdout.write(`  ${part.padEnd(5)} ${String(p.files).padStart(5)} files  speakers ${p.speakers.join(',')}\n`);
         }
         if (split.kind === 'random') process.stdout.write('  note: a random split puts the same speakers in train and test; results overstate accuracy on new voices.\n');
+        if (split.kind === 'all') process.stdout.write('  note: every clip trains, no validation or test part — judge the recipe with ser cv.\n');
       }
     });
 }

@@ -4,12 +4,14 @@
  * label mapping and what was skipped. Progress bars go to stderr, and only on a terminal.
  */
 import { defaultDataDir } from '../../engine/dataDir.js';
+import { SerError } from '../../shared/errors.js';
 import { defaultDbPath } from '../../engine/store/dbPath.js';
 import type { DatasetEvalProgress, DatasetEvaluation, TestPartOf } from '../../engine/training/evaluateDataset.js';
 import type { TrainOptions } from '../../engine/training/types.js';
 import { metricsTable } from '../metricsTable.js';
 import { parseNumber, printJson, UsageError } from '../output.js';
 import { formatMs, progressBar, type Bar } from '../progress.js';
+import { noTestPart } from '../splitOptions.js';
 import { parseBackend } from '../trainOptions.js';
 
 export interface EvalDatasetFlags {
@@ -64,6 +66,7 @@ async function testPartOf(runId: number, dbPath: string): Promise<{ data: string
     if (run.kind !== 'train' || !config || typeof config.data !== 'string' || !config.split) {
       throw new UsageError(`run ${runId} is not a training run on a dataset split, so it has no test part to evaluate on`);
     }
+    if (config.split.kind === 'all') throw new SerError('bad-input', noTestPart(runId));
     return { data: config.data, includeSong: Boolean(config.includeSong), testOf: { runId, split: config.split, fingerprint: run.datasetFingerprint } };
   } finally {
     store.close();

@@ -13,7 +13,7 @@ import { parseNumber, printJson, UsageError } from '../output.js';
 import { onStopSignals } from '../stopSignals.js';
 import { formatMs } from '../progress.js';
 import type { EvalDatasetFlags } from './evalDataset.js';
-import { addSplitOptions, splitSpecFrom, type SplitFlags } from '../splitOptions.js';
+import { addSplitOptions, noTestPart, splitSpecFrom, type SplitFlags } from '../splitOptions.js';
 import { addTrainOptions, BACKEND_HELP, buildTrainOptions, parseBackend, parseOption, parseWorkers, type TrainFlags } from '../trainOptions.js';
 import { trainPrinter, type EpochLine } from '../trainProgress.js';
 
@@ -37,6 +37,7 @@ export function registerTrain(program: Command): void {
         resumeRunId === undefined
           ? { ...(await buildTrainOptions(flags, (seed) => splitSpecFrom(flags, seed), '--data <dir> is required (or --resume <run id>)')), ...(flags.name ? { name: flags.name } : {}) }
           : undefined;
+      if (options?.split.kind === 'all' && options.earlyStopping) throw new UsageError('--early-stop watches the validation part, and --split all has none');
       // On resume only the epoch budget and the worker count may change; the rest is the run's stored config.
       const overrides: { epochs?: number; workers?: number } = {};
       if (resumeRunId !== undefined) {
@@ -68,10 +69,15 @@ export function registerTrain(program: Command): void {
         const store = openStore(flags.db ?? defaultDbPath());
         try {
           const test = store.evaluations.listForRun(final.runId, 'test').at(-1);
-          const best = printer.epochs.reduce<EpochLine | undefined>((b, x) => (x.valAccuracy !== null && (!b || (b.valAccuracy ?? -1) < x.valAccuracy) ? x : b), undefined);
-          process.stdout.write(
-            `\nrun ${final.runId} finished\n\n  | Epochs | Training time | Accuracy (test) | UAR (test) | best val accuracy |\n  |---|---|---|---|---|\n  | ${final.epochs} | ${formatMs(Date.now() - t0)} | ${pct(final.testAccuracy)} | ${pct(final.uar)} | ${pct(best?.valAccuracy)} |\n\n`,
-          );
+          if (final.testAccuracy === null) {
+            // Split all: nothing was held out, so there is no figure to print here.
+            process.stdout.write(`\nrun ${final.runId} finished: ${final.epochs} epochs in ${formatMs(Date.now() - t0)}\n  no test part (split all): judge this recipe with ser cv\n`);
+          } else {
+            const best = printer.epochs.reduce<EpochLine | undefined>((b, x) => (x.valAccuracy !== null && (!b || (b.valAccuracy ?? -1) < x.valAccuracy) ? x : b), undefined);
+            process.stdout.write(
+              `\nrun ${final.runId} finished\n\n  | Epochs | Training time | Accuracy (test) | UAR (test) | best val accuracy |\n  |---|---|---|---|---|\n  | ${final.epochs} | ${formatMs(Date.now() - t0)} | ${pct(final.testAccuracy)} | ${pct(final.uar)} | ${pct(best?.valAccuracy)} |\n\n`,
+            );
+          }
           if (test) process.stdout.write(metricsTable(test) + '\n');
           process.stdout.write(`\nmodel: ${final.modelDir}\n`);
         } finally {
@@ -112,6 +118,7 @@ export function registerTrain(program: Command): void {
       try {
         const run = store.runs.require(id);
         const test = store.evaluations.listForRun(id, 'test').at(-1);
+        if (!test && run.split?.['kind'] === 'all') throw new SerError('bad-input', noTestPart(id));
         if (!test) throw new SerError('not-found', `run ${id} (${run.status}) has no test evaluation yet; it is recorded when training finishes`);
         const perClass = Object.fromEntries(test.perClass.map((c) => [c.label, { precision: c.precision, recall: c.recall, f1: c.f1, support: c.support }]));
         if (flags.json) {

@@ -111,7 +111,7 @@ function testPart(files: DatasetFile[], of: TestPartOf, fingerprint: string, dat
     throw new SerError('bad-input', `${data}: not the data run ${of.runId} was trained on (its fingerprint differs): its test part cannot be made again`);
   }
   const split = makeSplit(files.map((f) => ({ label: f.emotion!, ...(f.speaker ? { speaker: f.speaker } : {}) })), of.split);
-  if (split.test.length === 0) throw new SerError('bad-input', `run ${of.runId}'s split has no test part`);
+  if (split.test.length === 0) throw new SerError('bad-input', `run ${of.runId}'s split has no test part${of.split.kind === 'all' ? ' (split all: every clip trained)' : ''}`);
   return split.test.map((i) => files[i]!);
 }
 
