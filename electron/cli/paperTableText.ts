@@ -19,6 +19,7 @@ function testSpeakers(r: PaperTableRow): string {
   if (list === null) return '–';
   // A random split's test part holds clips of every speaker, each also in training: the count says enough.
   if (r.split === 'random') return `all ${list.length}`;
+  if (r.split === 'all') return 'none';
   return list.length > 6 ? `${list.slice(0, 6).join(',')},…` : list.join(',');
 }
 

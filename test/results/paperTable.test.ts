@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { EMOTIONS } from '../../electron/shared/labels.js';
 import { PAPER_RESULTS } from '../../electron/engine/results/paperReference.js';
 import { buildPaperTable, paperTableRow, SPLIT_LABELS, type RunResultsInput } from '../../electron/engine/results/paperTable.js';
+import { paperTableText } from '../../electron/cli/paperTableText.js';
 import type { EpochRecord, EvaluationRecord, RunRecord } from '../../electron/engine/store/types.js';
 
 const T0 = Date.parse('2025-01-01T10:00:00.000Z');
@@ -87,5 +88,21 @@ describe("the paper's table", () => {
     ]);
     // The paper's own speed, for the same comparison: 6 h / 200 epochs = 108 s an epoch.
     expect(PAPER_RESULTS.map((p) => p.msPerEpoch)).toEqual([108_000, 120_000, 97_714]);
+  });
+
+  it('a run with split all (every clip trained) is labelled so, with no test speakers and no test figures', () => {
+    const allSplit = { kind: 'all', trainSpeakers: ['01', '02', '03', '04'], valSpeakers: [], testSpeakers: [], trainSamples: 480 };
+    const t = buildPaperTable([
+      { run: run(5, { split: allSplit }), epochs: epochs(5, [10_000]), evaluations: [evaluation(1, 5, 'val', 0.9, 0.9)] },
+      // Asked (config) but not yet split (queued): still labelled from the config.
+      { run: run(6, { status: 'queued', startedAt: null, endedAt: null, config: { split: { kind: 'all', seed: 1 } } }), epochs: [], evaluations: [] },
+    ]);
+    expect(t.rows[0]).toMatchObject({ split: 'all', splitLabel: 'all (no test part)', testSpeakers: [], testAccuracy: null, uar: null, msPerEpoch: 10_000, trainSamples: 480 });
+    expect(t.rows[1]).toMatchObject({ split: 'all', splitLabel: 'all (no test part)' });
+    const text = paperTableText(t);
+    const row = text.split('\n').find((l) => l.startsWith('5 '))!;
+    expect(row).toMatch(/run 5 +all \(no test part\) +none +1 /);
+    expect(row).toMatch(/– +– *$/);
+    expect(text).not.toMatch(/NaN|undefined/);
   });
 });

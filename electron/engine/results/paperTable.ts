@@ -7,12 +7,14 @@
 import type { EpochRecord, EvaluationRecord, RunRecord, RunStatus } from '../store/types.js';
 import { PAPER_PROTOCOL, PAPER_RESULTS, PAPER_SOURCE, PROJECTED_EPOCHS, type PaperReferenceRow } from './paperReference.js';
 
-export type SplitType = 'random' | 'speaker' | 'unknown';
+export type SplitType = 'random' | 'speaker' | 'all' | 'unknown';
 
 /** Words shown wherever a split type is: the random split is the paper's protocol, and it shares speakers. */
 export const SPLIT_LABELS: Readonly<Record<SplitType, string>> = {
   random: 'random (speakers shared)',
   speaker: 'speaker-independent',
+  // Every clip trained: the row has no test figure, the recipe's is its cross-validation (`ser cv`).
+  all: 'all (no test part)',
   unknown: 'unknown split',
 };
 
@@ -29,7 +31,7 @@ export interface PaperTableRow {
   status: RunStatus;
   split: SplitType;
   splitLabel: string;
-  /** Speakers of the test part (for a random split: every speaker, all also in training); null if unrecorded. */
+  /** Speakers of the test part (for a random split: every speaker, all also in training; for `all`: none); null if unrecorded. */
   testSpeakers: string[] | null;
   /** Training samples per epoch (clips plus noisy copies): what an epoch's time scales with. */
   trainSamples: number | null;
@@ -77,7 +79,7 @@ function splitTypeOf(run: RunRecord): SplitType {
   // The stored split says what happened; the config what was asked (older runs may lack the split's kind).
   const stored = run.split?.kind;
   const asked = (run.config as { split?: { kind?: unknown } } | null)?.split?.kind;
-  for (const k of [stored, asked]) if (k === 'random' || k === 'speaker') return k;
+  for (const k of [stored, asked]) if (k === 'random' || k === 'speaker' || k === 'all') return k;
   return 'unknown';
 }
 
