@@ -43,6 +43,9 @@ export const TrainRequestSchema = z
     split: z.discriminatedUnion('kind', [
       z.object({ kind: z.literal('random') }),
       z.object({ kind: z.literal('speaker'), testSpeakers: Speakers.optional(), valSpeakers: Speakers.optional() }),
+      // Every clip trains, no validation or test part: a final model whose recipe was judged by cross-validation.
+      // Strict, as `ser train --split all` refuses speaker lists.
+      z.object({ kind: z.literal('all') }).strict(),
     ]),
     augmentCopies: N(option('augmentCopies')),
     snrLow: N(option('snrLow')),

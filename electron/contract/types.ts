@@ -40,7 +40,7 @@ export interface RunRow extends RunSummary {
   uar: number | null;
   macroF1: number | null;
   datasetName: string | null;
-  /** 'random' | 'speaker', from the run's config. */
+  /** 'random' | 'speaker' | 'all', from the run's config. */
   splitKind: string | null;
   /** Epochs the run was configured for. */
   epochsPlanned: number | null;
@@ -154,7 +154,7 @@ export interface ModelChoice {
   label: string;
   /** The model folder (model.json, weights.bin, metadata.json). */
   dir: string;
-  /** The run's test figures and split kind ('random' | 'speaker'); null for the built-in model (see card) and ensembles. */
+  /** The run's test figures and split kind ('random' | 'speaker' | 'all'; an 'all' run has no test figures); null for the built-in model (see card) and ensembles. */
   testAccuracy: number | null;
   uar: number | null;
   splitKind: string | null;

@@ -38,8 +38,8 @@ export function toTrainOptions(req: TrainRequest): TrainOptions {
     weightDecay: sgd ? d.weightDecay : 0,
     schedule: parseSchedule(d.schedule),
     split:
-      req.split.kind === 'random'
-        ? { kind: 'random', seed: req.seed }
+      req.split.kind === 'random' || req.split.kind === 'all'
+        ? { kind: req.split.kind, seed: req.seed }
         : {
             kind: 'speaker',
             seed: req.seed,

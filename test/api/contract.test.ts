@@ -38,6 +38,10 @@ describe('contract', () => {
     expect(parseInput('startTraining', ok)).toMatchObject(ok);
     expect(() => parseInput('startTraining', { ...ok, snrHigh: 10 })).toThrow(/SNR/);
     expect(() => parseInput('startTraining', { ...ok, split: { kind: 'speaker', testSpeakers: [''] } })).toThrow(/split/);
+    expect(parseInput('startTraining', { ...ok, split: { kind: 'all' } })).toMatchObject({ split: { kind: 'all' } });
+    // As `ser train --split all --test-speakers …` is a usage error, the API refuses speaker lists with it.
+    expect(() => parseInput('startTraining', { ...ok, split: { kind: 'all', testSpeakers: ['19'] } })).toThrow(/split/);
+    expect(() => parseInput('startTraining', { ...ok, split: { kind: 'everything' } })).toThrow(/split/);
   });
 
   it('the router returns errors as data in the one shape and never calls a handler with bad input', async () => {

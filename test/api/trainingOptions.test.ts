@@ -10,6 +10,7 @@ import { parseInput } from '../../electron/server/router.js';
 import { numberLimits, trainingDefaults, type NumberLimits, type NumericTrainingOptionKey } from '../../electron/contract/trainingOptions.js';
 import { addTrainOptions, buildTrainOptions, type TrainFlags } from '../../electron/cli/trainOptions.js';
 import { UsageError } from '../../electron/cli/output.js';
+import { addSplitOptions, splitSpecFrom, type SplitFlags } from '../../electron/cli/splitOptions.js';
 import { toTrainOptions } from '../../electron/services/training.js';
 import { recipeOptions, trialRecipe } from '../../electron/services/sweepRecipes.js';
 import { repoRoot } from '../helpers/ser.js';
@@ -96,6 +97,16 @@ describe('training options, defined once', () => {
     const d = trainingDefaults;
     const fromCli = await buildTrainOptions(addTrainOptions(new Command()).parse(['--data', '/d'], { from: 'user' }).opts<TrainFlags>(), (seed) => ({ kind: 'random', seed }), 'no data');
     const req = { data: '/d', epochs: d.epochs, batchSize: d.batchSize, optimizer: d.optimizer, learningRate: d.learningRate, split: { kind: 'random' }, augmentCopies: d.augmentCopies, snrLow: d.snrLow, snrHigh: d.snrHigh, seed: d.seed };
+    expect(toTrainOptions(parseInput('startTraining', req) as Parameters<typeof toTrainOptions>[0])).toEqual(fromCli);
+  });
+
+  it('--split all and the API\'s split { kind: "all" } give the engine the same options', async () => {
+    const cmd = addSplitOptions(addTrainOptions(new Command())).parse(['--data', '/d', '--split', 'all'], { from: 'user' });
+    const flags = cmd.opts<TrainFlags & SplitFlags>();
+    const fromCli = await buildTrainOptions(flags, (seed) => splitSpecFrom(flags, seed), 'no data');
+    expect(fromCli.split).toEqual({ kind: 'all', seed: trainingDefaults.seed });
+    const d = trainingDefaults;
+    const req = { data: '/d', epochs: d.epochs, batchSize: d.batchSize, optimizer: d.optimizer, learningRate: d.learningRate, split: { kind: 'all' }, augmentCopies: d.augmentCopies, snrLow: d.snrLow, snrHigh: d.snrHigh, seed: d.seed };
     expect(toTrainOptions(parseInput('startTraining', req) as Parameters<typeof toTrainOptions>[0])).toEqual(fromCli);
   });
 
