@@ -36,6 +36,9 @@ function pickDevice(devices: InputDevice[], deviceId: number | undefined): Input
   return d;
 }
 
+/** Audio the capture process may fall behind by before the device overruns. */
+const QUEUE_SECONDS = 5;
+
 async function start(req: CaptureRequest): Promise<void> {
   const device = pickDevice(listInputDevices(), req.deviceId);
   const channels = Math.min(2, device.channels);
@@ -46,7 +49,10 @@ async function start(req: CaptureRequest): Promise<void> {
   for (const rate of rates) {
     const framesPerBlock = Math.max(64, Math.round((rate * req.blockMs) / 1000));
     try {
-      stream = openInput({ deviceId: device.id, sampleRate: rate, channels, format: FORMAT, framesPerBlock, maxQueue: 16 });
+      // naudiodon's queue blocks PortAudio's callback when full, and the sound server then drops audio: hold 5 s of
+      // blocks so a busy machine (training in the background) delays the audio instead of losing it.
+      const maxQueue = Math.ceil(QUEUE_SECONDS / (framesPerBlock / rate));
+      stream = openInput({ deviceId: device.id, sampleRate: rate, channels, format: FORMAT, framesPerBlock, maxQueue });
       opened = { device, inputRate: rate, channels, framesPerBlock };
       break;
     } catch (err) {
