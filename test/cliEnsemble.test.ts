@@ -87,6 +87,35 @@ describe('ser ensemble', () => {
     expect(lastJson(byId.stdout).probs).toEqual(lastJson(c.stdout).probs);
   });
 
+  it('--window-offsets is recorded in the ensemble and used by classify and eval; a bad list in metadata.json is refused', async () => {
+    const windows = join(tmp, 'windows');
+    const w = await runSer(['ensemble', '--model', `${runs[0]!.runId},${runs[1]!.runId}`, '--out', windows, '--window-offsets', '0.7,0.3,0.5', '--json'], { env });
+    expect(w.code, w.stderr).toBe(0);
+    expect(lastJson(w.stdout).windowOffsets).toEqual([0.3, 0.5, 0.7]);
+    expect((JSON.parse(readFileSync(join(windows, 'metadata.json'), 'utf8')) as Json).windowOffsets).toEqual([0.3, 0.5, 0.7]);
+    const clip = join(data, 'Actor_01/03-01-01-01-01-01-01.wav');
+    const probs = async (model: string, ...extra: string[]) => {
+      const c = await runSer(['classify', '--model', model, clip, ...extra, '--json'], { env });
+      expect(c.code, c.stderr).toBe(0);
+      return lastJson(c.stdout).probs as Record<string, number>;
+    };
+    // Its own windows, and the same windows asked of the plain ensemble: the same answer; one window differs.
+    const own = await probs(windows);
+    const asked = await probs(out, '--window-offsets', '0.3,0.5,0.7');
+    for (const [e, p] of Object.entries(own)) expect(p).toBeCloseTo(asked[e]!, 6);
+    const plain = await probs(out);
+    expect(Object.entries(own).some(([e, p]) => Math.abs(p - plain[e]!) > 1e-6)).toBe(true);
+    const e = await runSer(['eval', '--model', windows, '--data', data, '--workers', '1', '--json'], { env });
+    expect(e.code, e.stderr).toBe(0);
+    expect(lastJson(e.stdout)).toMatchObject({ files: 16, windowOffsets: [0.3, 0.5, 0.7] });
+
+    const meta = JSON.parse(readFileSync(join(windows, 'metadata.json'), 'utf8')) as Json;
+    writeFileSync(join(windows, 'metadata.json'), JSON.stringify({ ...meta, windowOffsets: [0.5, -2] }));
+    const bad = await runSer(['classify', '--model', windows, clip], { env });
+    expect(bad.code).toBe(1);
+    expect(bad.stderr.trim().split('\n')).toEqual([`ser: ${join(windows, 'metadata.json')}: windowOffsets: each offset is a number of seconds from 0 to 10, got -2`]);
+  });
+
   it('ensemble:<id> that is not recorded, whose folder is gone, or is not an id: one line naming it (exit 1)', async () => {
     const clip = join(data, 'Actor_01/03-01-01-01-01-01-01.wav');
     const unknown = await runSer(['classify', '--model', 'ensemble:99', clip], { env });

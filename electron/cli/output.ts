@@ -46,3 +46,18 @@ export interface DbFlags {
 }
 
 export const DB_HELP = 'experiment database (default: SER_DB or experiments.db)';
+
+/** `--window-offsets`, one help text for classify, eval and ensemble. */
+export const WINDOW_OFFSETS_HELP =
+  "classify each file over 3 s windows starting at these offsets, s (e.g. 0.3,0.4,0.5,0.6,0.7), combined by mean log-probability; default: the model's own (the built-in model's 5), else 0.5";
+
+/** Parses `--window-offsets`; a bad list is a usage error (exit 2). */
+export async function parseWindowOffsetsFlag(raw: string | undefined): Promise<number[] | undefined> {
+  if (raw === undefined) return undefined;
+  const { parseWindowOffsets } = await import('../engine/training/windowOffsets.js');
+  try {
+    return parseWindowOffsets(raw);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+}

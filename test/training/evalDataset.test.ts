@@ -36,6 +36,7 @@ interface EvalJson {
   skipped: Array<{ file: string; reason: string }>;
   features: { cached: number; computed: number };
   timing: Record<string, number>;
+  windowOffsets: number[];
 }
 
 const tmp = mkdtempSync(join(tmpdir(), 'ser-eval-data-'));
@@ -240,6 +241,42 @@ async function evalJson(args: string[], extraEnv: Record<string, string> = {}): 
     expect(r.stdout).toMatch(/absent from the data: calm — left out of UAR and macro F1/);
     expect(r.stdout).toContain('confusion (rows = true, columns = predicted)');
     expect(r.stdout).toMatch(/skipped 1 file:\n\s+OAF_bean_boredom\.wav: /);
+  });
+
+  it('--window-offsets: each file over several 3 s windows, the mean log-probability of what each window gives alone', async () => {
+    const clips = ['03-01-05-01-01-01-04.wav', '03-01-03-02-02-01-04.wav'].map((f) => join(dev, 'Actor_04', f));
+    const classify = async (offsets: string) => {
+      const r = await runSer(['classify', ...clips, '--model', modelDir, '--window-offsets', offsets, '--json'], { env });
+      expect(r.code, r.stderr).toBe(0);
+      return r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { file: string; top: string; probs: Record<string, number> });
+    };
+    const [one, two, three, both] = await Promise.all([classify('0.3'), classify('0.5'), classify('0.7'), classify('0.7,0.3,0.5')]);
+    clips.forEach((_, k) => {
+      const logs = EMOTIONS.map((e) => (Math.log(one[k]!.probs[e]!) + Math.log(two[k]!.probs[e]!) + Math.log(three[k]!.probs[e]!)) / 3);
+      const z = logs.reduce((a, l) => a + Math.exp(l), 0);
+      EMOTIONS.forEach((e, i) => expect(both[k]!.probs[e]!).toBeCloseTo(Math.exp(logs[i]!) / z, 5));
+      // The windows differ: the combination is not just one of them.
+      expect(one[k]!.probs.angry).not.toBeCloseTo(three[k]!.probs.angry!, 6);
+    });
+    // A model without windowOffsets reads the one window training read (0.5 s).
+    const r = await runSer(['classify', clips[0]!, '--model', modelDir, '--json'], { env });
+    expect((JSON.parse(r.stdout) as { probs: Record<string, number> }).probs.angry).toBeCloseTo(two[0]!.probs.angry!, 6);
+
+    const single = await evalJson(['--model', modelDir, '--data', dev, '--speakers', '4']);
+    expect(single.windowOffsets).toEqual([0.5]);
+    const multi = await evalJson(['--model', modelDir, '--data', dev, '--speakers', '4', '--window-offsets', '0.3,0.5,0.7']);
+    expect(multi.windowOffsets).toEqual([0.3, 0.5, 0.7]);
+    expect(multi.files).toBe(60);
+    // 0.5 s was cached by training; 0.3 and 0.7 s are new windows, computed once.
+    expect(multi.features).toEqual({ cached: 60, computed: 120 });
+    expect(sum(multi.confusion)).toBe(60);
+
+    for (const bad of ['0.3,x', '-1', '0.5,0.5', '']) {
+      const e = await runSer(['eval', '--model', modelDir, '--data', dev, '--window-offsets', bad], { env });
+      expect(e.code, `${bad}: ${e.stderr}`).toBe(2);
+      expect(e.stderr.trimEnd().split('\n')).toHaveLength(1);
+      expect(e.stderr).toMatch(/^ser: --window-offsets: /);
+    }
   });
 
   it('bad inputs: a one-line error naming the path, exit 1; usage mistakes exit 2', async () => {

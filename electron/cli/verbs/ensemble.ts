@@ -10,7 +10,7 @@ import { BUILTIN_REF } from '../../engine/training/builtinModel.js';
 import { SerError, toErrorInfo } from '../../shared/errors.js';
 import type { EnsembleResult } from '../../engine/training/ensemble.js';
 import type { EnsembleRecord } from '../../engine/store/types.js';
-import { printJson, UsageError } from '../output.js';
+import { parseWindowOffsetsFlag, printJson, UsageError, WINDOW_OFFSETS_HELP } from '../output.js';
 import { formatMs } from '../progress.js';
 import { BACKEND_HELP, parseBackend } from '../trainOptions.js';
 
@@ -18,6 +18,7 @@ interface EnsembleFlags {
   model?: string[];
   out?: string;
   name?: string;
+  windowOffsets?: string;
   backend?: string;
   db?: string;
   json?: boolean;
@@ -32,6 +33,7 @@ function human(r: EnsembleResult, record: EnsembleRecord, db: string): string {
     const about = [m.runId !== null ? `run ${m.runId}` : null, m.seed !== null ? `seed ${m.seed}` : null, i === 0 ? 'its scaler is the ensemble’s' : m.rescaled ? 'input mapped to its own scaler' : 'same scaler as m1'].filter(Boolean);
     lines.push(`  m${i + 1}  ${m.dir}  (${about.join(', ')})`);
   });
+  if (r.windowOffsets) lines.push(`  classifies files over ${r.windowOffsets.length} windows of 3 s from ${r.windowOffsets.join(', ')} s`);
   lines.push(`recorded as ensemble #${record.id} "${record.name}" in ${db}: the app's Live view lists it`);
   lines.push(`inference costs about ${r.members.length}× one model; use it as --model ensemble:${record.id} or --model ${r.out} (classify, eval, live, tune)`);
   return lines.join('\n') + '\n';
@@ -44,6 +46,7 @@ export function registerEnsemble(program: Command): void {
     .option('--model <dir|run-id|built-in>', `a member: an exported model folder, a run id, or ${BUILTIN_REF}; give it 2 or more times, or a comma-separated list`, collect)
     .option('--out <dir>', 'the new model folder (must not exist, or be empty)')
     .option('--name <name>', "what the app's model picker calls it (default: the --out folder's name)")
+    .option('--window-offsets <list>', `recorded in the ensemble's metadata: ${WINDOW_OFFSETS_HELP.replace(/; default.*$/, '')} (default: one window, at 0.5 s)`)
     .option('--backend <name>', BACKEND_HELP)
     .option('--db <path>', 'experiment database (to resolve run ids and record the ensemble; default: SER_DB or experiments.db)')
     .option('--json', 'one JSON object: out, members, params, durationMs, ensembleId')
@@ -54,6 +57,7 @@ export function registerEnsemble(program: Command): void {
       const name = flags.name?.trim();
       if (flags.name !== undefined && (!name || name.length > 120)) throw new UsageError(`--name must be 1–120 characters, got '${flags.name}'`);
       const backend = parseBackend(flags.backend);
+      const windowOffsets = await parseWindowOffsetsFlag(flags.windowOffsets);
       const { selectBackend } = await import('../../../native/tf/backends.js');
       const { resolveModelDir } = await import('../../engine/training/exported.js');
       const { makeEnsemble } = await import('../../engine/training/ensemble.js');
@@ -65,7 +69,7 @@ export function registerEnsemble(program: Command): void {
       const store = openStore(db);
       try {
         await selectBackend(backend ? { backend } : {});
-        const r = await makeEnsemble({ members, out: flags.out });
+        const r = await makeEnsemble({ members, out: flags.out, ...(windowOffsets ? { windowOffsets } : {}) });
         let record: EnsembleRecord;
         try {
           record = recordEnsemble(store, r, name);

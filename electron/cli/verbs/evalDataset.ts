@@ -9,7 +9,7 @@ import { defaultDbPath } from '../../engine/store/dbPath.js';
 import type { DatasetEvalProgress, DatasetEvaluation, TestPartOf } from '../../engine/training/evaluateDataset.js';
 import type { TrainOptions } from '../../engine/training/types.js';
 import { metricsTable } from '../metricsTable.js';
-import { parseNumber, printJson, UsageError } from '../output.js';
+import { parseNumber, parseWindowOffsetsFlag, printJson, UsageError } from '../output.js';
 import { formatMs, progressBar, type Bar } from '../progress.js';
 import { noTestPart } from '../splitOptions.js';
 import { parseBackend } from '../trainOptions.js';
@@ -23,6 +23,7 @@ export interface EvalDatasetFlags {
   includeSong?: boolean;
   backend?: string;
   workers?: string;
+  windowOffsets?: string;
   db?: string;
   json?: boolean;
 }
@@ -40,6 +41,7 @@ function human(r: DatasetEvaluation): string {
     `${r.model}${r.runId !== null ? ` (run ${r.runId})` : ''} on ${r.data}`,
     ...(r.testOf ? [`  the test part of run ${r.testOf.runId}'s ${r.testOf.split === 'random' ? 'random (speakers shared)' : 'speaker-independent'} split (seed ${r.testOf.seed})`] : []),
     `  ${r.format}, ${r.files} files${r.speakers.length ? `, speakers ${r.speakers.join(', ')}` : ''}; ${r.backend}, ${formatMs(r.durationMs)} (features: ${r.features.cached} cached, ${r.features.computed} computed)`,
+    ...(r.windowOffsets.length > 1 ? [`  each file classified over ${r.windowOffsets.length} windows of 3 s from ${r.windowOffsets.join(', ')} s (mean log-probability)`] : []),
     '',
     metricsTable(r, { absent: r.absentClasses }),
     '',
@@ -79,6 +81,7 @@ export async function evalDataset(flags: EvalDatasetFlags): Promise<void> {
   const speakers = flags.speakers !== undefined ? parseSpeakers(flags.speakers) : undefined;
   const workers = flags.workers !== undefined ? parseNumber('--workers', flags.workers, { integer: true, min: 0, max: 64 }) : undefined;
   const backend = parseBackend(flags.backend);
+  const windowOffsets = await parseWindowOffsetsFlag(flags.windowOffsets);
   const { resolveModelDir } = await import('../../engine/training/exported.js');
   const { evaluateDataset } = await import('../../engine/training/evaluateDataset.js');
   const modelDir = resolveModelDir(flags.model, flags.db ?? defaultDbPath());
@@ -98,6 +101,7 @@ export async function evalDataset(flags: EvalDatasetFlags): Promise<void> {
       ...(flags.includeSong || part?.includeSong ? { includeSong: true } : {}),
       ...(backend ? { backend } : {}),
       ...(workers !== undefined ? { workers } : {}),
+      ...(windowOffsets ? { windowOffsets } : {}),
       onProgress: (p) => {
         if (flags.json) return;
         if (p.stage !== stage) {

@@ -9,7 +9,7 @@ import { BUILTIN_REF } from '../../engine/training/builtinModel.js';
 import { defaultDbPath } from '../../engine/store/dbPath.js';
 import type { TrainEvent } from '../../engine/training/types.js';
 import { metricsTable, pct } from '../metricsTable.js';
-import { parseNumber, printJson, UsageError } from '../output.js';
+import { parseNumber, parseWindowOffsetsFlag, printJson, UsageError, WINDOW_OFFSETS_HELP } from '../output.js';
 import { onStopSignals } from '../stopSignals.js';
 import { formatMs } from '../progress.js';
 import type { EvalDatasetFlags } from './evalDataset.js';
@@ -97,10 +97,11 @@ export function registerTrain(program: Command): void {
     .option('--include-song', 'with --data: keep RAVDESS song clips')
     .option('--backend <name>', `with --data: ${BACKEND_HELP}`)
     .option('--workers <n>', 'with --data: feature-extraction threads (default: one per core)')
+    .option('--window-offsets <list>', `with --data: ${WINDOW_OFFSETS_HELP}`)
     .option('--db <path>', 'experiment database')
     .option('--json', 'print one JSON object')
     .action(async (rawId: string | undefined, flags: Partial<EvalDatasetFlags>) => {
-      const datasetOnly = (['speakers', 'includeSong', 'backend', 'workers', 'testOf'] as const).filter((k) => flags[k] !== undefined);
+      const datasetOnly = (['speakers', 'includeSong', 'backend', 'workers', 'testOf', 'windowOffsets'] as const).filter((k) => flags[k] !== undefined);
       if (rawId !== undefined && (flags.model !== undefined || flags.data !== undefined)) throw new UsageError('give a run id (its stored test evaluation) or --model and --data, not both');
       if (rawId === undefined) {
         if (flags.model === undefined && flags.data === undefined && flags.testOf === undefined) throw new UsageError('give a run id, or --model <dir|run id> --data <dir> to evaluate a model on a dataset');
@@ -137,11 +138,13 @@ export function registerTrain(program: Command): void {
     .description('the emotion of audio files, with the built-in model or a trained one')
     .argument('<files...>', 'audio files')
     .option('--model <dir|run-id|ensemble:id|built-in>', 'exported model folder, a run id, a recorded ensemble, or built-in (default: the built-in model)')
+    .option('--window-offsets <list>', WINDOW_OFFSETS_HELP)
     .option('--backend <name>', BACKEND_HELP)
     .option('--db <path>', 'experiment database (to resolve run ids)')
     .option('--json', 'one JSON object per file, one per line')
-    .action(async (files: string[], flags: { model?: string; backend?: string; db?: string; json?: boolean }) => {
+    .action(async (files: string[], flags: { model?: string; windowOffsets?: string; backend?: string; db?: string; json?: boolean }) => {
       const backend = parseBackend(flags.backend);
+      const windowOffsets = await parseWindowOffsetsFlag(flags.windowOffsets);
       const { selectBackend } = await import('../../../native/tf/backends.js');
       const { resolveModelDir, loadExportedModel, classifyFiles } = await import('../../engine/training/exported.js');
       // Only a run id or ensemble:<id> needs the database: the built-in model and folders classify without one.
@@ -153,10 +156,15 @@ export function registerTrain(program: Command): void {
       try {
         for (const file of files) {
           try {
-            await classifyFiles(m, [file], (r) => {
-              if (flags.json) printJson(r);
-              else process.stdout.write(`${r.file}: ${r.top} (${pct(r.confidence)})   ${EMOTIONS.map((e) => `${e} ${(100 * r.probs[e]).toFixed(0)}%`).join('  ')}\n`);
-            });
+            await classifyFiles(
+              m,
+              [file],
+              (r) => {
+                if (flags.json) printJson(r);
+                else process.stdout.write(`${r.file}: ${r.top} (${pct(r.confidence)})   ${EMOTIONS.map((e) => `${e} ${(100 * r.probs[e]).toFixed(0)}%`).join('  ')}\n`);
+              },
+              windowOffsets ? { windowOffsets } : {},
+            );
           } catch (err) {
             failures++;
             process.stderr.write(`ser: ${(err as Error).message}\n`);

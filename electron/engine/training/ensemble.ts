@@ -16,12 +16,15 @@ import { SerError } from '../../shared/errors.js';
 import { buildEnsembleModel, countParams, resolveModelConfig, saveModel, type EnsembleMemberModel, type ModelConfig } from '../model/index.js';
 import { appVersion } from '../version.js';
 import { loadExportedModel, type ExportedModel, type ModelMetadata } from './exported.js';
+import { checkWindowOffsets } from './windowOffsets.js';
 
 export interface EnsembleOptions {
   /** Exported model folders (resolveModelDir turns a run id or `built-in` into one), at least 2, each once. */
   members: string[];
   /** The new model folder: must not exist, or be empty. */
   out: string;
+  /** Recorded as the ensemble's `windowOffsets` (windowOffsets.ts); none: one window, as the members. */
+  windowOffsets?: number[];
 }
 
 /** What metadata.json's `ensemble.members` records of each member (and `ser ensemble --json` prints). */
@@ -45,6 +48,7 @@ export interface EnsembleResult {
   /** Trainable parameters of the whole ensemble (the members' sum). */
   params: number;
   durationMs: number;
+  windowOffsets?: number[];
 }
 
 /** metadata.json's `ensemble` field. */
@@ -61,6 +65,7 @@ export async function makeEnsemble(opts: EnsembleOptions): Promise<EnsembleResul
   if (twice) throw new SerError('bad-input', `${twice} is given twice; an ensemble of a model with itself is that model`);
   const out = resolve(opts.out);
   checkOut(out);
+  const windowOffsets = opts.windowOffsets && checkWindowOffsets(opts.windowOffsets, 'windowOffsets');
 
   const loaded: ExportedModel[] = [];
   try {
@@ -104,12 +109,13 @@ export async function makeEnsemble(opts: EnsembleOptions): Promise<EnsembleResul
         backend: tf.getBackend(),
         createdAt: new Date().toISOString(),
         ensemble: { combine: 'softmax-mean-log-prob', members: infos },
+        ...(windowOffsets ? { windowOffsets } : {}),
       };
       await writeAtomically(out, async (tmp) => {
         await saveModel(ensemble, tmp);
         writeFileSync(join(tmp, 'metadata.json'), JSON.stringify(metadata, null, 1));
       });
-      return { out, members: infos, params: countParams(ensemble), durationMs: performance.now() - t0 };
+      return { out, members: infos, params: countParams(ensemble), durationMs: performance.now() - t0, ...(windowOffsets ? { windowOffsets } : {}) };
     } finally {
       ensemble.dispose();
     }

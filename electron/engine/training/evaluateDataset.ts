@@ -18,6 +18,7 @@ import { predict } from '../model/index.js';
 import { loadExportedModel } from './exported.js';
 import { computeMetrics } from './metrics.js';
 import type { Metrics } from './types.js';
+import { addLogProbs, meanLogProbSoftmax, windowOffsetsOf } from './windowOffsets.js';
 
 export interface DatasetEvalOptions {
   /** Exported model folder (model.json + metadata.json); `resolveModelDir` turns a run id into one. */
@@ -37,6 +38,8 @@ export interface DatasetEvalOptions {
    */
   testOf?: TestPartOf;
   backend?: BackendName;
+  /** Windows each file is classified over (windowOffsets.ts); default: the model's. */
+  windowOffsets?: number[];
   /** Feature-extraction worker threads (default: one per core). */
   workers?: number;
   onProgress?: (p: DatasetEvalProgress) => void;
@@ -74,6 +77,8 @@ export interface DatasetEvaluation extends Pick<Metrics, 'accuracy' | 'uar' | 'm
   testOf?: { runId: number; split: SplitSpec['kind']; seed: number; files: number };
   /** Files evaluated (= sum of the confusion matrix). */
   files: number;
+  /** The 3 s windows each file was classified over (seconds into it), combined by mean log-probability. */
+  windowOffsets: number[];
   presentClasses: Emotion[];
   /** Emotions with no file in the data: not scored (out of UAR and macro F1); predicting them is an error. */
   absentClasses: Emotion[];
@@ -152,18 +157,30 @@ export async function evaluateDataset(opts: DatasetEvalOptions): Promise<Dataset
       throw new SerError('bad-input', `${opts.data}: no usable audio files to evaluate${why}`);
     }
 
-    const cache = new FeatureCache(opts.dataDir, fc);
-    const ext = await cache.ensure(
-      usable.map((f) => ({ absPath: f.absPath, contentHash: f.contentHash! })),
-      { ...(opts.workers !== undefined ? { workers: opts.workers } : {}), onProgress: (p) => opts.onProgress?.({ stage: 'features', done: p.done, total: p.total }) },
-    );
-    const failed = new Map(ext.failed.map((x) => [x.file, x.reason]));
+    // One feature cache per window offset (the offset is part of the feature config, so of the cache key).
+    const offsets = opts.windowOffsets ?? windowOffsetsOf(m.metadata);
+    const caches = offsets.map((offset) => new FeatureCache(opts.dataDir, { ...fc, offset }));
+    const failed = new Map<string, string>();
+    let cached = 0;
+    let computed = 0;
+    for (const [k, cache] of caches.entries()) {
+      const ext = await cache.ensure(
+        usable.map((f) => ({ absPath: f.absPath, contentHash: f.contentHash! })),
+        {
+          ...(opts.workers !== undefined ? { workers: opts.workers } : {}),
+          onProgress: (p) => opts.onProgress?.({ stage: 'features', done: k * usable.length + p.done, total: caches.length * usable.length }),
+        },
+      );
+      for (const x of ext.failed) if (!failed.has(x.file)) failed.set(x.file, offsets.length > 1 ? `${x.reason} (window at ${offsets[k]} s)` : x.reason);
+      cached += ext.cached;
+      computed += ext.computed;
+    }
     const scored = usable.filter((f) => {
       const reason = failed.get(f.absPath);
       if (reason !== undefined) skipped.push({ file: f.path, reason: `features could not be computed: ${reason}` });
       return reason === undefined;
     });
-    if (scored.length === 0) throw new SerError('corrupt', `${opts.data}: features could not be computed for any file (${ext.failed[0]?.reason ?? 'unknown reason'})`);
+    if (scored.length === 0) throw new SerError('corrupt', `${opts.data}: features could not be computed for any file (${failed.values().next().value ?? 'unknown reason'})`);
 
     const t3 = performance.now();
     const { count, width } = fc.chunks;
@@ -172,23 +189,28 @@ export async function evaluateDataset(opts: DatasetEvalOptions): Promise<Dataset
     const buf = new Float32Array(EVAL_BATCH * nFeatures);
     const yTrue: number[] = [];
     const yPred: number[] = [];
+    const classes = EMOTIONS.length;
     for (let s = 0; s < scored.length; s += EVAL_BATCH) {
       const batch = scored.slice(s, s + EVAL_BATCH);
       const x = buf.subarray(0, batch.length * nFeatures);
-      batch.forEach((f, b) => {
-        const mel = cache.read(f.contentHash!);
-        if (!mel) throw new SerError('corrupt', `${f.absPath}: its cached features vanished during the evaluation (${cache.pathFor(f.contentHash!)})`);
-        m.extractor.chunksOf(mel, cache.nFrames, x.subarray(b * nFeatures, (b + 1) * nFeatures));
-      });
-      m.scaler.transform(x, x);
-      const xs = tf.tensor(x, [batch.length, count, nMels, width, 1]);
-      const p = predict(m.model, xs);
-      const probs = p.dataSync();
-      xs.dispose();
-      p.dispose();
+      const sum = new Float64Array(batch.length * classes);
+      for (const cache of caches) {
+        batch.forEach((f, b) => {
+          const mel = cache.read(f.contentHash!);
+          if (!mel) throw new SerError('corrupt', `${f.absPath}: its cached features vanished during the evaluation (${cache.pathFor(f.contentHash!)})`);
+          m.extractor.chunksOf(mel, cache.nFrames, x.subarray(b * nFeatures, (b + 1) * nFeatures));
+        });
+        m.scaler.transform(x, x);
+        const xs = tf.tensor(x, [batch.length, count, nMels, width, 1]);
+        const p = predict(m.model, xs);
+        addLogProbs(sum, p.dataSync());
+        xs.dispose();
+        p.dispose();
+      }
+      const probs = meanLogProbSoftmax(sum, caches.length, classes);
       batch.forEach((f, b) => {
         let best = 0;
-        for (let c = 1; c < EMOTIONS.length; c++) if (probs[b * EMOTIONS.length + c]! > probs[b * EMOTIONS.length + best]!) best = c;
+        for (let c = 1; c < classes; c++) if (probs[b * classes + c]! > probs[b * classes + best]!) best = c;
         yTrue.push(EMOTIONS.indexOf(f.emotion!));
         yPred.push(best);
       });
@@ -209,6 +231,7 @@ export async function evaluateDataset(opts: DatasetEvalOptions): Promise<Dataset
       speakers: [...new Set(scored.map((f) => f.speaker).filter((x): x is string => x !== undefined))].sort(),
       ...(opts.testOf ? { testOf: { runId: opts.testOf.runId, split: opts.testOf.split.kind, seed: opts.testOf.split.seed, files: usable.length } } : {}),
       files: scored.length,
+      windowOffsets: offsets,
       accuracy: metrics.accuracy,
       uar: metrics.uar,
       macroF1: metrics.macroF1,
@@ -220,7 +243,7 @@ export async function evaluateDataset(opts: DatasetEvalOptions): Promise<Dataset
       absentClasses: mapping.absent,
       labelMap: mapping.map,
       skipped: skipped,
-      features: { cached: ext.cached, computed: ext.computed },
+      features: { cached, computed },
       backend: sel.name,
       durationMs: Math.round(performance.now() - t0),
       timing: { loadMs: Math.round(t1 - t0), scanMs: Math.round(t2 - t1), featuresMs: Math.round(t3 - t2), predictMs: Math.round(t4 - t3) },

@@ -15,6 +15,7 @@ import { loadModel, predict } from '../model/index.js';
 import { openStore } from '../store/index.js';
 import { BUILTIN_REF, requireBuiltInModel, type ModelCard } from './builtinModel.js';
 import { ensembleRefId, requireEnsembleFolder } from './ensembleRecords.js';
+import { addLogProbs, checkWindowOffsets, meanLogProbSoftmax, windowOffsetsOf } from './windowOffsets.js';
 
 export type { ModelCard };
 
@@ -28,6 +29,8 @@ export interface ModelMetadata {
   backend?: string;
   /** The built-in model's card (what it was trained on, how well it hears new speakers); absent on run exports. */
   card?: ModelCard;
+  /** Files are classified over 3 s windows starting at these offsets, s (windowOffsets.ts); absent: featureConfig.offset alone. */
+  windowOffsets?: number[];
   [extra: string]: unknown;
 }
 
@@ -90,6 +93,13 @@ export async function loadExportedModel(dir: string): Promise<ExportedModel> {
     throw new SerError('corrupt', `${dir}: metadata.json is not a Vox Affect model's (missing scaler or feature config)`);
   }
   if (metadata.labels.join() !== EMOTIONS.join()) throw new SerError('unsupported', `${dir}: model labels (${metadata.labels.join(', ')}) differ from the app's`);
+  if (metadata.windowOffsets !== undefined) {
+    try {
+      metadata.windowOffsets = checkWindowOffsets(metadata.windowOffsets, `${join(dir, 'metadata.json')}: windowOffsets`);
+    } catch (err) {
+      throw new SerError('corrupt', (err as Error).message);
+    }
+  }
   const { model } = await loadModel(dir);
   const extractor = new FeatureExtractor(metadata.featureConfig);
   const scaler = StandardScaler.fromJSON(metadata.scaler);
@@ -111,15 +121,32 @@ export function probsToRecord(p: ArrayLike<number>): Record<Emotion, number> {
   return Object.fromEntries(EMOTIONS.map((e, i) => [e, p[i]!])) as Record<Emotion, number>;
 }
 
-export async function classifyFiles(m: ExportedModel, files: string[], onResult?: (r: Classification) => void): Promise<Classification[]> {
+export interface ClassifyOptions {
+  /** Windows to classify each file over (seconds into it); default: the model's (windowOffsetsOf). */
+  windowOffsets?: number[];
+}
+
+/**
+ * Classifies each file: one forward pass per window offset, combined as the softmax of the mean log-probability.
+ * Windows that start at or past a file's end are left out (a short file is still classified on its first window).
+ */
+export async function classifyFiles(m: ExportedModel, files: string[], onResult?: (r: Classification) => void, opts: ClassifyOptions = {}): Promise<Classification[]> {
+  const offsets = opts.windowOffsets ?? windowOffsetsOf(m.metadata);
   const out: Classification[] = [];
   for (const file of files) {
-    const f = await m.extractor.fromFile(file);
-    const xs = inputFromMel(m, f.melDb, f.nFrames);
-    const p = predict(m.model, xs);
-    const probs = Array.from(p.dataSync());
-    xs.dispose();
-    p.dispose();
+    const sum = new Float64Array(EMOTIONS.length);
+    let windows = 0;
+    for (const offset of offsets) {
+      const f = await m.extractor.fromFile(file, { offset });
+      if (f.clip.validSamples === 0 && windows > 0) continue;
+      const xs = inputFromMel(m, f.melDb, f.nFrames);
+      const p = predict(m.model, xs);
+      addLogProbs(sum, p.dataSync());
+      xs.dispose();
+      p.dispose();
+      windows++;
+    }
+    const probs = meanLogProbSoftmax(sum, windows, EMOTIONS.length);
     let best = 0;
     for (let i = 1; i < probs.length; i++) if (probs[i]! > probs[best]!) best = i;
     const r: Classification = { file, top: EMOTIONS[best]!, confidence: probs[best]!, probs: probsToRecord(probs) };

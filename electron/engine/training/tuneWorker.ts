@@ -128,6 +128,8 @@ async function main(): Promise<void> {
         featureConfig: metadata.featureConfig,
         scaler: metadata.scaler,
         ...(metadata.modelConfig !== undefined ? { modelConfig: metadata.modelConfig } : {}),
+        // How files are read still holds: the same windows as the base.
+        ...(metadata.windowOffsets !== undefined ? { windowOffsets: metadata.windowOffsets } : {}),
         runId: init.runId,
         appVersion: init.appVersion,
         backend: sel.name,
