@@ -24,6 +24,8 @@ const work = mkdtempSync(join(tmpdir(), 'ser-release-'));
 const db = join(work, 'release.db');
 const ser = join(root, 'bin', 'ser.js');
 const dryRun = process.argv.includes('--dry-run');
+// Test-time windows (windowOffsets.ts): recorded in the installed model's metadata.
+const windowArgs = recipe.windowOffsets ? ['--window-offsets', recipe.windowOffsets.join(',')] : [];
 const quote = (args) => args.map((a) => (/[\s"'{}$*]/.test(a) ? `'${a.replaceAll("'", "'\\''")}'` : a)).join(' ');
 
 /** The recipe's args with --seed replaced by `seed`. */
@@ -82,7 +84,7 @@ let source = members[0]?.modelDir;
 let test = members[0] && !splitAll ? { accuracy: members[0].testAccuracy, uar: members[0].uar } : null;
 if (seeds.length > 1) {
   const out = join(work, 'ensemble');
-  const ensembleArgs = ['ensemble', ...members.flatMap((m) => ['--model', m.modelDir]), '--out', out, '--db', db, '--json'];
+  const ensembleArgs = ['ensemble', ...members.flatMap((m) => ['--model', m.modelDir]), '--out', out, ...windowArgs, '--db', db, '--json'];
   const testSpeakers = recipe.args[recipe.args.indexOf('--test-speakers') + 1];
   const evalArgs = splitAll ? null : ['eval', '--model', out, '--data', data, '--speakers', testSpeakers, '--json'];
   console.log(`train:release: node ${quote([ser, ...ensembleArgs])}`);
@@ -109,6 +111,8 @@ mkdirSync(dest, { recursive: true });
 for (const f of ['model.json', 'weights.bin']) copyFileSync(join(source, f), join(dest, f));
 const metadata = JSON.parse(readFileSync(join(source, 'metadata.json'), 'utf8'));
 if (previous?.card) metadata.card = previous.card;
+// Files are classified over the recipe's test-time windows (a single model has no ensemble step to record them).
+if (recipe.windowOffsets) metadata.windowOffsets = recipe.windowOffsets;
 metadata.release = { recipe: recipe.args, epochs: recipe.epochs, seeds: members.map((m) => m.seed), members, test, wallTimeMs: Date.now() - t0 };
 writeFileSync(join(dest, 'metadata.json'), JSON.stringify(metadata, null, 1));
 const seedsText = `seeds ${members.map((m) => m.seed).join(', ')}`;

@@ -132,20 +132,28 @@ export interface ClassifyOptions {
  */
 export async function classifyFiles(m: ExportedModel, files: string[], onResult?: (r: Classification) => void, opts: ClassifyOptions = {}): Promise<Classification[]> {
   const offsets = opts.windowOffsets ?? windowOffsetsOf(m.metadata);
+  const { chunks, mel } = m.metadata.featureConfig;
+  const size = m.extractor.chunkSize;
   const out: Classification[] = [];
   for (const file of files) {
-    const sum = new Float64Array(EMOTIONS.length);
+    // Every window's input in one batch: one forward pass per file, whatever the number of windows.
+    const x = new Float32Array(offsets.length * size);
     let windows = 0;
     for (const offset of offsets) {
       const f = await m.extractor.fromFile(file, { offset });
       if (f.clip.validSamples === 0 && windows > 0) continue;
-      const xs = inputFromMel(m, f.melDb, f.nFrames);
-      const p = predict(m.model, xs);
-      addLogProbs(sum, p.dataSync());
-      xs.dispose();
-      p.dispose();
+      const w = x.subarray(windows * size, (windows + 1) * size);
+      m.extractor.chunksOf(f.melDb, f.nFrames, w);
+      m.scaler.transform(w, w);
       windows++;
     }
+    const xs = tf.tensor(x.subarray(0, windows * size), [windows, chunks.count, mel.nMels, chunks.width, 1]);
+    const p = predict(m.model, xs);
+    const perWindow = p.dataSync();
+    xs.dispose();
+    p.dispose();
+    const sum = new Float64Array(EMOTIONS.length);
+    for (let w = 0; w < windows; w++) addLogProbs(sum, perWindow.subarray(w * EMOTIONS.length, (w + 1) * EMOTIONS.length));
     const probs = meanLogProbSoftmax(sum, windows, EMOTIONS.length);
     let best = 0;
     for (let i = 1; i < probs.length; i++) if (probs[i]! > probs[best]!) best = i;
