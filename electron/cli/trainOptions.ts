@@ -38,6 +38,7 @@ export interface TrainFlags {
   augmentCopies: string;
   snr: string;
   speed: string;
+  shift: string;
   specAugment?: string;
   mixup: string;
   freqWarp: string;
@@ -74,6 +75,7 @@ const TRAIN_FLAGS: readonly FlagSpec[] = [
     help: `speed perturbation of the noisy copies (tempo and pitch, Kaldi's speed): each plays at a speed drawn from [low, high] in hundredths, each from ${optionRange('speedLow')}, e.g. 0.9:1.1; 1:1 = off, as the paper`,
     default: `${trainingDefaults.speedLow}:${trainingDefaults.speedHigh}`,
   },
+  { flags: '--shift <seconds>', option: 'shift' },
   { flags: '--spec-augment <F:W,T:W>', option: 'specAugment' },
   { flags: '--mixup <alpha>', option: 'mixup' },
   { flags: '--freq-warp <fraction>', option: 'freqWarp' },
@@ -188,6 +190,7 @@ export async function buildTrainOptions(f: TrainFlags, split: (seed: number) => 
   const backend = parseBackend(f.backend);
   const snr = parseSnr(f.snr);
   const speed = parseSpeed(f.speed);
+  const shift = parseOption('shift', '--shift', f.shift);
   const seed = parseOption('seed', '--seed', f.seed);
   let schedule;
   try {
@@ -225,7 +228,7 @@ export async function buildTrainOptions(f: TrainFlags, split: (seed: number) => 
     schedule,
     ...(f.earlyStop ? { earlyStopping: { patience: parseOption('earlyStop', '--early-stop', f.earlyStop), metric: earlyStopMetric } } : {}),
     split: split(seed),
-    augment: { copies: parseOption('augmentCopies', '--augment-copies', f.augmentCopies), ...snr, ...speedAugment(speed.speedLow, speed.speedHigh) },
+    augment: { copies: parseOption('augmentCopies', '--augment-copies', f.augmentCopies), ...snr, ...speedAugment(speed.speedLow, speed.speedHigh), ...(shift > 0 ? { shift } : {}) },
     ...(specAugment ? { specAugment } : {}),
     ...optionalAugment(f),
     seed,
@@ -260,6 +263,7 @@ export function recipeFromFlags(f: TrainFlags): Record<string, unknown> {
     augmentCopies: parseOption('augmentCopies', '--augment-copies', f.augmentCopies),
     ...snr,
     ...parseSpeed(f.speed),
+    shift: parseOption('shift', '--shift', f.shift),
     ...(specAugment !== undefined ? { specAugment } : {}),
     mixup: parseOption('mixup', '--mixup', f.mixup),
     freqWarp: parseOption('freqWarp', '--freq-warp', f.freqWarp),

@@ -31,6 +31,7 @@ export const TrainingOptionsSchema = z.object({
   snrHigh: z.number().min(-10).max(100).describe('AWGN SNR bound, dB (excluded: SNRs are drawn from [low, high) in whole dB)').default(referenceAugment.snrHigh),
   speedLow: z.number().min(0.5).max(2).describe('slowest speed of the noisy copies (speed perturbation: tempo and pitch); 1 = off, as the paper').default(1),
   speedHigh: z.number().min(0.5).max(2).describe('fastest speed of the noisy copies; a speed is drawn from [low, high] in hundredths').default(1),
+  shift: z.number().min(0).max(1).describe("time shift of the noisy copies: each copy's 3 s window starts up to ± this many seconds from the offset, drawn in hundredths; 0 = off, as the paper").default(0),
   /** A spec the engine's parseSpecAugment reads. */
   specAugment: z
     .string()

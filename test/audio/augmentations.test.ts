@@ -60,6 +60,23 @@ describe('speed perturbation', () => {
   });
 });
 
+describe('time shift of a noisy copy', () => {
+  it('reads the window from the shifted offset (never before the start): the same mel as a clip cut there', async () => {
+    const rate = 48_000;
+    // A rising chirp: every window of it is different.
+    const x = Float32Array.from({ length: 4 * rate }, (_, i) => 0.3 * Math.sin(2 * Math.PI * (200 * i / rate + 100 * (i / rate) ** 2)));
+    const bytes = encodeWav16(x, rate);
+    const fx = new FeatureExtractor(PAPER_FEATURES);
+    const ref = { absPath: 'chirp.wav', contentHash: 'b'.repeat(64) };
+    const at = (offset: number) => computeEntry(new FeatureExtractor({ ...PAPER_FEATURES, offset }), bytes, { ...ref, augment: { noiseSeed: 5, snrDb: 100 } });
+    const shifted = await computeEntry(fx, bytes, { ...ref, augment: { noiseSeed: 5, snrDb: 100, shift: 0.2 } });
+    expect(shifted).toEqual(await at(0.7));
+    expect(shifted).not.toEqual(await at(0.5));
+    // −0.8 s from 0.5 s starts at the file's start.
+    expect(await computeEntry(fx, bytes, { ...ref, augment: { noiseSeed: 5, snrDb: 100, shift: -0.8 } })).toEqual(await at(0));
+  });
+});
+
 describe('Rng.beta', () => {
   it('has the mean and variance of Beta(a, b), for shapes below and above 1', () => {
     for (const [a, b] of [[0.2, 0.2], [0.4, 0.4], [2, 5], [1, 1]] as const) {

@@ -67,6 +67,28 @@ describe('augmentation plan', () => {
     expect(() => planSamples(files, split, { copies: 1, snrLow: 15, snrHigh: 30, speedLow: 0.3, speedHigh: 1 }, 3)).toThrow(/speed range/);
   });
 
+  it('time shift: shifts in whole hundredths within ±shift, drawn apart from noise, SNR and speed; 0 is off', () => {
+    const sped = { copies: 4, snrLow: 15, snrHigh: 30, speedLow: 0.9, speedHigh: 1.1 };
+    const base = planSamples(files, split, sped, 3);
+    const shifted = planSamples(files, split, { ...sped, shift: 0.2 }, 3);
+    const noisy = shifted.train.filter((s) => s.augment);
+    const shifts = noisy.map((s) => s.augment!.shift ?? 0);
+    expect(shifts.every((v) => v >= -0.2 && v <= 0.2 && Math.abs(v * 100 - Math.round(v * 100)) < 1e-9)).toBe(true);
+    // Every hundredth of −0.20..0.20 comes up (41 values over 448 copies), both ends included.
+    expect(new Set(shifts.map((v) => Math.round(v * 100))).size).toBe(41);
+    const before = base.train.filter((s) => s.augment);
+    noisy.forEach((s, i) => {
+      const { shift, ...rest } = s.augment!;
+      expect(rest).toEqual(before[i]!.augment);
+      if (shift === undefined) expect(s.key).toBe(before[i]!.key);
+      else expect(s.key).not.toBe(before[i]!.key);
+    });
+    expect(shifted.train.filter((s) => !s.augment).map((s) => s.key)).toEqual(base.train.filter((s) => !s.augment).map((s) => s.key));
+    expect(shifted.test.map((s) => s.key)).toEqual(base.test.map((s) => s.key));
+    expect(planSamples(files, split, { ...sped, shift: 0 }, 3).train.map((s) => s.key)).toEqual(base.train.map((s) => s.key));
+    expect(() => planSamples(files, split, { ...sped, shift: 1.5 }, 3)).toThrow(/shift must be within 0..1 s/);
+  });
+
   it('keeps speaker-independent splits free of shared speakers, augmentation included', () => {
     const sp = makeSplit(items, { kind: 'speaker', seed: 1, testSpeakers: ['6'], valSpeakers: ['5'] });
     const p = planSamples(files, sp, { copies: 1, snrLow: 15, snrHigh: 30 }, 1);

@@ -46,14 +46,18 @@ export interface CopyAugment {
   snrDb: number;
   /** Playback speed (audio/speed.ts), when not 1. */
   speed?: number;
+  /** Seconds added to the window's offset (never before the file's start), when not 0. */
+  shift?: number;
 }
 
 /** Cache key of an entry: the content hash, or a hash of it with the augmentation parameters. */
 export function cacheKey(ref: Pick<CacheEntryRef, 'contentHash' | 'augment'>): string {
   if (!ref.augment) return ref.contentHash;
-  const { noiseSeed, snrDb, speed } = ref.augment;
-  // Copies at speed 1 keep the keys they had before speed perturbation existed.
-  return createHash('sha256').update(`${ref.contentHash}:awgn:${noiseSeed}:${snrDb}${speed !== undefined && speed !== 1 ? `:speed:${speed}` : ''}`).digest('hex');
+  const { noiseSeed, snrDb, speed, shift } = ref.augment;
+  // Copies at speed 1 and shift 0 keep the keys they had before speed perturbation and shifts existed.
+  const sped = speed !== undefined && speed !== 1 ? `:speed:${speed}` : '';
+  const shifted = shift !== undefined && shift !== 0 ? `:shift:${shift}` : '';
+  return createHash('sha256').update(`${ref.contentHash}:awgn:${noiseSeed}:${snrDb}${sped}${shifted}`).digest('hex');
 }
 
 export interface ExtractProgress {
@@ -82,8 +86,9 @@ export async function computeEntry(fx: FeatureExtractor, input: Uint8Array | Byt
   const c = fx.config;
   const sr = c.mel.sampleRate;
   const speed = ref.augment?.speed ?? 1;
-  // A sped-up copy fills the window from duration·speed seconds of the source, starting at the same offset.
-  const clip = await decodeClip(input, ref.absPath, { sampleRate: sr, offset: c.offset, duration: c.duration * speed }, deadline);
+  const offset = Math.max(0, c.offset + (ref.augment?.shift ?? 0));
+  // A sped-up copy fills the window from duration·speed seconds of the source, starting at the (shifted) offset.
+  const clip = await decodeClip(input, ref.absPath, { sampleRate: sr, offset, duration: c.duration * speed }, deadline);
   const window = speed === 1 ? clip.samples : fitLength(await changeSpeed(clip.samples, speed, sr), Math.floor(c.duration * sr));
   const samples = ref.augment ? addAwgn(window, ref.augment.snrDb, new Rng(ref.augment.noiseSeed)) : window;
   return fx.melDbOf(samples);

@@ -46,10 +46,18 @@ function speedHundredths(a: AugmentConfig): { low: number; high: number } | unde
   return low === 100 && high === 100 ? undefined : { low, high };
 }
 
+/** The time shift bound in whole hundredths of a second, or 0 when off. */
+function shiftHundredths(a: AugmentConfig): number {
+  const h = Math.round((a.shift ?? 0) * 100);
+  if (!(h >= 0 && h <= 100)) throw new RangeError(`augment shift must be within 0..1 s, got ${a.shift}`);
+  return h;
+}
+
 export function planSamples(files: DatasetFile[], split: Pick<Split, 'train' | 'val' | 'test'>, augment: AugmentConfig, seed: number): SamplePlan {
   if (!(Number.isInteger(augment.copies) && augment.copies >= 0)) throw new RangeError(`augment copies must be a non-negative integer, got ${augment.copies}`);
   if (augment.copies > 0 && !(augment.snrHigh > augment.snrLow)) throw new RangeError(`augment SNR range must be low < high, got ${augment.snrLow}:${augment.snrHigh}`);
   const speeds = speedHundredths(augment);
+  const shiftMax = shiftHundredths(augment);
   const train: PlannedSample[] = [];
   for (const i of split.train) {
     const f = files[i]!;
@@ -60,7 +68,9 @@ export function planSamples(files: DatasetFile[], split: Pick<Split, 'train' | '
       const snrDb = new Rng(noiseSeed ^ 0x2545f491).int(augment.snrLow, augment.snrHigh);
       // The speed from a stream of its own, so turning it on leaves every copy's noise and SNR as they were.
       const speed = speeds ? new Rng(noiseSeed ^ 0x5bd1e995).int(speeds.low, speeds.high + 1) / 100 : 1;
-      train.push(sample(f, { noiseSeed, snrDb, ...(speed !== 1 ? { speed } : {}) }));
+      // The shift from a third stream: turning it on leaves noise, SNR and speed as they were.
+      const shift = shiftMax ? new Rng(noiseSeed ^ 0x68e31da4).int(-shiftMax, shiftMax + 1) / 100 : 0;
+      train.push(sample(f, { noiseSeed, snrDb, ...(speed !== 1 ? { speed } : {}), ...(shift !== 0 ? { shift } : {}) }));
     }
   }
   return { train, val: split.val.map((i) => sample(files[i]!)), test: split.test.map((i) => sample(files[i]!)) };

@@ -27,6 +27,11 @@ export interface AugmentConfig {
    */
   speedLow?: number;
   speedHigh?: number;
+  /**
+   * Time shift of the noisy copies: each copy's window starts at the features' offset plus a shift drawn from
+   * [−shift, shift] s in whole hundredths (never before the file's start). Absent or 0 = off, as the reference.
+   */
+  shift?: number;
 }
 
 /** The reference's augmentation: two noisy copies per training clip, SNR drawn from [15, 30) dB. */
