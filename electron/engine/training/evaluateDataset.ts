@@ -3,7 +3,7 @@
  * computes features through the shared cache (worker threads; a second evaluation reads them back), predicts
  * every usable file and scores it. Classes the data lacks are reported and left out of UAR and macro F1;
  * predicting one still counts as an error. Files that cannot be scored are listed with the reason, never dropped
- * silently.
+ * silently. A model with test-time windows (windowOffsets.ts) is scored over each of them, one feature cache per window.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend, type BackendName } from '../../../native/tf/backends.js';
