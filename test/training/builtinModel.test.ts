@@ -12,7 +12,7 @@ import { parseInput } from '../../electron/server/router.js';
 import type { ModelList } from '../../electron/contract/types.js';
 import { createServices, type Services } from '../../electron/services/index.js';
 import {
-  BUILTIN_MODEL_LABEL, builtInModelPath, findBuiltInModel, parseModelCard, requireBuiltInModel, type ModelCard,
+  BUILTIN_MODEL_LABEL, builtInModelPath, findBuiltInModel, parseModelCard, readModelFolderInfo, requireBuiltInModel, type ModelCard,
 } from '../../electron/engine/training/builtinModel.js';
 import { repoRoot, runSer } from '../helpers/ser.js';
 import { textureDataset } from '../helpers/toneDataset.js';
@@ -79,6 +79,21 @@ describe('locating the built-in model', () => {
     expect(parseModelCard({ ...CARD, newSpeakers: { accuracy: 52, uar: 50, protocol: 'x' } })).toBeNull(); // percentages, not fractions
     expect(parseModelCard({ title: 'x' })).toBeNull();
     expect(parseModelCard(undefined)).toBeNull();
+  });
+
+  it('its version changes when the card or the windows change on the same weights, so the Live notice shows again', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ser-card-version-'));
+    const write = (extra: object) => writeFileSync(join(dir, 'metadata.json'), JSON.stringify({ appVersion: '0.1.0', createdAt: '2026-12-01T00:00:00Z', card: CARD, ...extra }));
+    write({});
+    const first = readModelFolderInfo(dir).version;
+    expect(readModelFolderInfo(dir).version).toBe(first);
+    write({ card: { ...CARD, newSpeakers: { ...CARD.newSpeakers!, accuracy: 0.7 } } });
+    const second = readModelFolderInfo(dir).version;
+    write({ windowOffsets: [0.4, 0.5, 0.6] });
+    const third = readModelFolderInfo(dir).version;
+    expect(new Set([first, second, third]).size).toBe(3);
+    expect(first.startsWith('0.1.0 2026-12-01T00:00:00Z ')).toBe(true);
+    rmSync(dir, { recursive: true, force: true });
   });
 });
 

@@ -11,6 +11,7 @@
  * - a checkout or an npm install: `<app root>/resources/models/ravdess-cnn-lstm`, found from this module's own
  *   location (never the working directory).
  */
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { SerError } from '../../shared/errors.js';
@@ -99,7 +100,10 @@ export function parseModelCard(raw: unknown): ModelCard | null {
 /** What a model folder's metadata.json says without loading the model: its card and when/by what it was made. */
 export interface ModelFolderInfo {
   card: ModelCard | null;
-  /** Changes when the model does: appVersion + createdAt (or the folder when the metadata has neither). */
+  /**
+   * Changes when the model or what it tells the user does: appVersion + createdAt (or the folder when the metadata
+   * has neither) + a hash of the card and the windows, so new figures on the same weights are shown again.
+   */
   version: string;
 }
 
@@ -111,5 +115,6 @@ export function readModelFolderInfo(dir: string): ModelFolderInfo {
     throw new SerError('corrupt', `${dir}: cannot read metadata.json (${(err as Error).message}); the model folder is incomplete`);
   }
   const stamp = [meta.appVersion, meta.createdAt].filter((v): v is string => typeof v === 'string').join(' ');
-  return { card: parseModelCard(meta.card), version: stamp || dir };
+  const told = createHash('sha256').update(JSON.stringify([meta.card ?? null, meta.windowOffsets ?? null])).digest('hex').slice(0, 8);
+  return { card: parseModelCard(meta.card), version: `${stamp || dir} ${told}` };
 }
