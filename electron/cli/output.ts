@@ -47,9 +47,13 @@ export interface DbFlags {
 
 export const DB_HELP = 'experiment database (default: SER_DB or experiments.db)';
 
-/** `--window-offsets`, one help text for classify, eval and ensemble. */
-export const WINDOW_OFFSETS_HELP =
-  "classify each file over 3 s windows starting at these offsets, s (e.g. 0.3,0.4,0.5,0.6,0.7), combined by mean log-probability; default: the model's own (the built-in model's 5), else 0.5";
+const WINDOWS = 'classify each file over 3 s windows starting at these offsets, s (e.g. 0.3,0.4,0.5,0.6,0.7), combined by mean log-probability';
+
+/** `--window-offsets` of classify and eval: read files with these windows now. */
+export const WINDOW_OFFSETS_HELP = `${WINDOWS}; default: the model's own (the built-in model's 5), else 0.5`;
+
+/** `--window-offsets` of ensemble: record the windows in the model, for every later classify and eval. */
+export const WINDOW_OFFSETS_RECORD_HELP = `recorded in the ensemble's metadata: ${WINDOWS} (default: one window, at 0.5 s)`;
 
 /** Parses `--window-offsets`; a bad list is a usage error (exit 2). */
 export async function parseWindowOffsetsFlag(raw: string | undefined): Promise<number[] | undefined> {

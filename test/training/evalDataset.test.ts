@@ -3,12 +3,14 @@
  * subset, a speaker subset, and TESS-named and folder-per-label trees made of dev clips — built CLI, real files,
  * real feature cache.
  */
-import { mkdirSync, mkdtempSync, symlinkSync, copyFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, symlinkSync, copyFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { loadClip } from '../../electron/engine/audio/load.js';
 import { EMOTIONS } from '../../electron/shared/labels.js';
 import { runSer, sharedDir, sharedSkipReason } from '../helpers/ser.js';
+import { writeWav } from '../helpers/wavWriter.js';
 
 interface ClassRow {
   precision: number;
@@ -277,6 +279,40 @@ async function evalJson(args: string[], extraEnv: Record<string, string> = {}): 
       expect(e.stderr.trimEnd().split('\n')).toHaveLength(1);
       expect(e.stderr).toMatch(/^ser: --window-offsets: /);
     }
+  });
+
+  it('a window starting past a file\'s end is left out alike by classify and eval: not computed, not scored', async () => {
+    // Two 0.62 s files of speech (cut from dev clips by the test's own WAV writer): windows 0.3 and 0.5 s start
+    // inside them, 0.7 s past their end.
+    const short = join(tmp, 'short');
+    const files: Record<string, string> = { angry: '03-01-05-01-01-01-04.wav', happy: '03-01-03-02-02-01-04.wav' };
+    const paths: string[] = [];
+    for (const [label, name] of Object.entries(files)) {
+      const clip = await loadClip(join(dev, 'Actor_04', name), { sampleRate: 48000, offset: 1.0, duration: 0.62 });
+      mkdirSync(join(short, label), { recursive: true });
+      paths.push(join(short, label, 'clip.wav'));
+      writeFileSync(paths.at(-1)!, writeWav({ sampleRate: 48000, channels: [clip.samples], encoding: 'pcm16' }));
+    }
+    const classify = async (offsets: string) => {
+      const r = await runSer(['classify', ...paths, '--model', modelDir, '--window-offsets', offsets, '--json'], { env });
+      expect(r.code, r.stderr).toBe(0);
+      return r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { top: string; probs: Record<string, number> });
+    };
+    const [inside, all, last] = await Promise.all([classify('0.3,0.5'), classify('0.3,0.5,0.7'), classify('0.7')]);
+    paths.forEach((_, k) => {
+      EMOTIONS.forEach((e) => expect(all[k]!.probs[e]!).toBeCloseTo(inside[k]!.probs[e]!, 6));
+      // Alone, a window past the end is still read (as silence): a file is never left unclassified.
+      expect(last[k]!.probs.angry).not.toBeCloseTo(inside[k]!.probs.angry!, 6);
+    });
+
+    const r = await evalJson(['--model', modelDir, '--data', short, '--window-offsets', '0.3,0.5,0.7']);
+    expect(r.files).toBe(2);
+    expect(r.features).toEqual({ cached: 0, computed: 4 });
+    // Each file's predicted class is classify's.
+    Object.keys(files).forEach((label, k) => {
+      const row = r.confusion[EMOTIONS.indexOf(label as (typeof EMOTIONS)[number])]!;
+      expect(row[EMOTIONS.indexOf(all[k]!.top as (typeof EMOTIONS)[number])]).toBe(1);
+    });
   });
 
   it('bad inputs: a one-line error naming the path, exit 1; usage mistakes exit 2', async () => {

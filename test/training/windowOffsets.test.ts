@@ -1,7 +1,7 @@
 /** Test-time windows: the offsets a model or `--window-offsets` gives are checked, and windows combine as an ensemble's members do. */
 import { describe, expect, it } from 'vitest';
 import { PAPER_FEATURES } from '../../electron/engine/audio/features.js';
-import { addLogProbs, checkWindowOffsets, meanLogProbSoftmax, parseWindowOffsets, windowOffsetsOf } from '../../electron/engine/training/windowOffsets.js';
+import { addLogProbs, checkWindowOffsets, meanLogProbSoftmax, parseWindowOffsets, windowCounts, windowOffsetsOf } from '../../electron/engine/training/windowOffsets.js';
 
 describe('window offsets', () => {
   it('parses and sorts a list; refuses empty, too many, out of range, repeated or non-numeric offsets, naming where', () => {
@@ -40,12 +40,32 @@ describe('window offsets', () => {
       const z = g.reduce((s, v) => s + v, 0);
       [0, 1, 2].forEach((k) => expect(c[r + k]).toBeCloseTo(g[k]! / z, 6));
     }
-    // A window sure a class is impossible vetoes it, without NaN or -Infinity.
+    // A window sure a class is impossible all but rules it out (p floored at PROB_FLOOR), without NaN or -Infinity.
     const veto = new Float64Array(2);
     addLogProbs(veto, [0, 1]);
     addLogProbs(veto, [0.9, 0.1]);
     const v = meanLogProbSoftmax(veto, 2, 2);
-    expect(v[0]).toBeLessThan(1e-4);
+    expect(v[0]).toBeLessThan(1e-3);
     expect(v[0]! + v[1]!).toBeCloseTo(1, 6);
+  });
+
+  it('rows summed over different numbers of windows are each averaged over their own count', () => {
+    const a = [0.7, 0.3];
+    const b = [0.2, 0.8];
+    const sum = new Float64Array(4);
+    addLogProbs(sum.subarray(0, 2), a);
+    addLogProbs(sum.subarray(0, 2), b);
+    addLogProbs(sum.subarray(2, 4), a);
+    const c = meanLogProbSoftmax(sum, [2, 1], 2);
+    const g = [Math.sqrt(0.7 * 0.2), Math.sqrt(0.3 * 0.8)];
+    expect(c[0]).toBeCloseTo(g[0]! / (g[0]! + g[1]!), 6);
+    expect(c[2]).toBeCloseTo(0.7, 6);
+    expect(c[3]).toBeCloseTo(0.3, 6);
+  });
+
+  it('a window starting past the end of a file counts only when it is the first', () => {
+    expect(windowCounts(0, true)).toBe(true);
+    expect(windowCounts(1, true)).toBe(false);
+    expect(windowCounts(1, false)).toBe(true);
   });
 });

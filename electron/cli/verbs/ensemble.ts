@@ -10,7 +10,7 @@ import { BUILTIN_REF } from '../../engine/training/builtinModel.js';
 import { SerError, toErrorInfo } from '../../shared/errors.js';
 import type { EnsembleResult } from '../../engine/training/ensemble.js';
 import type { EnsembleRecord } from '../../engine/store/types.js';
-import { parseWindowOffsetsFlag, printJson, UsageError, WINDOW_OFFSETS_HELP } from '../output.js';
+import { parseWindowOffsetsFlag, printJson, UsageError, WINDOW_OFFSETS_RECORD_HELP } from '../output.js';
 import { formatMs } from '../progress.js';
 import { BACKEND_HELP, parseBackend } from '../trainOptions.js';
 
@@ -46,7 +46,7 @@ export function registerEnsemble(program: Command): void {
     .option('--model <dir|run-id|built-in>', `a member: an exported model folder, a run id, or ${BUILTIN_REF}; give it 2 or more times, or a comma-separated list`, collect)
     .option('--out <dir>', 'the new model folder (must not exist, or be empty)')
     .option('--name <name>', "what the app's model picker calls it (default: the --out folder's name)")
-    .option('--window-offsets <list>', `recorded in the ensemble's metadata: ${WINDOW_OFFSETS_HELP.replace(/; default.*$/, '')} (default: one window, at 0.5 s)`)
+    .option('--window-offsets <list>', WINDOW_OFFSETS_RECORD_HELP)
     .option('--backend <name>', BACKEND_HELP)
     .option('--db <path>', 'experiment database (to resolve run ids and record the ensemble; default: SER_DB or experiments.db)')
     .option('--json', 'one JSON object: out, members, params, durationMs, ensembleId')

@@ -49,6 +49,13 @@ export const defaultModelConfig: Readonly<ModelConfig> = Object.freeze({
   bnEpsilon: 1e-5,
 });
 
+/**
+ * Probabilities are clamped at this before their log, everywhere one is taken: the training loss, an ensemble's
+ * mean log-probability and test-time windows — so a class one member or window calls impossible is outvoted, not vetoed
+ * outright, and no sum becomes -Infinity.
+ */
+export const PROB_FLOOR = 1e-7;
+
 export interface TrainConfig {
   /** 'sgd' (with momentum, the reference) or 'adam'. Default 'sgd'. */
   optimizer: 'sgd' | 'adam';

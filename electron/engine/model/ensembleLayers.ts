@@ -7,6 +7,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { serialization } from '@tensorflow/tfjs-core';
 import { initializers, layers, type LayerVariable } from '@tensorflow/tfjs-layers';
+import { PROB_FLOOR } from './config.js';
 
 type Shape = (number | null)[];
 
@@ -41,7 +42,7 @@ export class FeatureAffine extends layers.Layer {
 
 /**
  * softmax(mean over members of log p): the normalised geometric mean of N probability vectors [B, classes] —
- * what averaging the members' log-probabilities means. p is clamped at `epsilon` (1e-7, as the training loss
+ * what averaging the members' log-probabilities means. p is clamped at `epsilon` (PROB_FLOOR, as the training loss
  * does) before the log, so one member's zero cannot veto a class outright.
  */
 export class LogProbMean extends layers.Layer {
@@ -50,7 +51,7 @@ export class LogProbMean extends layers.Layer {
 
   constructor(args: { epsilon?: number; name?: string; trainable?: boolean } = {}) {
     super(args);
-    this.epsilon = args.epsilon ?? 1e-7;
+    this.epsilon = args.epsilon ?? PROB_FLOOR;
   }
 
   override computeOutputShape(inputShape: Shape | Shape[]): Shape {

@@ -18,7 +18,7 @@ import { predict } from '../model/index.js';
 import { loadExportedModel } from './exported.js';
 import { computeMetrics } from './metrics.js';
 import type { Metrics } from './types.js';
-import { addLogProbs, meanLogProbSoftmax, windowOffsetsOf } from './windowOffsets.js';
+import { addLogProbs, meanLogProbSoftmax, windowCounts, windowOffsetsOf } from './windowOffsets.js';
 
 export interface DatasetEvalOptions {
   /** Exported model folder (model.json + metadata.json); `resolveModelDir` turns a run id into one. */
@@ -163,14 +163,20 @@ export async function evaluateDataset(opts: DatasetEvalOptions): Promise<Dataset
     const failed = new Map<string, string>();
     let cached = 0;
     let computed = 0;
+    // A window starting at or past a file's end is left out, as `ser classify` does: not computed, not scored.
+    const counts = (k: number, f: DatasetFile) => windowCounts(k, f.durationSec !== undefined && f.durationSec <= offsets[k]!);
+    const perWindow = caches.map((_, k) => usable.filter((f) => counts(k, f)));
+    const total = perWindow.reduce((n, files) => n + files.length, 0);
+    let before = 0;
     for (const [k, cache] of caches.entries()) {
       const ext = await cache.ensure(
-        usable.map((f) => ({ absPath: f.absPath, contentHash: f.contentHash! })),
+        perWindow[k]!.map((f) => ({ absPath: f.absPath, contentHash: f.contentHash! })),
         {
           ...(opts.workers !== undefined ? { workers: opts.workers } : {}),
-          onProgress: (p) => opts.onProgress?.({ stage: 'features', done: k * usable.length + p.done, total: caches.length * usable.length }),
+          onProgress: (p) => opts.onProgress?.({ stage: 'features', done: before + p.done, total }),
         },
       );
+      before += perWindow[k]!.length;
       for (const x of ext.failed) if (!failed.has(x.file)) failed.set(x.file, offsets.length > 1 ? `${x.reason} (window at ${offsets[k]} s)` : x.reason);
       cached += ext.cached;
       computed += ext.computed;
@@ -194,8 +200,10 @@ export async function evaluateDataset(opts: DatasetEvalOptions): Promise<Dataset
       const batch = scored.slice(s, s + EVAL_BATCH);
       const x = buf.subarray(0, batch.length * nFeatures);
       const sum = new Float64Array(batch.length * classes);
-      for (const cache of caches) {
+      const windows = new Uint8Array(batch.length);
+      for (const [k, cache] of caches.entries()) {
         batch.forEach((f, b) => {
+          if (!counts(k, f)) return;
           const mel = cache.read(f.contentHash!);
           if (!mel) throw new SerError('corrupt', `${f.absPath}: its cached features vanished during the evaluation (${cache.pathFor(f.contentHash!)})`);
           m.extractor.chunksOf(mel, cache.nFrames, x.subarray(b * nFeatures, (b + 1) * nFeatures));
@@ -203,11 +211,16 @@ export async function evaluateDataset(opts: DatasetEvalOptions): Promise<Dataset
         m.scaler.transform(x, x);
         const xs = tf.tensor(x, [batch.length, count, nMels, width, 1]);
         const p = predict(m.model, xs);
-        addLogProbs(sum, p.dataSync());
+        const perFile = p.dataSync();
         xs.dispose();
         p.dispose();
+        batch.forEach((f, b) => {
+          if (!counts(k, f)) return;
+          addLogProbs(sum.subarray(b * classes, (b + 1) * classes), perFile.subarray(b * classes, (b + 1) * classes));
+          windows[b]!++;
+        });
       }
-      const probs = meanLogProbSoftmax(sum, caches.length, classes);
+      const probs = meanLogProbSoftmax(sum, windows, classes);
       batch.forEach((f, b) => {
         let best = 0;
         for (let c = 1; c < classes; c++) if (probs[b * classes + c]! > probs[b * classes + best]!) best = c;

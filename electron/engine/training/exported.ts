@@ -15,7 +15,7 @@ import { loadModel, predict } from '../model/index.js';
 import { openStore } from '../store/index.js';
 import { BUILTIN_REF, requireBuiltInModel, type ModelCard } from './builtinModel.js';
 import { ensembleRefId, requireEnsembleFolder } from './ensembleRecords.js';
-import { addLogProbs, checkWindowOffsets, meanLogProbSoftmax, windowOffsetsOf } from './windowOffsets.js';
+import { addLogProbs, checkWindowOffsets, meanLogProbSoftmax, windowCounts, windowOffsetsOf } from './windowOffsets.js';
 
 export type { ModelCard };
 
@@ -139,9 +139,9 @@ export async function classifyFiles(m: ExportedModel, files: string[], onResult?
     // Every window's input in one batch: one forward pass per file, whatever the number of windows.
     const x = new Float32Array(offsets.length * size);
     let windows = 0;
-    for (const offset of offsets) {
+    for (const [k, offset] of offsets.entries()) {
       const f = await m.extractor.fromFile(file, { offset });
-      if (f.clip.validSamples === 0 && windows > 0) continue;
+      if (!windowCounts(k, f.clip.validSamples === 0)) continue;
       const w = x.subarray(windows * size, (windows + 1) * size);
       m.extractor.chunksOf(f.melDb, f.nFrames, w);
       m.scaler.transform(w, w);

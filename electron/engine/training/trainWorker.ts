@@ -16,6 +16,7 @@ import { drawWarp, warpMel } from '../audio/freqWarp.js';
 import { mixupBatch } from './mixup.js';
 import { FeatureCache } from '../dataset/featureCache.js';
 import { EMOTIONS } from '../../shared/labels.js';
+import { PROB_FLOOR } from '../model/config.js';
 import { buildModel, saveModel } from '../model/index.js';
 import { hasCheckpoint, loadCheckpoint, loadWeightsInto, saveCheckpoint, type TrainState } from './checkpoint.js';
 import { checkLoss, checkScaler, checkWeights } from './finiteGuards.js';
@@ -191,7 +192,7 @@ async function evaluate(trainer: LoopTrainer, batches: Batches, mels: Float32Arr
       for (let c = 1; c < row.length; c++) if (row[c]! > row[best]!) best = c;
       preds.push(best);
       probs.push(row);
-      lossSum += -Math.log(Math.max(1e-7, row[samples[i]!.label]!));
+      lossSum += -Math.log(Math.max(PROB_FLOOR, row[samples[i]!.label]!));
     });
   }
   return { preds, probs, loss: mels.length ? lossSum / mels.length : 0 };

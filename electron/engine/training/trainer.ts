@@ -9,7 +9,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
-import { defaultTrainConfig, type TrainConfig } from '../model/config.js';
+import { defaultTrainConfig, PROB_FLOOR, type TrainConfig } from '../model/config.js';
 
 export interface StepOptions {
   /** Samples per forward/backward pass; gradients of the passes are summed. Default: the whole batch. */
@@ -76,7 +76,7 @@ export function createTrainer(model: LayersModel, partial: Partial<TrainConfig> 
         const p = model.apply(xb, { training: true }) as tf.Tensor;
         hits = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(p, 1), tf.argMax(yb, 1)), 'int32')));
         // Sum over this micro-batch divided by the whole batch: accumulated grads equal the full-batch mean's.
-        return tf.div(tf.neg(tf.sum(tf.mul(yb, tf.log(tf.clipByValue(p, 1e-7, 1))))), batch) as tf.Scalar;
+        return tf.div(tf.neg(tf.sum(tf.mul(yb, tf.log(tf.clipByValue(p, PROB_FLOOR, 1))))), batch) as tf.Scalar;
       }, varList);
       lossSum += value.dataSync()[0];
       value.dispose();

@@ -7,6 +7,7 @@
  */
 import { SerError } from '../../shared/errors.js';
 import type { FeatureConfig } from '../audio/features.js';
+import { PROB_FLOOR } from '../model/config.js';
 
 /** At most this many windows per file (each is a forward pass). */
 export const MAX_WINDOW_OFFSETS = 16;
@@ -41,22 +42,34 @@ export function windowOffsetsOf(meta: { featureConfig: FeatureConfig; windowOffs
 }
 
 /**
- * Adds log p of one window's probabilities (`probs`, rows of `classes`) into `sum` (same length). Probabilities
- * are floored at 1e-12 so a window sure that a class is impossible vetoes it without making the sum -Infinity.
+ * Adds log p of one window's probabilities (`probs`) into `sum` (same length, or the first sum.length of probs).
+ * Probabilities are floored at PROB_FLOOR, as an ensemble's members are.
  */
 export function addLogProbs(sum: Float64Array, probs: ArrayLike<number>): void {
-  for (let i = 0; i < sum.length; i++) sum[i]! += Math.log(Math.max(probs[i]!, 1e-12));
+  for (let i = 0; i < sum.length; i++) sum[i]! += Math.log(Math.max(probs[i]!, PROB_FLOOR));
 }
 
-/** softmax(sum / windows), row by row: the combined probabilities, each row summing to 1. */
-export function meanLogProbSoftmax(sum: Float64Array, windows: number, classes: number): Float32Array {
+/**
+ * softmax(sum / windows), row by row (rows of `classes`): the combined probabilities, each row summing to 1.
+ * `windows` is the count for every row, or one count per row when rows were summed over different windows.
+ */
+export function meanLogProbSoftmax(sum: Float64Array, windows: number | ArrayLike<number>, classes: number): Float32Array {
   const out = new Float32Array(sum.length);
   for (let r = 0; r < sum.length; r += classes) {
+    const n = typeof windows === 'number' ? windows : windows[r / classes]!;
     let max = -Infinity;
-    for (let c = 0; c < classes; c++) max = Math.max(max, sum[r + c]! / windows);
+    for (let c = 0; c < classes; c++) max = Math.max(max, sum[r + c]! / n);
     let z = 0;
-    for (let c = 0; c < classes; c++) z += Math.exp(sum[r + c]! / windows - max);
-    for (let c = 0; c < classes; c++) out[r + c] = Math.exp(sum[r + c]! / windows - max) / z;
+    for (let c = 0; c < classes; c++) z += Math.exp(sum[r + c]! / n - max);
+    for (let c = 0; c < classes; c++) out[r + c] = Math.exp(sum[r + c]! / n - max) / z;
   }
   return out;
+}
+
+/**
+ * Whether window `k` (of the sorted offsets) counts for a file: not when it starts at or past the file's end (it
+ * would be silence), except the first, so a file shorter than every offset is still classified.
+ */
+export function windowCounts(k: number, startsPastEnd: boolean): boolean {
+  return k === 0 || !startsPastEnd;
 }
