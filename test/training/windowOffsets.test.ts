@@ -1,6 +1,7 @@
 /** Test-time windows: the offsets a model or `--window-offsets` gives are checked, and windows combine as an ensemble's members do. */
 import { describe, expect, it } from 'vitest';
 import { PAPER_FEATURES } from '../../electron/engine/audio/features.js';
+import { PROB_FLOOR } from '../../electron/engine/model/config.js';
 import { addLogProbs, checkWindowOffsets, meanLogProbSoftmax, parseWindowOffsets, windowCounts, windowOffsetsOf } from '../../electron/engine/training/windowOffsets.js';
 
 describe('window offsets', () => {
@@ -45,6 +46,8 @@ describe('window offsets', () => {
     addLogProbs(veto, [0, 1]);
     addLogProbs(veto, [0.9, 0.1]);
     const v = meanLogProbSoftmax(veto, 2, 2);
+    const kept = Math.sqrt(PROB_FLOOR * 0.9);
+    expect(v[0]).toBeCloseTo(kept / (kept + Math.sqrt(0.1)), 9);
     expect(v[0]).toBeLessThan(1e-3);
     expect(v[0]! + v[1]!).toBeCloseTo(1, 6);
   });
