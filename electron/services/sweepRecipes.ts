@@ -13,6 +13,7 @@ import type { SplitSpec } from '../engine/dataset/splits.js';
 import { parseSchedule } from '../engine/training/schedule.js';
 import type { Params } from '../engine/training/sweepSpace.js';
 import type { TrainOptions } from '../engine/training/types.js';
+import type { ModelConfig } from '../engine/model/config.js';
 
 /** The training options in the schema's form (schedule and SpecAugment as their specs, every default filled in). */
 export type Recipe = z.output<typeof TrainingOptionsSchema>;
@@ -55,10 +56,25 @@ export function trialRecipe(base: unknown, params: Params): Recipe {
   return r;
 }
 
-/** Model overrides a sweep passes to every trial (`--model`): small positive integers, one list of them. */
+/**
+ * Model overrides a sweep passes to every trial (`--model`): the model config's own knobs, typed, and nothing else —
+ * a queue worker builds exactly what this admits. Chunk and mel sizes follow the features, the class count the labels.
+ */
+const Units = z.number().int().min(1).max(4096);
+const Rate = z.number().min(0).lt(1);
 export const ModelOverridesSchema = z
-  .record(z.string().regex(/^[a-zA-Z]{1,40}$/), z.union([z.number().finite().min(0).max(1e6), z.array(z.number().int().min(1).max(4096)).max(16)]))
-  .refine((o) => Object.keys(o).length <= 32, 'at most 32 model overrides');
+  .object({
+    filters: z.array(Units).min(1).max(16),
+    pools: z.array(z.number().int().min(1).max(16)).min(1).max(16),
+    convDropout: Rate,
+    lstmUnits: Units,
+    bidirectional: z.boolean(),
+    lstmDropout: Rate,
+    bnMomentum: Rate,
+    bnEpsilon: z.number().gt(0).max(1),
+  } satisfies { [K in keyof ModelConfig]?: z.ZodType<ModelConfig[K]> })
+  .partial()
+  .strict();
 export type ModelOverrides = z.infer<typeof ModelOverridesSchema>;
 
 /** The engine's options for one trial: the recipe converted (schedule and SpecAugment parsed), with its data and split. */

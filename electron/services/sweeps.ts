@@ -34,7 +34,11 @@ export interface SweepPlan {
 function modelOverrides(model: unknown): ModelOverrides | undefined {
   if (model === undefined) return undefined;
   const parsed = ModelOverridesSchema.safeParse(model);
-  if (!parsed.success) throw new SerError('bad-input', `--model: ${parsed.error.issues[0]!.message}`);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const at = [...issue.path.map(String), ...('keys' in issue ? issue.keys : [])].join('.');
+    throw new SerError('bad-input', `--model: ${at ? `${at}: ` : ''}${issue.message}`);
+  }
   return parsed.data;
 }
 

@@ -95,6 +95,18 @@ const show = async (id: unknown) => JSON.parse((await runSer(['sweep', 'show', S
     const unknown = await runSer(['sweep', '--data', data, '--grid', '{"workers":[1,2]}', ...TINY, '--db', join(tmp, 'bad.db')], { env });
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/cannot vary 'workers'/);
+    // --model is checked key by key against the model's own knobs, and the refusal names the key.
+    const noTiny = TINY.filter((a, i) => a !== '--model' && TINY[i - 1] !== '--model');
+    for (const [model, why] of [
+      ['{"bidirectional":"yes"}', /--model: bidirectional: /],
+      ['{"filtres":[4,4,4,4]}', /--model: filtres: /],
+      ['{"convDropout":1}', /--model: convDropout: /],
+    ] as const) {
+      const r = await runSer(['sweep', '--data', data, '--grid', '{"seed":[1]}', ...noTiny, '--model', model, '--db', join(tmp, 'bad.db')], { env });
+      expect(r.code, model).toBe(2);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr, model).toMatch(why);
+    }
     expect((await runSer(['sweep', 'list', '--db', join(tmp, 'bad.db')])).stdout).toBe('no sweeps yet\n');
   });
 
