@@ -44,6 +44,9 @@ describe('ser CLI exit codes for bad option values (2, one line)', () => {
     ['--folds with --split all', ['train', '--data', dir, '--split', 'all', '--folds', '5'], /--folds does not apply to --split all/],
     ['--fold with --split all (dataset split)', ['dataset', 'split', dir, '--split', 'all', '--fold', '0'], /--fold does not apply to --split all/],
     ['--early-stop with --split all', ['train', '--data', dir, '--split', 'all', '--early-stop', '3'], /--early-stop watches the validation part, and --split all has none/],
+    ['a misspelt model knob', ['train', '--data', dir, '--model', '{"lstmUnit":32}'], /--model: lstmUnit: /],
+    ['a model knob of the wrong type', ['cv', '--data', dir, '--folds', '3', '--model', '{"bidirectional":"yes"}'], /--model: bidirectional: /],
+    ['model overrides that are not JSON', ['train', '--data', dir, '--model', '{lstmUnits:32}'], /--model expects a JSON object/],
     ['--db on a verb that never opens the database', ['dataset', 'extract', dir, '--db', join(dir, 'x.db')], /unknown option '--db'/],
   ];
   for (const [what, args, message] of cases) {

@@ -10,11 +10,13 @@ import type { z } from 'zod';
 import {
   BACKEND_CHOICES,
   numberLimits,
+  parseModelOverrides,
   snrRangeValid,
   speedAugment,
   speedRangeValid,
   trainingDefaults,
   trainingField,
+  type ModelOverrides,
   type NumericTrainingOptionKey,
   type TrainingField,
   type TrainingOptionKey,
@@ -198,14 +200,7 @@ export async function buildTrainOptions(f: TrainFlags, split: (seed: number) => 
   } catch (err) {
     throw new UsageError(`--schedule: ${(err as Error).message}`);
   }
-  let model: TrainOptions['model'];
-  if (f.model) {
-    try {
-      model = JSON.parse(f.model) as TrainOptions['model'];
-    } catch {
-      throw new UsageError(`--model expects JSON, e.g. '{"filters":[8,16,16,32],"lstmUnits":32}'`);
-    }
-  }
+  const model = modelFromFlags(f);
   let specAugment: TrainOptions['specAugment'];
   if (f.specAugment) {
     const { parseSpecAugment } = await import('../engine/audio/specAugment.js');
@@ -274,14 +269,16 @@ export function recipeFromFlags(f: TrainFlags): Record<string, unknown> {
   };
 }
 
-/** `--model <json>`: the model config overrides as an object (its values are checked where they are used). */
-export function modelFromFlags(f: TrainFlags): Record<string, unknown> | undefined {
+/** `--model <json>`: the model config overrides, checked key by key (a misspelt or mistyped knob is a usage error). */
+export function modelFromFlags(f: TrainFlags): ModelOverrides | undefined {
   if (!f.model) return undefined;
+  let m: unknown;
   try {
-    const m = JSON.parse(f.model) as unknown;
-    if (typeof m !== 'object' || m === null || Array.isArray(m)) throw new Error('not an object');
-    return m as Record<string, unknown>;
+    m = JSON.parse(f.model);
   } catch {
     throw new UsageError(`--model expects a JSON object, e.g. '{"filters":[8,16,16,32],"lstmUnits":32}'`);
   }
+  const parsed = parseModelOverrides(m);
+  if (!parsed.ok) throw new UsageError(`--model: ${parsed.error}`);
+  return parsed.model;
 }

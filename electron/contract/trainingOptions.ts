@@ -11,6 +11,7 @@
 import { z } from 'zod';
 import { backendNames } from '../shared/backendNames.js';
 import { referenceAugment, referenceOptimizer } from '../shared/referenceRecipe.js';
+import type { ModelConfig } from '../engine/model/config.js';
 
 export const BACKEND_CHOICES = backendNames;
 
@@ -86,4 +87,35 @@ export function numberLimits(key: NumericTrainingOptionKey): NumberLimits {
   // An integer without a bound of its own is reported bounded by ±MAX_SAFE_INTEGER: no limit worth showing.
   const bound = (v: number | undefined) => (v === undefined || Math.abs(v) >= Number.MAX_SAFE_INTEGER ? undefined : v);
   return { min: bound(j.minimum ?? j.exclusiveMinimum), minExclusive: j.exclusiveMinimum !== undefined, max: bound(j.maximum), step: j.type === 'integer' ? 1 : 'any' };
+}
+
+/**
+ * Model overrides (`--model <json>` of `ser train`, `ser cv`, `ser sweep`; a queued trial's model): the model config's
+ * own knobs, typed, and nothing else — a misspelt key is refused rather than silently training the default model, and a
+ * queue worker builds exactly what this admits. Chunk and mel sizes follow the features, the class count the labels.
+ */
+const Units = z.number().int().min(1).max(4096);
+const Rate = z.number().min(0).lt(1);
+export const ModelOverridesSchema = z
+  .object({
+    filters: z.array(Units).min(1).max(16),
+    pools: z.array(z.number().int().min(1).max(16)).min(1).max(16),
+    convDropout: Rate,
+    lstmUnits: Units,
+    bidirectional: z.boolean(),
+    lstmDropout: Rate,
+    bnMomentum: Rate,
+    bnEpsilon: z.number().gt(0).max(1),
+  } satisfies { [K in keyof ModelConfig]?: z.ZodType<ModelConfig[K]> })
+  .partial()
+  .strict();
+export type ModelOverrides = z.infer<typeof ModelOverridesSchema>;
+
+/** The overrides checked, or why not in one line naming the key (`bidirectional: expected boolean, …`). */
+export function parseModelOverrides(value: unknown): { ok: true; model: ModelOverrides } | { ok: false; error: string } {
+  const parsed = ModelOverridesSchema.safeParse(value);
+  if (parsed.success) return { ok: true, model: parsed.data };
+  const issue = parsed.error.issues[0]!;
+  const at = [...issue.path.map(String), ...('keys' in issue ? issue.keys : [])].join('.');
+  return { ok: false, error: `${at ? `${at}: ` : ''}${issue.message}` };
 }

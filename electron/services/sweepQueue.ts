@@ -21,14 +21,14 @@ import { availableParallelism, hostname } from 'node:os';
 import { Queue, QueueEvents, QueueEventsProducer, UnrecoverableError, Worker, type ConnectionOptions, type Job } from 'bullmq';
 import { z } from 'zod';
 import { SerError } from '../shared/errors.js';
-import { trainingField } from '../contract/trainingOptions.js';
+import { ModelOverridesSchema, trainingField } from '../contract/trainingOptions.js';
 import { openStore } from '../engine/store/index.js';
 import { recordQueuedTrial, RemoteTrialRecorder, requeueTrial, trainRemoteTrial, type RemoteTrialResult, type TrialMessage, type TrialProgress } from '../engine/training/remoteTrial.js';
 import type { TrialRunner } from '../engine/training/sweep.js';
 import type { TrainEvent, TrainingEnv, TrainOptions } from '../engine/training/types.js';
 import type { WorkerMessage } from '../engine/training/protocol.js';
 import { queueLabel, redisOptions } from './redisUrl.js';
-import { ModelOverridesSchema, recipeOptions, trialRecipe } from './sweepRecipes.js';
+import { recipeOptions, trialRecipe } from './sweepRecipes.js';
 
 /** The one queue trials go through (Redis keys `bull:vox-affect-trials:*`). */
 export const TRIAL_QUEUE = 'vox-affect-trials';
@@ -202,7 +202,7 @@ export async function queueTrials(url: string, env: TrainingEnv): Promise<TrialR
         name: o.name ?? `trial ${trial.trialId}`,
         dataset: rec.dataset,
         recipe: trial.recipeSpec,
-        ...(o.model ? { model: o.model as z.infer<typeof ModelOverridesSchema> } : {}),
+        ...(o.model ? { model: o.model } : {}),
         split: o.split,
         ...(rec.recordedEpochs !== undefined ? { recordedEpochs: rec.recordedEpochs } : {}),
       };

@@ -7,13 +7,12 @@
  */
 import { z } from 'zod';
 import { SerError } from '../shared/errors.js';
-import { snrRangeValid, speedAugment, speedRangeValid, TrainingOptionsSchema, type TrainingOptionKey } from '../contract/trainingOptions.js';
+import { snrRangeValid, speedAugment, speedRangeValid, TrainingOptionsSchema, type ModelOverrides, type TrainingOptionKey } from '../contract/trainingOptions.js';
 import { parseSpecAugment } from '../engine/audio/specAugment.js';
 import type { SplitSpec } from '../engine/dataset/splits.js';
 import { parseSchedule } from '../engine/training/schedule.js';
 import type { Params } from '../engine/training/sweepSpace.js';
 import type { TrainOptions } from '../engine/training/types.js';
-import type { ModelConfig } from '../engine/model/config.js';
 
 /** The training options in the schema's form (schedule and SpecAugment as their specs, every default filled in). */
 export type Recipe = z.output<typeof TrainingOptionsSchema>;
@@ -56,26 +55,6 @@ export function trialRecipe(base: unknown, params: Params): Recipe {
   return r;
 }
 
-/**
- * Model overrides a sweep passes to every trial (`--model`): the model config's own knobs, typed, and nothing else —
- * a queue worker builds exactly what this admits. Chunk and mel sizes follow the features, the class count the labels.
- */
-const Units = z.number().int().min(1).max(4096);
-const Rate = z.number().min(0).lt(1);
-export const ModelOverridesSchema = z
-  .object({
-    filters: z.array(Units).min(1).max(16),
-    pools: z.array(z.number().int().min(1).max(16)).min(1).max(16),
-    convDropout: Rate,
-    lstmUnits: Units,
-    bidirectional: z.boolean(),
-    lstmDropout: Rate,
-    bnMomentum: Rate,
-    bnEpsilon: z.number().gt(0).max(1),
-  } satisfies { [K in keyof ModelConfig]?: z.ZodType<ModelConfig[K]> })
-  .partial()
-  .strict();
-export type ModelOverrides = z.infer<typeof ModelOverridesSchema>;
 
 /** The engine's options for one trial: the recipe converted (schedule and SpecAugment parsed), with its data and split. */
 export function recipeOptions(recipe: Recipe, run: { data: string; split: SplitSpec; name?: string; model?: ModelOverrides }): TrainOptions {

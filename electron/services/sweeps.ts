@@ -8,6 +8,7 @@
  * The engine's sweep (training code) is loaded on first use, so listing and showing stay cheap to import.
  */
 import { SerError } from '../shared/errors.js';
+import { parseModelOverrides, type ModelOverrides } from '../contract/trainingOptions.js';
 import type { SweepRow, SweepCancelResult } from '../contract/types.js';
 import type { Store } from '../engine/store/index.js';
 import type { SweepHandle, SweepRequest, TrialRunner } from '../engine/training/sweep.js';
@@ -17,7 +18,7 @@ import type { TrainingEnv } from '../engine/training/types.js';
 import { TRIAL_STATUSES, type TrialStatus } from '../engine/store/types.js';
 import { bestRecipe } from '../shared/sweepBest.js';
 import type { ServiceContext } from './context.js';
-import { ModelOverridesSchema, recipeOptions, trialRecipe, type ModelOverrides } from './sweepRecipes.js';
+import { recipeOptions, trialRecipe } from './sweepRecipes.js';
 
 export interface SweepPlan {
   data: string;
@@ -33,13 +34,9 @@ export interface SweepPlan {
 
 function modelOverrides(model: unknown): ModelOverrides | undefined {
   if (model === undefined) return undefined;
-  const parsed = ModelOverridesSchema.safeParse(model);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const at = [...issue.path.map(String), ...('keys' in issue ? issue.keys : [])].join('.');
-    throw new SerError('bad-input', `--model: ${at ? `${at}: ` : ''}${issue.message}`);
-  }
-  return parsed.data;
+  const parsed = parseModelOverrides(model);
+  if (!parsed.ok) throw new SerError('bad-input', `--model: ${parsed.error}`);
+  return parsed.model;
 }
 
 /** One trial's options and its recipe in the schema's form, from the base recipe and the trial's parameters. */
