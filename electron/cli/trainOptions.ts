@@ -10,6 +10,7 @@ import type { z } from 'zod';
 import {
   BACKEND_CHOICES,
   numberLimits,
+  ModelOverridesSchema,
   parseModelOverrides,
   snrRangeValid,
   speedAugment,
@@ -84,7 +85,10 @@ const TRAIN_FLAGS: readonly FlagSpec[] = [
   { flags: '--seed <n>', option: 'seed' },
   { flags: '--backend <name>', option: 'backend' },
   { flags: '--workers <n>', option: 'workers' },
-  { flags: '--model <json>', help: 'model config overrides, e.g. \'{"filters":[8,16,16,32],"lstmUnits":32}\'' },
+  {
+    flags: '--model <json>',
+    help: `model config overrides (${Object.keys(ModelOverridesSchema.shape).join(', ')}), e.g. '{"filters":[8,16,16,32],"lstmUnits":32}'`,
+  },
   { flags: '--include-song', option: 'includeSong' },
 ];
 
