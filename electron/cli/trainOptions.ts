@@ -45,6 +45,7 @@ export interface TrainFlags {
   specAugment?: string;
   mixup: string;
   freqWarp: string;
+  labelSmoothing: string;
   seed: string;
   backend?: string;
   workers?: string;
@@ -82,6 +83,7 @@ const TRAIN_FLAGS: readonly FlagSpec[] = [
   { flags: '--spec-augment <F:W,T:W>', option: 'specAugment' },
   { flags: '--mixup <alpha>', option: 'mixup' },
   { flags: '--freq-warp <fraction>', option: 'freqWarp' },
+  { flags: '--label-smoothing <eps>', option: 'labelSmoothing' },
   { flags: '--seed <n>', option: 'seed' },
   { flags: '--backend <name>', option: 'backend' },
   { flags: '--workers <n>', option: 'workers' },
@@ -182,10 +184,11 @@ function parseSpeed(raw: string): { speedLow: number; speedHigh: number } {
 }
 
 /** Mixup and frequency warp, set only when on (a run without them stores the same options as before they existed). */
-function optionalAugment(f: TrainFlags): Pick<TrainOptions, 'mixup' | 'freqWarp'> {
+function optionalAugment(f: TrainFlags): Pick<TrainOptions, 'mixup' | 'freqWarp' | 'labelSmoothing'> {
   const mixup = parseOption('mixup', '--mixup', f.mixup);
   const freqWarp = parseOption('freqWarp', '--freq-warp', f.freqWarp);
-  return { ...(mixup > 0 ? { mixup } : {}), ...(freqWarp > 0 ? { freqWarp } : {}) };
+  const labelSmoothing = parseOption('labelSmoothing', '--label-smoothing', f.labelSmoothing);
+  return { ...(mixup > 0 ? { mixup } : {}), ...(freqWarp > 0 ? { freqWarp } : {}), ...(labelSmoothing > 0 ? { labelSmoothing } : {}) };
 }
 
 /** The engine's TrainOptions from the flags; `split` makes the verb's split from the parsed seed. */
@@ -266,6 +269,7 @@ export function recipeFromFlags(f: TrainFlags): Record<string, unknown> {
     ...(specAugment !== undefined ? { specAugment } : {}),
     mixup: parseOption('mixup', '--mixup', f.mixup),
     freqWarp: parseOption('freqWarp', '--freq-warp', f.freqWarp),
+    labelSmoothing: parseOption('labelSmoothing', '--label-smoothing', f.labelSmoothing),
     seed: parseOption('seed', '--seed', f.seed),
     ...(backend ? { backend } : {}),
     ...(f.workers ? { workers: parseWorkers(f.workers) } : {}),

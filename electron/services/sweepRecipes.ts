@@ -75,6 +75,7 @@ export function recipeOptions(recipe: Recipe, run: { data: string; split: SplitS
     ...(recipe.specAugment ? { specAugment: parseSpecAugment(recipe.specAugment) } : {}),
     ...(recipe.mixup > 0 ? { mixup: recipe.mixup } : {}),
     ...(recipe.freqWarp > 0 ? { freqWarp: recipe.freqWarp } : {}),
+    ...(recipe.labelSmoothing > 0 ? { labelSmoothing: recipe.labelSmoothing } : {}),
     seed: recipe.seed,
     ...(recipe.backend ? { backend: recipe.backend } : {}),
     ...(recipe.workers !== undefined ? { workers: recipe.workers } : {}),

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { Rng } from '../../electron/engine/audio/rng.js';
 import { drawWarp, warpMel } from '../../electron/engine/audio/freqWarp.js';
 import { mixupBatch } from '../../electron/engine/training/mixup.js';
+import { smoothLabels } from '../../electron/engine/training/labelSmoothing.js';
 import { changeSpeed } from '../../electron/engine/audio/speed.js';
 import { computeEntry } from '../../electron/engine/dataset/featureCache.js';
 import { FeatureExtractor, PAPER_FEATURES } from '../../electron/engine/audio/features.js';
@@ -200,5 +201,28 @@ describe('mixupBatch', () => {
       }
     }
     expect(fixedPoints).toBeGreaterThan(0); // a clip mixed with itself is covered too
+  });
+});
+
+describe('smoothLabels', () => {
+  it('moves ε of every target row onto the classes evenly: one-hot and mixed rows still sum to 1, the label stays the largest', () => {
+    const ys = new Float32Array(3 * 8);
+    ys[2] = 1; // clip 0: class 2
+    ys[8 + 5] = 1; // clip 1: class 5
+    ys[16 + 1] = 0.7; // clip 2: mixed, 0.7 of class 1 and 0.3 of class 4
+    ys[16 + 4] = 0.3;
+    smoothLabels(ys, 8, 0.1);
+    expect(ys[2]).toBeCloseTo(0.9 + 0.1 / 8, 6);
+    expect(ys[0]).toBeCloseTo(0.1 / 8, 6);
+    expect(ys[16 + 1]).toBeCloseTo(0.7 * 0.9 + 0.0125, 6);
+    expect(ys[16 + 4]).toBeCloseTo(0.3 * 0.9 + 0.0125, 6);
+    for (let b = 0; b < 3; b++) expect(ys.subarray(b * 8, b * 8 + 8).reduce((a, v) => a + v, 0)).toBeCloseTo(1, 6);
+  });
+
+  it('is a no-op at ε = 0 and refuses targets that are not whole rows', () => {
+    const ys = Float32Array.from({ length: 16 }, (_, i) => (i === 3 || i === 12 ? 1 : 0));
+    smoothLabels(ys, 8, 0);
+    expect(Array.from(ys)).toEqual(Array.from({ length: 16 }, (_, i) => (i === 3 || i === 12 ? 1 : 0)));
+    expect(() => smoothLabels(new Float32Array(12), 8, 0.1)).toThrow(/not rows of 8 classes/);
   });
 });

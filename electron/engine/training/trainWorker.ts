@@ -13,6 +13,7 @@ import { Rng } from '../audio/rng.js';
 import { StandardScaler } from '../audio/scaler.js';
 import { specAugment } from '../audio/specAugment.js';
 import { drawWarp, warpMel } from '../audio/freqWarp.js';
+import { smoothLabels } from './labelSmoothing.js';
 import { mixupBatch } from './mixup.js';
 import { FeatureCache } from '../dataset/featureCache.js';
 import { EMOTIONS } from '../../shared/labels.js';
@@ -174,6 +175,7 @@ class Batches {
     const clipRng = (b: number, stream: number) => new Rng(maskSeed(opts.seed ^ stream, epoch, first + b));
     const x = this.inputs(this.features.train, idx, clipRng);
     if (opts.mixup) mixupBatch(x, y, idx.length, opts.mixup, new Rng(maskSeed(opts.seed ^ MIXUP_STREAM, epoch, first)), this.#mixScratch);
+    if (opts.labelSmoothing) smoothLabels(y, EMOTIONS.length, opts.labelSmoothing);
     return { xs: { data: x, shape: this.shapeOf(idx.length) }, ys: { data: y, shape: [idx.length, EMOTIONS.length] } };
   }
 }

@@ -61,6 +61,8 @@ export interface TrainOptions {
   mixup?: number;
   /** Random frequency warp of training clips by up to ± this fraction (VTLP-like); absent or 0 = none. */
   freqWarp?: number;
+  /** Label smoothing ε of the training targets ((1 − ε)·target + ε/classes); absent or 0 = none, the paper's setting. */
+  labelSmoothing?: number;
   seed: number;
   /** Force a backend; default: the fastest that loads. */
   backend?: BackendName;
