@@ -52,6 +52,10 @@ describe('a worker takes only valid trials', () => {
     expect(TrialJobSchema.safeParse({ ...job, dataset: { ...job.dataset, name: '../../etc' } }).success).toBe(false);
     expect(TrialJobSchema.safeParse({ ...job, runUuid: '../x' }).success).toBe(false);
     expect(TrialJobSchema.safeParse({ ...job, model: { filters: 'x' } }).success).toBe(false);
+    // The model's own knobs only: a worker builds nothing it was not built to build.
+    expect(TrialJobSchema.safeParse({ ...job, model: { lstmUnits: 8, layers: 40 } }).success).toBe(false);
+    expect(TrialJobSchema.safeParse({ ...job, model: { bidirectional: 1 } }).success).toBe(false);
+    expect(TrialJobSchema.safeParse({ ...job, model: { bidirectional: true, convDropout: 0 } }).success).toBe(true);
     expect(TrialJobSchema.safeParse({ ...job, split: { kind: 'speaker', seed: 1, fold: -1 } }).success).toBe(false);
     expect(() => trialRecipe({ ...recipe, learningRate: 50 }, {})).toThrow(/learningRate/);
     expect(() => trialRecipe({ ...recipe, shell: 'x' }, {})).toThrow(/shell|Unrecognized/i);
