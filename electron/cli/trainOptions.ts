@@ -46,6 +46,7 @@ export interface TrainFlags {
   mixup: string;
   freqWarp: string;
   labelSmoothing: string;
+  melNorm: string;
   seed: string;
   backend?: string;
   workers?: string;
@@ -84,6 +85,7 @@ const TRAIN_FLAGS: readonly FlagSpec[] = [
   { flags: '--mixup <alpha>', option: 'mixup' },
   { flags: '--freq-warp <fraction>', option: 'freqWarp' },
   { flags: '--label-smoothing <eps>', option: 'labelSmoothing' },
+  { flags: '--mel-norm <kind>', option: 'melNorm' },
   { flags: '--seed <n>', option: 'seed' },
   { flags: '--backend <name>', option: 'backend' },
   { flags: '--workers <n>', option: 'workers' },
@@ -184,11 +186,12 @@ function parseSpeed(raw: string): { speedLow: number; speedHigh: number } {
 }
 
 /** Mixup and frequency warp, set only when on (a run without them stores the same options as before they existed). */
-function optionalAugment(f: TrainFlags): Pick<TrainOptions, 'mixup' | 'freqWarp' | 'labelSmoothing'> {
+function optionalAugment(f: TrainFlags): Pick<TrainOptions, 'mixup' | 'freqWarp' | 'labelSmoothing' | 'melNorm'> {
   const mixup = parseOption('mixup', '--mixup', f.mixup);
   const freqWarp = parseOption('freqWarp', '--freq-warp', f.freqWarp);
   const labelSmoothing = parseOption('labelSmoothing', '--label-smoothing', f.labelSmoothing);
-  return { ...(mixup > 0 ? { mixup } : {}), ...(freqWarp > 0 ? { freqWarp } : {}), ...(labelSmoothing > 0 ? { labelSmoothing } : {}) };
+  const melNorm = parseOption('melNorm', '--mel-norm', f.melNorm);
+  return { ...(mixup > 0 ? { mixup } : {}), ...(freqWarp > 0 ? { freqWarp } : {}), ...(labelSmoothing > 0 ? { labelSmoothing } : {}), ...(melNorm !== 'none' ? { melNorm } : {}) };
 }
 
 /** The engine's TrainOptions from the flags; `split` makes the verb's split from the parsed seed. */
@@ -270,6 +273,7 @@ export function recipeFromFlags(f: TrainFlags): Record<string, unknown> {
     mixup: parseOption('mixup', '--mixup', f.mixup),
     freqWarp: parseOption('freqWarp', '--freq-warp', f.freqWarp),
     labelSmoothing: parseOption('labelSmoothing', '--label-smoothing', f.labelSmoothing),
+    melNorm: parseOption('melNorm', '--mel-norm', f.melNorm),
     seed: parseOption('seed', '--seed', f.seed),
     ...(backend ? { backend } : {}),
     ...(f.workers ? { workers: parseWorkers(f.workers) } : {}),

@@ -5,7 +5,8 @@ import { isRealFftSize, RealFft } from '../../electron/engine/audio/fft.js';
 import { MelSpectrogram, periodicWindow } from '../../electron/engine/audio/melSpectrogram.js';
 import { Rng } from '../../electron/engine/audio/rng.js';
 import { StandardScaler } from '../../electron/engine/audio/scaler.js';
-import { featureConfigHash, PAPER_FEATURES } from '../../electron/engine/audio/features.js';
+import { FeatureExtractor, featureConfigHash, PAPER_FEATURES, runFeatures } from '../../electron/engine/audio/features.js';
+import { subtractBandMeans } from '../../electron/engine/audio/melNorm.js';
 
 describe('chunks', () => {
   it('splits 128 × 563 into 7 × 128 × 128 with stride 64, frame for frame', () => {
@@ -223,5 +224,43 @@ describe('mel spectrogram properties', () => {
     expect(featureConfigHash(PAPER_FEATURES)).toBe(featureConfigHash(JSON.parse(JSON.stringify(PAPER_FEATURES))));
     expect(featureConfigHash({ ...PAPER_FEATURES, offset: 0.4 })).not.toBe(featureConfigHash(PAPER_FEATURES));
     expect(featureConfigHash({ ...PAPER_FEATURES, mel: { ...PAPER_FEATURES.mel, nMels: 64 } })).not.toBe(featureConfigHash(PAPER_FEATURES));
+  });
+});
+
+describe('mel normalisation per clip (--mel-norm utterance)', () => {
+  it('subtractBandMeans leaves every band with mean 0 and its frame-to-frame differences as they were', () => {
+    const rng = new Rng(3);
+    const [nMels, nFrames] = [5, 40];
+    const mel = Float32Array.from({ length: nMels * nFrames }, (_, i) => -40 + 10 * Math.floor(i / nFrames) + 5 * rng.normal());
+    const before = mel.slice();
+    expect(subtractBandMeans(mel, nMels, nFrames)).toBe(mel);
+    for (let m = 0; m < nMels; m++) {
+      const row = mel.subarray(m * nFrames, (m + 1) * nFrames);
+      expect(row.reduce((a, v) => a + v, 0) / nFrames).toBeCloseTo(0, 4);
+      for (let t = 1; t < nFrames; t++) expect(row[t]! - row[t - 1]!).toBeCloseTo(before[m * nFrames + t]! - before[m * nFrames + t - 1]!, 3);
+    }
+    expect(() => subtractBandMeans(new Float32Array(10), 5, 40)).toThrow(/fewer than 5 × 40/);
+  });
+
+  it('the extractor every path uses applies it to each clip\'s mel dB, only when its config names it', () => {
+    const rng = new Rng(8);
+    const sr = PAPER_FEATURES.mel.sampleRate;
+    // A tone with a moving level over noise: bands with different means and movement within them.
+    const clip = Float32Array.from({ length: 3 * sr }, (_, i) => 0.3 * Math.sin((2 * Math.PI * 220 * i) / sr) * (1 + Math.sin(i / 4000)) + 0.02 * rng.normal());
+    const plain = new FeatureExtractor(PAPER_FEATURES).melDbOf(clip).slice();
+    const normalised = new FeatureExtractor(runFeatures('utterance')).melDbOf(clip).slice();
+    const nMels = PAPER_FEATURES.mel.nMels;
+    const nFrames = plain.length / nMels;
+    expect(nFrames).toBe(563);
+    expect(Array.from(normalised)).toEqual(Array.from(subtractBandMeans(plain.slice(), nMels, nFrames)));
+    const bandMean = (m: Float32Array, b: number) => m.subarray(b * nFrames, (b + 1) * nFrames).reduce((a, v) => a + v, 0) / nFrames;
+    expect(Math.abs(bandMean(plain, 10) - bandMean(plain, 100))).toBeGreaterThan(5); // the paper's bands differ in level…
+    for (const b of [0, 10, 100, 127]) expect(bandMean(normalised, b)).toBeCloseTo(0, 3); // …normalised ones do not
+  });
+
+  it('leaves the paper\'s features (and the hash their cache and models carry) as they were, and hashes a normalised config apart', () => {
+    expect(runFeatures(undefined)).toBe(PAPER_FEATURES);
+    expect(featureConfigHash(runFeatures('utterance'))).not.toBe(featureConfigHash(PAPER_FEATURES));
+    expect(featureConfigHash({ ...PAPER_FEATURES, melNorm: undefined })).toBe(featureConfigHash(PAPER_FEATURES));
   });
 });

@@ -3,7 +3,7 @@
  * subset, a speaker subset, and TESS-named and folder-per-label trees made of dev clips — built CLI, real files,
  * real feature cache.
  */
-import { mkdirSync, mkdtempSync, symlinkSync, copyFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, copyFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -133,6 +133,40 @@ async function evalJson(args: string[], extraEnv: Record<string, string> = {}): 
     expect(o.accuracy).toBeCloseTo(stored.accuracy, 12);
     expect(o.uar).toBeCloseTo(stored.uar, 12);
     expect(o.macroF1).toBeCloseTo(stored.macroF1, 12);
+  });
+
+  it('--mel-norm utterance: stored with the run and its model; evaluation and classify read the features as training did', async () => {
+    const r = await runSer(['train', '--data', dev, '--split', 'speaker', '--test-speakers', '4', '--val-speakers', '3', '--epochs', '1', '--batch-size', '16', '--augment-copies', '0', '--optimizer', 'adam', '--model', TINY, '--mel-norm', 'utterance', '--json'], { env, timeoutMs: 120_000 });
+    expect(r.code, r.stderr).toBe(0);
+    const fin = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { runId: number; modelDir: string };
+    const shown = JSON.parse((await runSer(['runs', 'show', String(fin.runId), '--json'], { env })).stdout) as { config: { melNorm?: string } };
+    expect(shown.config.melNorm).toBe('utterance');
+    const meta = JSON.parse(readFileSync(join(fin.modelDir, 'metadata.json'), 'utf8')) as { featureConfig: { melNorm?: string } };
+    expect(meta.featureConfig.melNorm).toBe('utterance');
+    // The model on its test speaker, features made again from the metadata: the run's own test evaluation, exactly.
+    const o = await evalJson(['--model', String(fin.runId), '--data', dev, '--speakers', '4']);
+    const stored = JSON.parse((await runSer(['eval', String(fin.runId), '--json'], { env })).stdout) as { confusion: number[][] };
+    expect(o.confusion).toEqual(stored.confusion);
+    // The same weights without the normalisation in their metadata hear something else: classify reads the field.
+    const clip = join(dev, 'Actor_04', readdirSync(join(dev, 'Actor_04')).sort()[0]!);
+    const bare = join(tmp, 'mel-norm-dropped');
+    cpSync(fin.modelDir, bare, { recursive: true });
+    const { melNorm: _dropped, ...plainFeatures } = meta.featureConfig;
+    writeFileSync(join(bare, 'metadata.json'), JSON.stringify({ ...meta, featureConfig: plainFeatures }));
+    const probs = async (model: string) => {
+      const c = await runSer(['classify', '--model', model, '--json', clip], { env });
+      expect(c.code, c.stderr).toBe(0);
+      return (JSON.parse(c.stdout) as { probs: Record<string, number> }).probs;
+    };
+    expect(await probs(bare)).not.toEqual(await probs(fin.modelDir));
+    // A normalisation this app does not know is refused in one line, not ignored.
+    const unknown = join(tmp, 'mel-norm-unknown');
+    cpSync(fin.modelDir, unknown, { recursive: true });
+    writeFileSync(join(unknown, 'metadata.json'), JSON.stringify({ ...meta, featureConfig: { ...meta.featureConfig, melNorm: 'speaker' } }));
+    const refused = await runSer(['classify', '--model', unknown, '--json', clip], { env });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(refused.stderr).toMatch(new RegExp(`${unknown}: the model's features use a mel normalisation this app does not know \\("speaker"`));
   });
 
   it('--test-of: the test part of a random split made again; --split-seed shares one split between seeds', async () => {

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { splitChunks, PAPER_CHUNKS, type ChunkConfig } from './chunks.js';
 import { decodeClip, loadClip, type LoadedClip } from './load.js';
 import { MelSpectrogram, PAPER_MEL_CONFIG, type MelConfig } from './melSpectrogram.js';
+import { subtractBandMeans, type MelNorm } from './melNorm.js';
 
 export interface FeatureConfig {
   /** Seconds skipped at the start of each file (0.5: RAVDESS clips begin with silence). */
@@ -15,6 +16,8 @@ export interface FeatureConfig {
   duration: number;
   mel: MelConfig;
   chunks: ChunkConfig;
+  /** Per-clip normalisation of the mel dB (melNorm.ts); absent = none, the paper's features (and their old hashes). */
+  melNorm?: MelNorm;
 }
 
 export const PAPER_FEATURES: Readonly<FeatureConfig> = Object.freeze({
@@ -23,6 +26,11 @@ export const PAPER_FEATURES: Readonly<FeatureConfig> = Object.freeze({
   mel: { ...PAPER_MEL_CONFIG },
   chunks: { ...PAPER_CHUNKS },
 });
+
+/** The features a run trains on: the paper's, with the mel normalisation it asks for. */
+export function runFeatures(melNorm: MelNorm | undefined): Readonly<FeatureConfig> {
+  return melNorm ? Object.freeze({ ...PAPER_FEATURES, melNorm }) : PAPER_FEATURES;
+}
 
 /** Stable hash of a feature config: cache keys and model/run compatibility checks. */
 export function featureConfigHash(cfg: FeatureConfig): string {
@@ -65,9 +73,11 @@ export class FeatureExtractor {
     return count * this.config.mel.nMels * width;
   }
 
-  /** Mel dB of an already loaded clip (samples at mel.sampleRate). */
+  /** Mel dB of an already loaded clip (samples at mel.sampleRate), normalised as the config says: every path's mel. */
   melDbOf(samples: Float32Array, out?: Float32Array): Float32Array {
-    return this.mel.compute(samples, out);
+    const melDb = this.mel.compute(samples, out);
+    if (this.config.melNorm === 'utterance') subtractBandMeans(melDb, this.config.mel.nMels, this.mel.frameCount(samples.length));
+    return melDb;
   }
 
   chunksOf(melDb: Float32Array, nFrames: number, out?: Float32Array): Float32Array {
@@ -89,7 +99,7 @@ export class FeatureExtractor {
   }
 
   #fromClip(clip: LoadedClip): ClipFeatures {
-    const melDb = this.mel.compute(clip.samples);
+    const melDb = this.melDbOf(clip.samples);
     return { clip, melDb, nMels: this.config.mel.nMels, nFrames: this.mel.frameCount(clip.samples.length) };
   }
 }

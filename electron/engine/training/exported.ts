@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { FeatureExtractor, featureConfigHash, type FeatureConfig } from '../audio/features.js';
+import { MEL_NORMS } from '../audio/melNorm.js';
 import { StandardScaler, type ScalerJson } from '../audio/scaler.js';
 import { SerError } from '../../shared/errors.js';
 import { EMOTIONS, type Emotion } from '../../shared/labels.js';
@@ -93,6 +94,11 @@ export async function loadExportedModel(dir: string): Promise<ExportedModel> {
     throw new SerError('corrupt', `${dir}: metadata.json is not a Vox Affect model's (missing scaler or feature config)`);
   }
   if (metadata.labels.join() !== EMOTIONS.join()) throw new SerError('unsupported', `${dir}: model labels (${metadata.labels.join(', ')}) differ from the app's`);
+  const norm: unknown = metadata.featureConfig.melNorm;
+  if (norm !== undefined && !(MEL_NORMS as readonly unknown[]).includes(norm)) {
+    // A model from a newer app: classifying without its normalisation would give confident nonsense.
+    throw new SerError('unsupported', `${dir}: the model's features use a mel normalisation this app does not know (${JSON.stringify(norm)}; known: ${MEL_NORMS.join(', ')})`);
+  }
   if (metadata.windowOffsets !== undefined) {
     try {
       metadata.windowOffsets = checkWindowOffsets(metadata.windowOffsets, `${join(dir, 'metadata.json')}: windowOffsets`);

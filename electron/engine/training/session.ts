@@ -5,7 +5,7 @@
  */
 import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
-import { PAPER_FEATURES } from '../audio/features.js';
+import { runFeatures } from '../audio/features.js';
 import { FeatureCache } from '../dataset/featureCache.js';
 import { saveScan } from '../dataset/saveScan.js';
 import { scanDataset, statCachePath, usableFiles } from '../dataset/scan.js';
@@ -128,7 +128,7 @@ function workerInit(store: Store, id: number, opts: TrainOptions, data: Prepared
     options: opts,
     samples: data.plan,
     dataDir,
-    featureConfig: PAPER_FEATURES,
+    featureConfig: runFeatures(opts.melNorm),
     ...artifactDirs,
     resume,
     appVersion,
@@ -237,7 +237,7 @@ export function startTraining(options: TrainOptions | undefined, env: StartOptio
     core.recorded(id);
 
     // 2. Features for every sample (clean and noisy copies), computed once and cached.
-    await ensureFeatures(new FeatureCache(env.dataDir, PAPER_FEATURES), [...data.plan.train, ...data.plan.val, ...data.plan.test], {
+    await ensureFeatures(new FeatureCache(env.dataDir, runFeatures(opts.melNorm)), [...data.plan.train, ...data.plan.val, ...data.plan.test], {
       workers: env.extractWorkers,
       onProgress: (p) => core.emit({ event: 'preparing', runId: id, stage: 'features', done: p.done, total: p.total, etaMs: p.etaMs }),
     });

@@ -6,6 +6,7 @@ import type { Emotion } from '../../shared/labels.js';
 import type { SplitSpec } from '../dataset/splits.js';
 import type { ModelConfig } from '../model/config.js';
 import type { SpecAugmentConfig } from '../audio/specAugment.js';
+import type { MelNorm } from '../audio/melNorm.js';
 import type { BackendName } from '../../../native/tf/backends.js';
 import { referenceAugment } from '../../shared/referenceRecipe.js';
 
@@ -61,6 +62,8 @@ export interface TrainOptions {
   mixup?: number;
   /** Random frequency warp of training clips by up to ± this fraction (VTLP-like); absent or 0 = none. */
   freqWarp?: number;
+  /** Per-clip mel normalisation of every clip the run reads (features.ts); absent = none, the paper's features. */
+  melNorm?: MelNorm;
   /** Label smoothing ε of the training targets ((1 − ε)·target + ε/classes); absent or 0 = none, the paper's setting. */
   labelSmoothing?: number;
   seed: number;
