@@ -9,8 +9,8 @@ import { Option, type Command } from 'commander';
 import type { z } from 'zod';
 import {
   BACKEND_CHOICES,
-  numberLimits,
   ModelOverridesSchema,
+  numberLimits,
   parseModelOverrides,
   snrRangeValid,
   speedAugment,
@@ -185,7 +185,7 @@ function parseSpeed(raw: string): { speedLow: number; speedHigh: number } {
   return { speedLow, speedHigh };
 }
 
-/** Mixup and frequency warp, set only when on (a run without them stores the same options as before they existed). */
+/** Mixup, frequency warp, label smoothing and mel normalisation, set only when on (a run without them stores the same options as before they existed). */
 function optionalAugment(f: TrainFlags): Pick<TrainOptions, 'mixup' | 'freqWarp' | 'labelSmoothing' | 'melNorm'> {
   const mixup = parseOption('mixup', '--mixup', f.mixup);
   const freqWarp = parseOption('freqWarp', '--freq-warp', f.freqWarp);

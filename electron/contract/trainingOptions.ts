@@ -10,6 +10,7 @@
  */
 import { z } from 'zod';
 import { backendNames } from '../shared/backendNames.js';
+import { MEL_NORMS } from '../shared/melNorms.js';
 import { referenceAugment, referenceOptimizer } from '../shared/referenceRecipe.js';
 import type { ModelConfig } from '../engine/model/config.js';
 
@@ -40,7 +41,7 @@ export const TrainingOptionsSchema = z.object({
     .optional(),
   mixup: z.number().min(0).max(10).describe('mixup α: training clips mixed in pairs with their labels, λ ~ Beta(α, α); 0 = off, as the paper').default(0),
   freqWarp: z.number().min(0).max(0.3).describe('random frequency warp of training clips by up to ± this fraction of the mel axis (vocal tract length); 0 = off, as the paper').default(0),
-  melNorm: z.enum(['none', 'utterance']).describe("mel normalisation per clip: utterance = each mel band's mean over the clip subtracted (channel, timbre); none = as the paper").default('none'),
+  melNorm: z.enum(['none', ...MEL_NORMS]).describe("mel normalisation per clip: utterance = each mel band's mean over the clip subtracted (channel, timbre); none = as the paper").default('none'),
   labelSmoothing: z.number().min(0).max(0.5).describe('label smoothing ε: training targets (1 − ε)·one-hot + ε/8, so the model is never pushed to certainty; 0 = off, as the paper').default(0),
   seed: z.number().int().min(0).max(2 ** 32 - 1).describe('random seed (split, augmentation, initialisation, data order, dropout)').default(42),
   backend: z.enum(BACKEND_CHOICES).describe(`${BACKEND_CHOICES.join(' | ')} (default: first that loads)`).optional(),

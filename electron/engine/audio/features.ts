@@ -7,7 +7,8 @@ import { createHash } from 'node:crypto';
 import { splitChunks, PAPER_CHUNKS, type ChunkConfig } from './chunks.js';
 import { decodeClip, loadClip, type LoadedClip } from './load.js';
 import { MelSpectrogram, PAPER_MEL_CONFIG, type MelConfig } from './melSpectrogram.js';
-import { subtractBandMeans, type MelNorm } from './melNorm.js';
+import { subtractBandMeans } from './melNorm.js';
+import type { MelNorm } from '../../shared/melNorms.js';
 
 export interface FeatureConfig {
   /** Seconds skipped at the start of each file (0.5: RAVDESS clips begin with silence). */

@@ -5,10 +5,6 @@
  * microphone and room, much of a speaker's timbre — and keeps how each band moves within the clip. Pure, in place.
  */
 
-/** The normalisations a feature config may name; absent = none (the paper's features). */
-export const MEL_NORMS = ['utterance'] as const;
-export type MelNorm = (typeof MEL_NORMS)[number];
-
 /** melDb (nMels × nFrames, mel-major) with every band's mean over its frames subtracted, in place. */
 export function subtractBandMeans(melDb: Float32Array, nMels: number, nFrames: number): Float32Array {
   if (melDb.length < nMels * nFrames) throw new RangeError(`subtractBandMeans: ${melDb.length} values are fewer than ${nMels} × ${nFrames}`);

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { FeatureExtractor, featureConfigHash, type FeatureConfig } from '../audio/features.js';
-import { MEL_NORMS } from '../audio/melNorm.js';
+import { MEL_NORMS } from '../../shared/melNorms.js';
 import { StandardScaler, type ScalerJson } from '../audio/scaler.js';
 import { SerError } from '../../shared/errors.js';
 import { EMOTIONS, type Emotion } from '../../shared/labels.js';

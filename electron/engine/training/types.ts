@@ -6,7 +6,7 @@ import type { Emotion } from '../../shared/labels.js';
 import type { SplitSpec } from '../dataset/splits.js';
 import type { ModelConfig } from '../model/config.js';
 import type { SpecAugmentConfig } from '../audio/specAugment.js';
-import type { MelNorm } from '../audio/melNorm.js';
+import type { MelNorm } from '../../shared/melNorms.js';
 import type { BackendName } from '../../../native/tf/backends.js';
 import { referenceAugment } from '../../shared/referenceRecipe.js';
 
