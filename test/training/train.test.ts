@@ -100,12 +100,9 @@ describe('ser train on a separable generated set', () => {
 
 describe.each([1, 2])('crash and resume with %i training worker(s)', (workers) => {
   it('a SIGKILLed run is interrupted with its epochs intact, and --resume finishes with the same weights as an uninterrupted run', async () => {
-    // SpecAugment, frequency warp, mixup and time shift on: their draws must be as reproducible as the data order and dropout.
-    // Label smoothing on one worker only: on two, with mixup also on, a resumed run's epoch-1 loss differs from the
-    // uninterrupted run's in the 8th digit (1.690165547 vs 1.690165482, session 27; label smoothing without mixup on
-    // two workers resumes bit for bit) — a known gap, see docs/training.md, not yet found.
-    const smoothing = workers === 1 ? ['--label-smoothing', '0.1'] : [];
-    const args = ['train', ...common, '--epochs', '3', '--seed', '7', '--workers', String(workers), '--spec-augment', '1:4,1:8', '--freq-warp', '0.1', '--mixup', '0.4', ...smoothing, '--augment-copies', '1', '--shift', '0.1'];
+    // SpecAugment, frequency warp, mixup, label smoothing and time shift on: their draws must be as reproducible as the
+    // data order and dropout.
+    const args = ['train', ...common, '--epochs', '3', '--seed', '7', '--workers', String(workers), '--spec-augment', '1:4,1:8', '--freq-warp', '0.1', '--mixup', '0.4', '--label-smoothing', '0.1', '--augment-copies', '1', '--shift', '0.1'];
     // 1. Uninterrupted reference run.
     const ref = await runSer([...args, '--name', 'reference'], { env, timeoutMs: 300_000 });
     expect(ref.code, ref.stderr).toBe(0);
@@ -148,7 +145,7 @@ describe.each([1, 2])('crash and resume with %i training worker(s)', (workers) =
     const show = JSON.parse((await runSer(['runs', 'show', String(killedRun), '--json', '--db', db])).stdout);
     expect(show.status).toBe('completed');
     expect(show.epochs.map((e: { epoch: number }) => e.epoch)).toEqual([0, 1, 2]);
-    expect(show.config).toMatchObject({ mixup: 0.4, freqWarp: 0.1, ...(workers === 1 ? { labelSmoothing: 0.1 } : {}), specAugment: { freqMasks: 1, timeMasks: 1 }, augment: { shift: 0.1 } });
+    expect(show.config).toMatchObject({ mixup: 0.4, freqWarp: 0.1, labelSmoothing: 0.1, specAugment: { freqMasks: 1, timeMasks: 1 }, augment: { shift: 0.1 } });
 
     // Same seed, same data order, same dropout masks: bit-identical weights.
     expect(Buffer.compare(readFileSync(join(resDir, 'weights.bin')), readFileSync(join(refDir, 'weights.bin')))).toBe(0);

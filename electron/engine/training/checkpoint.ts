@@ -31,6 +31,21 @@ interface TensorEntry {
   length: number;
 }
 
+/**
+ * tfjs' Adam keeps β₁ᵗ and β₂ᵗ as running products, but its setWeights recomputes them as pow(β, t + 1), which
+ * differs in the last bits after a few steps (β₂ = 0.999 from t = 2): a resumed run then drifts from an
+ * uninterrupted one. The running values are saved with the slots and put back after them.
+ */
+interface AdamPowers {
+  accBeta1: tf.Variable;
+  accBeta2: tf.Variable;
+}
+
+function adamPowers(optimizer: tf.Optimizer): AdamPowers | undefined {
+  const o = optimizer as unknown as Partial<AdamPowers>;
+  return optimizer instanceof tf.AdamOptimizer && o.accBeta1 instanceof tf.Variable && o.accBeta2 instanceof tf.Variable ? (o as AdamPowers) : undefined;
+}
+
 async function saveOptimizer(optimizer: tf.Optimizer, dir: string): Promise<void> {
   const weights = await optimizer.getWeights();
   const entries: TensorEntry[] = [];
@@ -51,11 +66,13 @@ async function saveOptimizer(optimizer: tf.Optimizer, dir: string): Promise<void
     o += c.length;
   }
   writeFileSync(join(dir, 'optimizer.bin'), new Uint8Array(all.buffer));
-  writeFileSync(join(dir, 'optimizer.json'), JSON.stringify({ className: optimizer.getClassName(), entries }));
+  const powers = adamPowers(optimizer);
+  const accBeta = powers ? [(await powers.accBeta1.data())[0]!, (await powers.accBeta2.data())[0]!] : undefined;
+  writeFileSync(join(dir, 'optimizer.json'), JSON.stringify({ className: optimizer.getClassName(), entries, accBeta }));
 }
 
 async function loadOptimizer(optimizer: tf.Optimizer, dir: string): Promise<void> {
-  const manifest = JSON.parse(readFileSync(join(dir, 'optimizer.json'), 'utf8')) as { className: string; entries: TensorEntry[] };
+  const manifest = JSON.parse(readFileSync(join(dir, 'optimizer.json'), 'utf8')) as { className: string; entries: TensorEntry[]; accBeta?: [number, number] };
   if (manifest.className !== optimizer.getClassName()) throw new Error(`checkpoint optimizer is ${manifest.className}, the run uses ${optimizer.getClassName()}`);
   const bin = readFileSync(join(dir, 'optimizer.bin'));
   const all = new Float32Array(bin.length / 4);
@@ -66,6 +83,15 @@ async function loadOptimizer(optimizer: tf.Optimizer, dir: string): Promise<void
   }));
   await optimizer.setWeights(named);
   for (const n of named) n.tensor.dispose();
+  const powers = adamPowers(optimizer);
+  // Checkpoints written before the powers were saved keep tfjs' recomputed ones.
+  const accBeta = manifest.accBeta;
+  if (powers && accBeta) {
+    tf.tidy(() => {
+      powers.accBeta1.assign(tf.scalar(accBeta[0]));
+      powers.accBeta2.assign(tf.scalar(accBeta[1]));
+    });
+  }
 }
 
 /** Saves model + optimizer + state as `dir` (atomically replacing an older checkpoint). */
