@@ -13,7 +13,6 @@ import {
   numberLimits,
   parseModelOverrides,
   snrRangeValid,
-  speedAugment,
   speedRangeValid,
   trainingDefaults,
   trainingField,
@@ -24,6 +23,7 @@ import {
 } from '../contract/trainingOptions.js';
 import type { SplitSpec } from '../engine/dataset/splits.js';
 import type { TrainOptions } from '../engine/training/types.js';
+import type { Recipe } from '../services/sweepRecipes.js';
 import { UsageError } from './output.js';
 
 export interface TrainFlags {
@@ -185,70 +185,39 @@ function parseSpeed(raw: string): { speedLow: number; speedHigh: number } {
   return { speedLow, speedHigh };
 }
 
-/** Mixup, frequency warp, label smoothing and mel normalisation, set only when on (a run without them stores the same options as before they existed). */
-function optionalAugment(f: TrainFlags): Pick<TrainOptions, 'mixup' | 'freqWarp' | 'labelSmoothing' | 'melNorm'> {
-  const mixup = parseOption('mixup', '--mixup', f.mixup);
-  const freqWarp = parseOption('freqWarp', '--freq-warp', f.freqWarp);
-  const labelSmoothing = parseOption('labelSmoothing', '--label-smoothing', f.labelSmoothing);
-  const melNorm = parseOption('melNorm', '--mel-norm', f.melNorm);
-  return { ...(mixup > 0 ? { mixup } : {}), ...(freqWarp > 0 ? { freqWarp } : {}), ...(labelSmoothing > 0 ? { labelSmoothing } : {}), ...(melNorm !== 'none' ? { melNorm } : {}) };
+/** `fn()`, its error a usage error naming `flag`. */
+function asUsage<T>(flag: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    throw new UsageError(`${flag}: ${(err as Error).message}`);
+  }
 }
 
-/** The engine's TrainOptions from the flags; `split` makes the verb's split from the parsed seed. */
+/**
+ * The engine's TrainOptions from the flags; `split` makes the verb's split from the parsed seed. The flags become a
+ * recipe (each checked, a usage error naming it), converted as a sweep's recipes are: one mapping for every verb.
+ */
 export async function buildTrainOptions(f: TrainFlags, split: (seed: number) => SplitSpec, missingData: string): Promise<TrainOptions> {
   if (!f.data) throw new UsageError(missingData);
-  const { parseSchedule } = await import('../engine/training/schedule.js');
-  const optimizer = parseOption('optimizer', '--optimizer', f.optimizer);
-  const backend = parseBackend(f.backend);
-  const snr = parseSnr(f.snr);
-  const speed = parseSpeed(f.speed);
-  const shift = parseOption('shift', '--shift', f.shift);
-  const seed = parseOption('seed', '--seed', f.seed);
-  let schedule;
-  try {
-    schedule = parseSchedule(parseOption('schedule', '--schedule', f.schedule));
-  } catch (err) {
-    throw new UsageError(`--schedule: ${(err as Error).message}`);
-  }
+  const base = recipeFromFlags(f);
+  const [{ parseSchedule }, { parseSpecAugment }, { recipeOptions, trialRecipe }] = await Promise.all([
+    import('../engine/training/schedule.js'),
+    import('../engine/audio/specAugment.js'),
+    import('../services/sweepRecipes.js'),
+  ]);
+  asUsage('--schedule', () => parseSchedule(base.schedule));
+  if (base.specAugment !== undefined) asUsage('--spec-augment', () => parseSpecAugment(base.specAugment!));
+  const recipe = trialRecipe(base, {});
   const model = modelFromFlags(f);
-  let specAugment: TrainOptions['specAugment'];
-  if (f.specAugment) {
-    const { parseSpecAugment } = await import('../engine/audio/specAugment.js');
-    try {
-      specAugment = parseSpecAugment(parseOption('specAugment', '--spec-augment', f.specAugment));
-    } catch (err) {
-      throw new UsageError(`--spec-augment: ${(err as Error).message}`);
-    }
-  }
-  const earlyStopMetric = parseOption('earlyStopMetric', '--early-stop-metric', f.earlyStopMetric);
-  return {
-    data: f.data,
-    epochs: parseOption('epochs', '--epochs', f.epochs),
-    batchSize: parseOption('batchSize', '--batch-size', f.batchSize),
-    ...(f.microBatch ? { microBatch: parseOption('microBatch', '--micro-batch', f.microBatch) } : {}),
-    optimizer,
-    learningRate: parseOption('learningRate', '--lr', f.lr),
-    momentum: parseOption('momentum', '--momentum', f.momentum),
-    weightDecay: parseOption('weightDecay', '--weight-decay', f.weightDecay),
-    schedule,
-    ...(f.earlyStop ? { earlyStopping: { patience: parseOption('earlyStop', '--early-stop', f.earlyStop), metric: earlyStopMetric } } : {}),
-    split: split(seed),
-    augment: { copies: parseOption('augmentCopies', '--augment-copies', f.augmentCopies), ...snr, ...speedAugment(speed.speedLow, speed.speedHigh), ...(shift > 0 ? { shift } : {}) },
-    ...(specAugment ? { specAugment } : {}),
-    ...optionalAugment(f),
-    seed,
-    ...(backend ? { backend } : {}),
-    ...(f.workers ? { workers: parseWorkers(f.workers) } : {}),
-    ...(model ? { model } : {}),
-    ...(f.includeSong ? { includeSong: true } : {}),
-  };
+  return recipeOptions(recipe, { data: f.data, split: split(recipe.seed), ...(model ? { model } : {}) });
 }
 
 /**
  * The flags as the training options schema's own object (schedule and SpecAugment kept as their specs, every
  * default filled in): what a sweep stores as the base of its recipes and sends to its workers.
  */
-export function recipeFromFlags(f: TrainFlags): Record<string, unknown> {
+export function recipeFromFlags(f: TrainFlags): Recipe {
   const snr = parseSnr(f.snr);
   const earlyStop = f.earlyStop ? parseOption('earlyStop', '--early-stop', f.earlyStop) : undefined;
   const specAugment = f.specAugment ? parseOption('specAugment', '--spec-augment', f.specAugment) : undefined;

@@ -55,7 +55,6 @@ export function trialRecipe(base: unknown, params: Params): Recipe {
   return r;
 }
 
-
 /** The engine's options for one trial: the recipe converted (schedule and SpecAugment parsed), with its data and split. */
 export function recipeOptions(recipe: Recipe, run: { data: string; split: SplitSpec; name?: string; model?: ModelOverrides }): TrainOptions {
   return {

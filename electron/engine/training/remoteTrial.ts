@@ -18,7 +18,6 @@
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { runFeatures } from '../audio/features.js';
 import { FeatureCache } from '../dataset/featureCache.js';
 import { scanDataset, statCachePath, type ScanResult } from '../dataset/scan.js';
 import { saveScan } from '../dataset/saveScan.js';
@@ -122,7 +121,7 @@ export async function trainRemoteTrial(
   const opts: TrainOptions = { ...spec.options, data: found.path };
   const data = await prepareData(opts, { dbPath: '', dataDir: env.dataDir }, () => undefined, () => spec.runId);
   if (data.scan.summary.fingerprint !== spec.dataset.fingerprint) throw new SerError('not-found', `dataset in ${found.path} changed while it was read`);
-  await ensureFeatures(new FeatureCache(env.dataDir, runFeatures(opts.melNorm)), [...data.plan.train, ...data.plan.val, ...data.plan.test], {
+  await ensureFeatures(new FeatureCache(env.dataDir, data.featureConfig), [...data.plan.train, ...data.plan.val, ...data.plan.test], {
     ...(env.extractWorkers !== undefined ? { workers: env.extractWorkers } : {}),
     onProgress: () => undefined,
   });
@@ -134,7 +133,7 @@ export async function trainRemoteTrial(
     options: opts,
     samples: data.plan,
     dataDir: env.dataDir,
-    featureConfig: runFeatures(opts.melNorm),
+    featureConfig: data.featureConfig,
     ...dirs,
     // Another worker's checkpoint of this trial, when this machine can see it (a shared data folder), unless it is
     // ahead of what the coordinator recorded (every epoch is recorded once: none may be missing either).

@@ -63,7 +63,10 @@ function resolveOptions(store: Store, options: TrainOptions | undefined, env: St
   return { opts: { ...options, workers: options.workers ?? defaultTrainingWorkers() }, resume: false };
 }
 
-/** The data of a run: the dataset scanned (stat-cached), split, and its samples planned (clean clips and noisy copies). */
+/**
+ * The data of a run: the dataset scanned (stat-cached), split, its samples planned (clean clips and noisy copies), and
+ * the features it trains on (the cache's and the worker's, decided here once).
+ */
 export async function prepareData(opts: TrainOptions, env: StartOptions, emit: Emit, runId: () => number | null) {
   const scan = await scanDataset(opts.data, {
     includeSong: Boolean(opts.includeSong),
@@ -90,7 +93,7 @@ export async function prepareData(opts: TrainOptions, env: StartOptions, emit: E
     testFiles: split.test.length,
     trainSamples: plan.train.length,
   };
-  return { scan, plan, runSplit };
+  return { scan, plan, runSplit, featureConfig: runFeatures(opts.melNorm) };
 }
 
 export type Prepared = Awaited<ReturnType<typeof prepareData>>;
@@ -128,7 +131,7 @@ function workerInit(store: Store, id: number, opts: TrainOptions, data: Prepared
     options: opts,
     samples: data.plan,
     dataDir,
-    featureConfig: runFeatures(opts.melNorm),
+    featureConfig: data.featureConfig,
     ...artifactDirs,
     resume,
     appVersion,
@@ -237,7 +240,7 @@ export function startTraining(options: TrainOptions | undefined, env: StartOptio
     core.recorded(id);
 
     // 2. Features for every sample (clean and noisy copies), computed once and cached.
-    await ensureFeatures(new FeatureCache(env.dataDir, runFeatures(opts.melNorm)), [...data.plan.train, ...data.plan.val, ...data.plan.test], {
+    await ensureFeatures(new FeatureCache(env.dataDir, data.featureConfig), [...data.plan.train, ...data.plan.val, ...data.plan.test], {
       workers: env.extractWorkers,
       onProgress: (p) => core.emit({ event: 'preparing', runId: id, stage: 'features', done: p.done, total: p.total, etaMs: p.etaMs }),
     });
