@@ -201,16 +201,16 @@ function asUsage<T>(flag: string, fn: () => T): T {
 export async function buildTrainOptions(f: TrainFlags, split: (seed: number) => SplitSpec, missingData: string): Promise<TrainOptions> {
   if (!f.data) throw new UsageError(missingData);
   const base = recipeFromFlags(f);
-  const [{ parseSchedule }, { parseSpecAugment }, { recipeOptions, trialRecipe }] = await Promise.all([
+  const [{ parseSchedule }, { parseSpecAugment }, { recipeOptions }] = await Promise.all([
     import('../engine/training/schedule.js'),
     import('../engine/audio/specAugment.js'),
     import('../services/sweepRecipes.js'),
   ]);
+  // recipeFromFlags checked each field and range; the two specs are checked here so their errors name the flag.
   asUsage('--schedule', () => parseSchedule(base.schedule));
   if (base.specAugment !== undefined) asUsage('--spec-augment', () => parseSpecAugment(base.specAugment!));
-  const recipe = trialRecipe(base, {});
   const model = modelFromFlags(f);
-  return recipeOptions(recipe, { data: f.data, split: split(recipe.seed), ...(model ? { model } : {}) });
+  return recipeOptions(base, { data: f.data, split: split(base.seed), ...(model ? { model } : {}) });
 }
 
 /**

@@ -36,12 +36,13 @@ interface TensorEntry {
  * differs in the last bits after a few steps (β₂ = 0.999 from t = 2): a resumed run then drifts from an
  * uninterrupted one. The running values are saved with the slots and put back after them.
  */
-interface AdamPowers {
+export interface AdamPowers {
   accBeta1: tf.Variable;
   accBeta2: tf.Variable;
 }
 
-function adamPowers(optimizer: tf.Optimizer): AdamPowers | undefined {
+/** Adam's running β₁ᵗ, β₂ᵗ (tfjs keeps them private), or undefined for another optimizer. */
+export function adamPowers(optimizer: tf.Optimizer): AdamPowers | undefined {
   const o = optimizer as unknown as Partial<AdamPowers>;
   return optimizer instanceof tf.AdamOptimizer && o.accBeta1 instanceof tf.Variable && o.accBeta2 instanceof tf.Variable ? (o as AdamPowers) : undefined;
 }
