@@ -29,7 +29,7 @@ if (skip) console.warn(`voice e2e skipped: ${skip}`);
 
 const TAKES = 3;
 // Takes are longer than the clips (≈ 3.5 s) by a margin for a loaded machine, where the microphone's first level
-// reaches the page, and paplay starts, late: a 5 s take once kept only 0.5 s of a clip's voice under the full suite.
+// reaches the page, and paplay starts, late.
 const SECONDS = 6;
 const shots = join(repoRoot, 'test-results', 'screenshots');
 
@@ -121,7 +121,14 @@ describe.skipIf(!!skip)('Tune to my voice in the app (ser serve + Chromium + Pul
         await expect.poll(() => page.getByTestId('take-audio').evaluate((a: HTMLAudioElement) => a.readyState), { timeout: 10_000 }).toBeGreaterThanOrEqual(1);
         expect(await page.getByTestId('take-audio').evaluate((a: HTMLAudioElement) => a.duration)).toBeCloseTo(SECONDS, 1);
         await shot('1-take-flagged');
-        await page.getByRole('button', { name: 'Re-record' }).click();
+        // The meter is cleared on the click, before the old take's deletion returns: a meter still showing the old
+        // take's seconds read as "recording", and the clip played before the new capture had begun.
+        const secondsAfterClick = await page.evaluate(async () => {
+          [...document.querySelectorAll('button')].find((b) => b.textContent?.trim() === 'Re-record')!.click();
+          for (let k = 0; k < 10; k++) await Promise.resolve();
+          return document.querySelector('[data-testid="take-level"]')!.getAttribute('data-seconds');
+        });
+        expect(secondsAfterClick).toBe('0');
         await expect.poll(() => page.getByTestId('take-wave').count()).toBe(0);
         await expect.poll(async () => Number(await page.getByTestId('take-level').getAttribute('data-seconds')), { timeout: 20_000, intervals: [50] }).toBeGreaterThan(0);
         await pulse.play(clip);

@@ -109,6 +109,10 @@ export class VoiceTuner {
   }
 
   async rerecord(deviceId: number | undefined): Promise<void> {
+    // The meter is cleared now, not once the old take is deleted: until then it showed the old take's seconds,
+    // which read as "recording" before the new capture had begun.
+    this.rms = 0;
+    this.recordedSeconds = 0;
     await this.#deleteCurrent();
     await this.record(deviceId);
   }
