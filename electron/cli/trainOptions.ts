@@ -46,6 +46,7 @@ export interface TrainFlags {
   mixup: string;
   freqWarp: string;
   labelSmoothing: string;
+  speakerAdversary: string;
   melNorm: string;
   seed: string;
   backend?: string;
@@ -85,6 +86,7 @@ const TRAIN_FLAGS: readonly FlagSpec[] = [
   { flags: '--mixup <alpha>', option: 'mixup' },
   { flags: '--freq-warp <fraction>', option: 'freqWarp' },
   { flags: '--label-smoothing <eps>', option: 'labelSmoothing' },
+  { flags: '--speaker-adversary <scale>', option: 'speakerAdversary' },
   { flags: '--mel-norm <kind>', option: 'melNorm' },
   { flags: '--seed <n>', option: 'seed' },
   { flags: '--backend <name>', option: 'backend' },
@@ -242,6 +244,7 @@ export function recipeFromFlags(f: TrainFlags): Recipe {
     mixup: parseOption('mixup', '--mixup', f.mixup),
     freqWarp: parseOption('freqWarp', '--freq-warp', f.freqWarp),
     labelSmoothing: parseOption('labelSmoothing', '--label-smoothing', f.labelSmoothing),
+    speakerAdversary: parseOption('speakerAdversary', '--speaker-adversary', f.speakerAdversary),
     melNorm: parseOption('melNorm', '--mel-norm', f.melNorm),
     seed: parseOption('seed', '--seed', f.seed),
     ...(backend ? { backend } : {}),

@@ -43,6 +43,7 @@ export const TrainingOptionsSchema = z.object({
   freqWarp: z.number().min(0).max(0.3).describe('random frequency warp of training clips by up to ± this fraction of the mel axis (vocal tract length); 0 = off, as the paper').default(0),
   melNorm: z.enum(['none', ...MEL_NORMS]).describe("mel normalisation per clip: utterance = each mel band's mean over the clip subtracted (channel, timbre); none = as the paper").default('none'),
   labelSmoothing: z.number().min(0).max(0.5).describe('label smoothing ε: training targets (1 − ε)·one-hot + ε/8, so the model is never pushed to certainty; 0 = off, as the paper').default(0),
+  speakerAdversary: z.number().min(0).max(10).describe("speaker-adversarial training: a head guesses each training clip's speaker through a gradient reversal of this scale, pushing the features to forget the voice; 0 = off, as the paper").default(0),
   seed: z.number().int().min(0).max(2 ** 32 - 1).describe('random seed (split, augmentation, initialisation, data order, dropout)').default(42),
   backend: z.enum(BACKEND_CHOICES).describe(`${BACKEND_CHOICES.join(' | ')} (default: first that loads)`).optional(),
   workers: z.number().int().min(1).max(256).describe('training threads on wasm/cpu, each taking a slice of every batch (default: one per core; 1 = single thread)').optional(),

@@ -75,6 +75,7 @@ export function recipeOptions(recipe: Recipe, run: { data: string; split: SplitS
     ...(recipe.mixup > 0 ? { mixup: recipe.mixup } : {}),
     ...(recipe.freqWarp > 0 ? { freqWarp: recipe.freqWarp } : {}),
     ...(recipe.labelSmoothing > 0 ? { labelSmoothing: recipe.labelSmoothing } : {}),
+    ...(recipe.speakerAdversary > 0 ? { speakerAdversary: recipe.speakerAdversary } : {}),
     ...(recipe.melNorm !== 'none' ? { melNorm: recipe.melNorm } : {}),
     seed: recipe.seed,
     ...(recipe.backend ? { backend: recipe.backend } : {}),

@@ -101,8 +101,8 @@ describe('ser train on a separable generated set', () => {
 describe.each([1, 2])('crash and resume with %i training worker(s)', (workers) => {
   it('a SIGKILLed run is interrupted with its epochs intact, and --resume finishes with the same weights as an uninterrupted run', async () => {
     // SpecAugment, frequency warp, mixup, label smoothing and time shift on: their draws must be as reproducible as the
-    // data order and dropout.
-    const args = ['train', ...common, '--epochs', '3', '--seed', '7', '--workers', String(workers), '--spec-augment', '1:4,1:8', '--freq-warp', '0.1', '--mixup', '0.4', '--label-smoothing', '0.1', '--augment-copies', '1', '--shift', '0.1'];
+    // data order and dropout. A speaker adversary too: its head is checkpointed with the rest and resumed.
+    const args = ['train', ...common, '--epochs', '3', '--seed', '7', '--workers', String(workers), '--spec-augment', '1:4,1:8', '--freq-warp', '0.1', '--mixup', '0.4', '--label-smoothing', '0.1', '--augment-copies', '1', '--shift', '0.1', '--speaker-adversary', '0.5'];
     // 1. Uninterrupted reference run.
     const ref = await runSer([...args, '--name', 'reference'], { env, timeoutMs: 300_000 });
     expect(ref.code, ref.stderr).toBe(0);
@@ -145,7 +145,11 @@ describe.each([1, 2])('crash and resume with %i training worker(s)', (workers) =
     const show = JSON.parse((await runSer(['runs', 'show', String(killedRun), '--json', '--db', db])).stdout);
     expect(show.status).toBe('completed');
     expect(show.epochs.map((e: { epoch: number }) => e.epoch)).toEqual([0, 1, 2]);
-    expect(show.config).toMatchObject({ mixup: 0.4, freqWarp: 0.1, labelSmoothing: 0.1, specAugment: { freqMasks: 1, timeMasks: 1 }, augment: { shift: 0.1 } });
+    expect(show.config).toMatchObject({ mixup: 0.4, freqWarp: 0.1, labelSmoothing: 0.1, speakerAdversary: 0.5, specAugment: { freqMasks: 1, timeMasks: 1 }, augment: { shift: 0.1 } });
+    // The checkpoint holds the speaker head (3 training speakers); the exported model is the emotion network alone.
+    const topologyOf = (dir: string) => JSON.stringify(JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')).modelTopology);
+    expect(topologyOf(resEvents.find((e) => e.event === 'checkpoint' && e.best === false)!.path as string)).toContain('VoxGradientReversal');
+    expect(topologyOf(resDir)).not.toContain('VoxGradientReversal');
 
     // Same seed, same data order, same dropout masks: bit-identical weights.
     expect(Buffer.compare(readFileSync(join(resDir, 'weights.bin')), readFileSync(join(refDir, 'weights.bin')))).toBe(0);
@@ -201,3 +205,17 @@ describe('resume with a new epoch budget', () => {
   }, 600_000);
 });
 if (!sharedDir) console.warn(`RAVDESS training test skipped: ${sharedSkipReason}`);
+
+describe('speaker-adversarial training on data without speakers', () => {
+  it('stops with one line naming a clip that has no speaker id', async () => {
+    const { put, clip } = await import('../helpers/trees.js');
+    const folders = join(tmp, 'folder-per-label');
+    for (const emotion of ['neutral', 'calm', 'happy', 'sad', 'angry', 'fearful', 'disgust', 'surprised']) for (let k = 0; k < 3; k++) put(folders, `${emotion}/${emotion}-${k}.wav`, clip(0.8));
+    const r = await runSer(['train', '--data', folders, '--epochs', '1', '--speaker-adversary', '0.5', '--model', MODEL, '--db', db], { env });
+    expect(r.code).not.toBe(0);
+    const lines = r.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^ser: training failed: [a-z]+\/[a-z]+-\d\.wav: no speaker id, and speaker-adversarial training needs one for every training clip/);
+    expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
+  });
+});

@@ -61,6 +61,8 @@ function buildModelQuietly(partial: Partial<ModelConfig>): LayersModel {
 /** One network built on a given input by buildTower: its probabilities and its layers, in the order they were made. */
 export interface Tower {
   output: SymbolicTensor;
+  /** The LSTM's output, before its dropout: what the emotion layer reads (a speaker adversary reads it too). */
+  features: SymbolicTensor;
   layers: Layer[];
 }
 
@@ -103,9 +105,10 @@ export function buildTower(x: SymbolicTensor, cfg: ModelConfig, prefix = ''): To
     name: `${prefix}lstm`,
   });
   h = add(cfg.bidirectional ? layers.bidirectional({ layer: lstm, mergeMode: 'concat', name: `${prefix}bilstm` }) : lstm, h);
+  const features = h;
   if (cfg.lstmDropout > 0) h = add(new VoxDropout({ rate: cfg.lstmDropout, name: `${prefix}drop_lstm` }), h);
   const output = add(layers.dense({ units: cfg.classes, activation: 'softmax', kernelInitializer: glorot(), name: `${prefix}emotion` }), h);
-  return { output, layers: made };
+  return { output, features, layers: made };
 }
 
 /** Trainable parameters (what PyTorch's `sum(p.numel())` counts, minus its LSTM's second bias). */
@@ -113,7 +116,13 @@ export function countParams(m: LayersModel): number {
   return m.trainableWeights.reduce((n, w) => n + (w.shape as number[]).reduce((a, b) => a * b, 1), 0);
 }
 
-/** Inference: probabilities [B, classes] for features [B, chunks, melBands, frames, 1]. The caller disposes. */
-export function predict(m: LayersModel, xs: tf.Tensor): tf.Tensor2D {
-  return tf.tidy(() => m.apply(xs, { training: false }) as tf.Tensor2D);
+/**
+ * Inference: probabilities [B, classes] for features [B, chunks, melBands, frames, 1]. The caller disposes.
+ * `classes`: keep only that many leading outputs (a training network's extra heads, e.g. speakerAdversary.ts).
+ */
+export function predict(m: LayersModel, xs: tf.Tensor, classes?: number): tf.Tensor2D {
+  return tf.tidy(() => {
+    const p = m.apply(xs, { training: false }) as tf.Tensor2D;
+    return classes !== undefined && classes < p.shape[1] ? tf.slice(p, [0, 0], [-1, classes]) : p;
+  });
 }

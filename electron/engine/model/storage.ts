@@ -11,6 +11,7 @@ import { SerError } from '../../shared/errors.js';
 import { withoutOrthogonalWarning } from './build.js';
 import './layers.js'; // registers the custom layer classes the JSON refers to
 import './ensembleLayers.js'; // and an ensemble's
+import './speakerAdversary.js'; // and a speaker-adversarial training network's (checkpoints)
 
 const MODEL_JSON = 'model.json';
 const WEIGHTS_BIN = 'weights.bin';

@@ -9,6 +9,8 @@ export interface GradientWorkerInit {
   modelTopology: object;
   weightSpecs: { name: string; shape: number[]; dtype: string }[];
   weightData: ArrayBuffer;
+  /** The task's classes, the model's first outputs (the rest: training-only heads, trainer.ts TrainerHeads); absent: all. */
+  classes?: number;
 }
 
 /** Every weight of the model (trainable and not), in `model.weights` order, with the version they belong to. */

@@ -13,6 +13,7 @@ import { predict } from '../model/build.js';
 import type { GradientWorkerInit, SliceInputs, WeightsUpdate, WorkerReply, WorkerRequest } from './gradientProtocol.js';
 import '../model/layers.js';
 import '../model/ensembleLayers.js';
+import '../model/speakerAdversary.js'; // a speaker-adversarial training network's gradient reversal
 import { createTrainer, type Trainer } from './trainer.js';
 import { threadCpuMs } from './threadCpu.js';
 
@@ -81,7 +82,7 @@ function probs(m: Extract<WorkerRequest, { type: 'predict' }>): void {
   setWeights(m.weights);
   const xs = tf.tensor(m.xs, m.xsShape, 'float32');
   try {
-    const p = predict(model, xs);
+    const p = predict(model, xs, init.classes);
     const out = (p.dataSync() as Float32Array).slice();
     p.dispose();
     send({ type: 'probs', id: m.id, probs: out }, [out.buffer as ArrayBuffer]);
@@ -94,7 +95,7 @@ function probs(m: Extract<WorkerRequest, { type: 'predict' }>): void {
 async function main(): Promise<void> {
   await selectBackend({ backend: init.backend });
   model = await loadLayersModel(tf.io.fromMemory({ modelTopology: init.modelTopology, weightSpecs: init.weightSpecs as tf.io.WeightsManifestEntry[], weightData: init.weightData }));
-  trainer = createTrainer(model);
+  trainer = createTrainer(model, {}, init.classes !== undefined ? { classes: init.classes } : {});
   port.on('message', (m: WorkerRequest) => {
     if (m.type === 'close') {
       model.dispose();

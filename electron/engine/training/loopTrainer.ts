@@ -32,11 +32,13 @@ export interface LoopTrainerOptions {
   microBatch: number;
   /** Windows per inference pass. */
   evalBatch: number;
+  /** The task's classes, the model's first outputs (trainer.ts TrainerHeads); predict returns only these. Default: all. */
+  classes?: number;
 }
 
 export async function createLoopTrainer(model: LayersModel, config: Partial<TrainConfig>, o: LoopTrainerOptions): Promise<LoopTrainer> {
   if (o.workers > 1) {
-    const p = await createParallelTrainer(model, config, { workers: o.workers, backend: o.backend });
+    const p = await createParallelTrainer(model, config, { workers: o.workers, backend: o.backend, ...(o.classes !== undefined ? { classes: o.classes } : {}) });
     return {
       workers: p.workers,
       optimizer: p.optimizer,
@@ -46,7 +48,7 @@ export async function createLoopTrainer(model: LayersModel, config: Partial<Trai
       dispose: () => p.dispose(),
     };
   }
-  const t = createTrainer(model, config);
+  const t = createTrainer(model, config, o.classes !== undefined ? { classes: o.classes } : {});
   return {
     workers: 1,
     optimizer: t.optimizer,
@@ -67,7 +69,7 @@ export async function createLoopTrainer(model: LayersModel, config: Partial<Trai
       for (let s = 0; s < n; s += o.evalBatch) {
         const count = Math.min(o.evalBatch, n - s);
         const x = tf.tensor(xs.data.subarray(s * row, (s + count) * row), [count, ...xs.shape.slice(1)], 'float32');
-        const p = predict(model, x);
+        const p = predict(model, x, o.classes);
         parts.push((p.dataSync() as Float32Array).slice());
         tf.dispose([x, p]);
       }

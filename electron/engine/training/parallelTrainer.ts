@@ -26,6 +26,8 @@ export interface ParallelOptions {
   workers?: number;
   /** Backend of the workers. Default 'wasm'. */
   backend?: 'wasm' | 'cpu';
+  /** The task's classes, the model's first outputs (trainer.ts TrainerHeads); predict returns only these. Default: all. */
+  classes?: number;
 }
 
 export interface ParallelStepOptions extends StepOptions {
@@ -178,7 +180,7 @@ export async function createParallelTrainer(model: LayersModel, partial: Partial
   const n = Math.max(1, Math.floor(opts.workers ?? 2));
   const optimizer = makeOptimizer(config);
   const art = await artifactsOf(model);
-  const init: GradientWorkerInit = { ...art, backend: opts.backend ?? 'wasm' };
+  const init: GradientWorkerInit = { ...art, backend: opts.backend ?? 'wasm', ...(opts.classes !== undefined ? { classes: opts.classes } : {}) };
   const workers = Array.from({ length: n }, () => new GradientWorker(startWorker(import.meta.url, 'gradientWorker', { workerData: init })));
   try {
     await Promise.all(workers.map((w) => w.ready));

@@ -4,6 +4,7 @@
  * noisy twins of test clips were trained on — a leak this plan cannot express: copies derive from train files).
  */
 import { createHash } from 'node:crypto';
+import { SerError } from '../../shared/errors.js';
 import { EMOTIONS } from '../../shared/labels.js';
 import { Rng } from '../audio/rng.js';
 import { cacheKey, type CacheEntryRef } from '../dataset/featureCache.js';
@@ -74,4 +75,16 @@ export function planSamples(files: DatasetFile[], split: Pick<Split, 'train' | '
     }
   }
   return { train, val: split.val.map((i) => sample(files[i]!)), test: split.test.map((i) => sample(files[i]!)) };
+}
+
+/**
+ * The speakers of a run's training samples, sorted: the classes of a speaker adversary's head
+ * (model/speakerAdversary.ts). Throws SerError('bad-input') when a clip has no speaker or fewer than 2 speakers train.
+ */
+export function trainingSpeakers(train: readonly PlannedSample[]): string[] {
+  const anonymous = train.find((s) => s.speaker === null);
+  if (anonymous) throw new SerError('bad-input', `${anonymous.path}: no speaker id, and speaker-adversarial training needs one for every training clip (RAVDESS, CREMA-D, TESS and SAVEE names carry it)`);
+  const speakers = [...new Set(train.map((s) => s.speaker!))].sort();
+  if (speakers.length < 2) throw new SerError('bad-input', `speaker-adversarial training needs at least 2 training speakers, the split has ${speakers.length}`);
+  return speakers;
 }

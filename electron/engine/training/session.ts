@@ -16,7 +16,7 @@ import type { RunSplit } from '../store/types.js';
 import { appVersion } from '../version.js';
 import { startWorker } from '../workers/spawn.js';
 import { adoptLegacyRun, runArtifactDirs } from './artifacts.js';
-import { planSamples } from './plan.js';
+import { planSamples, trainingSpeakers } from './plan.js';
 import type { ControlMessage, WorkerInit, WorkerMessage } from './protocol.js';
 import { ensureFeatures, markFailed, runNameStamp, SessionCore, superviseWorker, toStoredPerClass, type WorkerWatch } from './supervisor.js';
 import type { TrainEvent, TrainingEnv, TrainingHandle, TrainOptions } from './types.js';
@@ -82,6 +82,7 @@ export async function prepareData(opts: TrainOptions, env: StartOptions, emit: E
   if (split.train.length === 0) throw new SerError('bad-input', 'the split leaves no training files');
   if (opts.earlyStopping && split.val.length === 0) throw new SerError('bad-input', `early stopping watches the validation part, and this ${split.kind} split has none`);
   const plan = planSamples(files, split, opts.augment, opts.seed);
+  if (opts.speakerAdversary) trainingSpeakers(plan.train); // its one-line error now, not from the training thread
   const runSplit: RunSplit = {
     kind: split.kind,
     seed: split.seed,

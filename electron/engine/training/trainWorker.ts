@@ -18,11 +18,11 @@ import { mixupBatch } from './mixup.js';
 import { FeatureCache } from '../dataset/featureCache.js';
 import { EMOTIONS } from '../../shared/labels.js';
 import { PROB_FLOOR } from '../model/config.js';
-import { buildModel, saveModel } from '../model/index.js';
+import { buildAdversarialModel, buildModel, saveModel } from '../model/index.js';
 import { hasCheckpoint, loadCheckpoint, loadWeightsInto, saveCheckpoint, type TrainState } from './checkpoint.js';
 import { checkLoss, checkScaler, checkWeights } from './finiteGuards.js';
 import { computeMetrics } from './metrics.js';
-import type { PlannedSample } from './plan.js';
+import { trainingSpeakers, type PlannedSample } from './plan.js';
 import type { ControlMessage, Prediction, WorkerInit, WorkerMessage } from './protocol.js';
 import type { Metrics } from './types.js';
 import { initialPlateau, learningRateAt, updatePlateau } from './schedule.js';
@@ -71,6 +71,10 @@ interface Features {
   val: Float32Array[];
   test: Float32Array[];
   trainY: number[];
+  /** Each training sample's speaker as an index of the adversary's head (empty without one). */
+  trainSpeaker: number[];
+  /** Outputs of the adversary's head: the training speakers (0 without one). */
+  speakers: number;
 }
 
 function loadFeatures(cache: FeatureCache): Features {
@@ -79,7 +83,16 @@ function loadFeatures(cache: FeatureCache): Features {
     if (!m) throw new Error(`features of ${s.path} are missing from the cache (${cache.pathFor(s.key)}); run \`ser dataset extract\` or start the run again`);
     return m;
   };
-  return { train: init.samples.train.map(load), val: init.samples.val.map(load), test: init.samples.test.map(load), trainY: init.samples.train.map((s) => s.label) };
+  const speakers = opts.speakerAdversary ? trainingSpeakers(init.samples.train) : [];
+  const speakerIndex = new Map(speakers.map((s, i) => [s, i]));
+  return {
+    train: init.samples.train.map(load),
+    val: init.samples.val.map(load),
+    test: init.samples.test.map(load),
+    trainY: init.samples.train.map((s) => s.label),
+    trainSpeaker: speakers.length ? init.samples.train.map((s) => speakerIndex.get(s.speaker!)!) : [],
+    speakers: speakers.length,
+  };
 }
 
 /** Scaler: per feature position over the training part (noisy copies included, as the reference does). */
@@ -115,6 +128,8 @@ async function startingState(checkpointDir: string, model: LayersModel, trainer:
  */
 class Batches {
   readonly #nFeatures: number;
+  /** Targets per clip: the emotions, then the adversary's speakers (if any). */
+  readonly #yWidth: number;
   readonly #xs: Float32Array;
   readonly #ys: Float32Array;
   readonly #masked: Float32Array;
@@ -136,7 +151,8 @@ class Batches {
     this.#xs = buf.subarray(0, xsLength);
     this.#masked = buf.subarray(xsLength, xsLength + melLength);
     this.#warped = buf.subarray(xsLength + melLength);
-    this.#ys = new Float32Array(opts.batchSize * EMOTIONS.length);
+    this.#yWidth = EMOTIONS.length + features.speakers;
+    this.#ys = new Float32Array(opts.batchSize * this.#yWidth);
     this.#mixScratch = opts.mixup ? new Float32Array(this.#nFeatures) : undefined;
   }
 
@@ -170,13 +186,17 @@ class Batches {
 
   /** Training batch `idx` of `epoch`, whose first clip is at position `first` of the epoch's order. */
   train(idx: number[], epoch: number, first: number) {
-    const y = this.#ys.subarray(0, idx.length * EMOTIONS.length).fill(0);
-    idx.forEach((i, b) => (y[b * EMOTIONS.length + this.features.trainY[i]!] = 1));
+    const w = this.#yWidth;
+    const y = this.#ys.subarray(0, idx.length * w).fill(0);
+    idx.forEach((i, b) => {
+      y[b * w + this.features.trainY[i]!] = 1;
+      if (this.features.speakers) y[b * w + EMOTIONS.length + this.features.trainSpeaker[i]!] = 1;
+    });
     const clipRng = (b: number, stream: number) => new Rng(maskSeed(opts.seed ^ stream, epoch, first + b));
     const x = this.inputs(this.features.train, idx, clipRng);
     if (opts.mixup) mixupBatch(x, y, idx.length, opts.mixup, new Rng(maskSeed(opts.seed ^ MIXUP_STREAM, epoch, first)), this.#mixScratch);
-    if (opts.labelSmoothing) smoothLabels(y, EMOTIONS.length, opts.labelSmoothing);
-    return { xs: { data: x, shape: this.shapeOf(idx.length) }, ys: { data: y, shape: [idx.length, EMOTIONS.length] } };
+    if (opts.labelSmoothing) smoothLabels(y, EMOTIONS.length, opts.labelSmoothing, w);
+    return { xs: { data: x, shape: this.shapeOf(idx.length) }, ys: { data: y, shape: [idx.length, w] } };
   }
 }
 
@@ -202,7 +222,10 @@ async function evaluate(trainer: LoopTrainer, batches: Batches, mels: Float32Arr
 
 /** The loop's state across epochs: the model, its trainer and the checkpointed state. */
 interface Loop {
+  /** The network trained and checkpointed: the model, or the model with a speaker adversary's head. */
   model: LayersModel;
+  /** The emotion network (the same layers as `model`, without a head of its own): best weights, export. */
+  exported: LayersModel;
   trainer: LoopTrainer;
   batches: Batches;
   features: Features;
@@ -314,7 +337,7 @@ async function trainEpochs(loop: Loop): Promise<number> {
       state.bestMetric = metric;
       state.bestEpoch = epoch;
       state.epochsWithoutImprovement = 0;
-      await saveCheckpoint(loop.bestDir, model, undefined, undefined);
+      await saveCheckpoint(loop.bestDir, loop.exported, undefined, undefined);
       send({ type: 'checkpoint', epoch, path: loop.bestDir, best: true, metric, metricName });
     } else state.epochsWithoutImprovement++;
     state.nextEpoch = epoch + 1;
@@ -338,7 +361,7 @@ async function trainEpochs(loop: Loop): Promise<number> {
  * file (the Results view then lists no misclassified clips rather than "none").
  */
 async function testAndExport(loop: Loop, scaler: StandardScaler, modelCfg: object, backend: string, workers: number, epochs: number): Promise<void> {
-  const { model, trainer, state } = loop;
+  const { exported: model, trainer, state } = loop;
   if (hasCheckpoint(loop.bestDir) || state.bestEpoch !== null) await loadWeightsInto(model, loop.bestDir);
   let tested: { metrics: Metrics; loss: number; predictions: Prediction[] } | null = null;
   if (loop.features.test.length) {
@@ -383,7 +406,10 @@ async function main(): Promise<void> {
   const scaler = fitScaler(features.train, nFrames);
 
   const modelCfg = { ...opts.model, seed: opts.model?.seed ?? opts.seed, chunks: chunkCfg.count, melBands: mel.nMels, frames: chunkCfg.width, classes: EMOTIONS.length };
-  const model: LayersModel = buildModel(modelCfg);
+  // With a speaker adversary the network trained is the model plus its head; the model alone is exported.
+  const { model: exported, trainModel: model } = opts.speakerAdversary
+    ? buildAdversarialModel(modelCfg, features.speakers, opts.speakerAdversary)
+    : ((m: LayersModel) => ({ model: m, trainModel: m }))(buildModel(modelCfg));
   // A whole batch of 32 fits wasm32's 4 GB since the fused kernels (≈1.1 GB peak) and is what makes BatchNorm
   // statistics match the reference; bigger batches are split so memory stays bounded. With several workers each
   // takes its slice of the batch (per-worker BatchNorm statistics, see training/parallelTrainer.ts).
@@ -391,7 +417,7 @@ async function main(): Promise<void> {
   const trainer: LoopTrainer = await createLoopTrainer(
     model,
     { optimizer: opts.optimizer, learningRate: opts.learningRate, momentum: opts.momentum, weightDecay: opts.weightDecay },
-    { workers, backend: sel.name === 'cpu' ? 'cpu' : 'wasm', microBatch, evalBatch: Math.max(1, Math.min(16, opts.batchSize)) },
+    { workers, backend: sel.name === 'cpu' ? 'cpu' : 'wasm', microBatch, evalBatch: Math.max(1, Math.min(16, opts.batchSize)), classes: EMOTIONS.length },
   );
 
   const checkpointDir = join(init.runDir, 'checkpoint');
@@ -407,7 +433,7 @@ async function main(): Promise<void> {
   send({ type: 'ready', startEpoch: state.nextEpoch, batchesPerEpoch, trainSize: features.train.length, valSize: features.val.length, testSize: features.test.length, resumed, scaler: scaler.toJSON() });
 
   const loop: Loop = {
-    model, trainer, batches: new Batches(features, scaler, nFrames), features, state, dataRng, mathRng, batchesPerEpoch,
+    model, exported, trainer, batches: new Batches(features, scaler, nFrames), features, state, dataRng, mathRng, batchesPerEpoch,
     checkpointDir, bestDir: join(init.runDir, 'best'), epochTimes: [],
   };
   const epochs = await trainEpochs(loop);

@@ -17,7 +17,7 @@ export interface StepOptions {
 }
 
 export interface StepResult {
-  /** Mean cross-entropy of the batch (without the weight-decay penalty). */
+  /** Mean cross-entropy of the batch over its task's classes (without the weight-decay penalty or an extra head's loss). */
   loss: number;
   /** Samples whose top prediction (in training mode, with dropout) was the label: running train accuracy. */
   correct: number;
@@ -53,8 +53,17 @@ export function makeOptimizer(cfg: TrainConfig): tf.Optimizer {
   return cfg.optimizer === 'adam' ? tf.train.adam(cfg.learningRate) : tf.train.momentum(cfg.learningRate, cfg.momentum);
 }
 
+export interface TrainerHeads {
+  /**
+   * The task's classes: the model's first `classes` outputs. Any outputs after them belong to training-only heads
+   * (model/speakerAdversary.ts), a softmax of their own with their own one-hot targets in the same columns of ys:
+   * they add their cross-entropy to the loss minimised, but not to the loss and accuracy reported. Default: all.
+   */
+  classes?: number;
+}
+
 /** Creates a trainer for `model` (SGD momentum 0.8, lr 0.01, wd 1e-3 unless overridden). */
-export function createTrainer(model: LayersModel, partial: Partial<TrainConfig> = {}): Trainer {
+export function createTrainer(model: LayersModel, partial: Partial<TrainConfig> = {}, heads: TrainerHeads = {}): Trainer {
   const config: TrainConfig = { ...defaultTrainConfig, ...partial };
   const optimizer = makeOptimizer(config);
   const vars = () => model.trainableWeights.map((w) => w.read() as tf.Variable);
@@ -70,16 +79,26 @@ export function createTrainer(model: LayersModel, partial: Partial<TrainConfig> 
     for (let start = 0; start < batch; start += mb) {
       const n = Math.min(mb, batch - start);
       let hits: tf.Tensor | undefined;
+      let taskLoss: tf.Tensor | undefined;
       const { value, grads } = tf.variableGrads(() => {
         const xb = n === batch ? xs : tf.slice(xs, start, n);
         const yb = n === batch ? ys : tf.slice(ys, start, n);
-        const p = model.apply(xb, { training: true }) as tf.Tensor;
-        hits = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(p, 1), tf.argMax(yb, 1)), 'int32')));
+        const p = model.apply(xb, { training: true }) as tf.Tensor2D;
         // Sum over this micro-batch divided by the whole batch: accumulated grads equal the full-batch mean's.
-        return tf.div(tf.neg(tf.sum(tf.mul(yb, tf.log(tf.clipByValue(p, PROB_FLOOR, 1))))), batch) as tf.Scalar;
+        const crossEntropy = (y: tf.Tensor, q: tf.Tensor) => tf.div(tf.neg(tf.sum(tf.mul(y, tf.log(tf.clipByValue(q, PROB_FLOOR, 1))))), batch) as tf.Scalar;
+        const extra = heads.classes !== undefined && heads.classes < p.shape[1];
+        const pTask = extra ? tf.slice(p, [0, 0], [-1, heads.classes!]) : p;
+        const yTask = extra ? tf.slice(yb, [0, 0], [-1, heads.classes!]) : yb;
+        hits = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(pTask, 1), tf.argMax(yTask, 1)), 'int32')));
+        const total = crossEntropy(yb, p);
+        taskLoss = tf.keep(extra ? crossEntropy(yTask, pTask) : total.clone());
+        return total;
       }, varList);
-      lossSum += value.dataSync()[0];
       value.dispose();
+      if (taskLoss) {
+        lossSum += taskLoss.dataSync()[0];
+        taskLoss.dispose();
+      }
       if (hits) {
         correct += hits.dataSync()[0];
         hits.dispose();

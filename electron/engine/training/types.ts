@@ -66,6 +66,11 @@ export interface TrainOptions {
   melNorm?: MelNorm;
   /** Label smoothing ε of the training targets ((1 − ε)·target + ε/classes); absent or 0 = none, the paper's setting. */
   labelSmoothing?: number;
+  /**
+   * Speaker-adversarial training (model/speakerAdversary.ts): a head guessing the training speaker through a gradient
+   * reversal of this scale; absent or 0 = none, the paper's setting. Needs a speaker for every training clip.
+   */
+  speakerAdversary?: number;
   seed: number;
   /** Force a backend; default: the fastest that loads. */
   backend?: BackendName;
