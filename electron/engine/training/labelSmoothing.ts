@@ -5,7 +5,7 @@
  */
 export function smoothLabels(ys: Float32Array, classes: number, eps: number, stride = classes): void {
   if (!(eps > 0)) return;
-  if (!(stride >= classes) || !Number.isInteger(ys.length / stride)) throw new RangeError(`smoothLabels: ${ys.length} targets are not rows of ${stride} (${classes} classes)`);
+  if (!(stride >= classes) || !Number.isInteger(ys.length / stride)) throw new RangeError(`smoothLabels: ${ys.length} targets are not rows of ${stride === classes ? '' : `${stride} values, `}${classes} classes`);
   const keep = 1 - eps;
   const spread = eps / classes;
   // Rows of `stride` values whose first `classes` are the emotion's (the rest, another head's targets, stay as they are).
