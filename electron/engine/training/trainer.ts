@@ -91,14 +91,13 @@ export function createTrainer(model: LayersModel, partial: Partial<TrainConfig> 
         const yTask = extra ? tf.slice(yb, [0, 0], [-1, heads.classes!]) : yb;
         hits = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(pTask, 1), tf.argMax(yTask, 1)), 'int32')));
         const total = crossEntropy(yb, p);
-        taskLoss = tf.keep(extra ? crossEntropy(yTask, pTask) : total.clone());
+        // The task's loss apart only when an extra head adds to the total: otherwise the total is the task's.
+        if (extra) taskLoss = tf.keep(crossEntropy(yTask, pTask));
         return total;
       }, varList);
+      lossSum += (taskLoss ?? value).dataSync()[0];
       value.dispose();
-      if (taskLoss) {
-        lossSum += taskLoss.dataSync()[0];
-        taskLoss.dispose();
-      }
+      taskLoss?.dispose();
       if (hits) {
         correct += hits.dataSync()[0];
         hits.dispose();
