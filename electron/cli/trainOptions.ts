@@ -42,6 +42,7 @@ export interface TrainFlags {
   snr: string;
   speed: string;
   shift: string;
+  pitchShift: string;
   specAugment?: string;
   mixup: string;
   freqWarp: string;
@@ -82,6 +83,7 @@ const TRAIN_FLAGS: readonly FlagSpec[] = [
     default: `${trainingDefaults.speedLow}:${trainingDefaults.speedHigh}`,
   },
   { flags: '--shift <seconds>', option: 'shift' },
+  { flags: '--pitch-shift <fraction>', option: 'pitchShift' },
   { flags: '--spec-augment <F:W,T:W>', option: 'specAugment' },
   { flags: '--mixup <alpha>', option: 'mixup' },
   { flags: '--freq-warp <fraction>', option: 'freqWarp' },
@@ -240,6 +242,7 @@ export function recipeFromFlags(f: TrainFlags): Recipe {
     ...snr,
     ...parseSpeed(f.speed),
     shift: parseOption('shift', '--shift', f.shift),
+    pitchShift: parseOption('pitchShift', '--pitch-shift', f.pitchShift),
     ...(specAugment !== undefined ? { specAugment } : {}),
     mixup: parseOption('mixup', '--mixup', f.mixup),
     freqWarp: parseOption('freqWarp', '--freq-warp', f.freqWarp),

@@ -34,6 +34,7 @@ export const TrainingOptionsSchema = z.object({
   speedLow: z.number().min(0.5).max(2).describe('slowest speed of the noisy copies (speed perturbation: tempo and pitch); 1 = off, as the paper').default(1),
   speedHigh: z.number().min(0.5).max(2).describe('fastest speed of the noisy copies; a speed is drawn from [low, high] in hundredths').default(1),
   shift: z.number().min(0).max(1).describe("time shift of the noisy copies: each copy's 3 s window starts up to ± this many seconds from the offset, drawn in hundredths; 0 = off, as the paper").default(0),
+  pitchShift: z.number().min(0).max(0.5).describe("pitch shift of the noisy copies with the tempo kept: each copy's pitch and formants scaled by a factor from [1 − x, 1 + x], drawn in hundredths (another voice at the same rate); 0 = off, as the paper").default(0),
   /** A spec the engine's parseSpecAugment reads. */
   specAugment: z
     .string()

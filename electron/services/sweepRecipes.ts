@@ -70,7 +70,7 @@ export function recipeOptions(recipe: Recipe, run: { data: string; split: SplitS
     schedule: parseSchedule(recipe.schedule),
     ...(recipe.earlyStop !== undefined ? { earlyStopping: { patience: recipe.earlyStop, metric: recipe.earlyStopMetric } } : {}),
     split: run.split,
-    augment: { copies: recipe.augmentCopies, snrLow: recipe.snrLow, snrHigh: recipe.snrHigh, ...speedAugment(recipe.speedLow, recipe.speedHigh), ...(recipe.shift > 0 ? { shift: recipe.shift } : {}) },
+    augment: { copies: recipe.augmentCopies, snrLow: recipe.snrLow, snrHigh: recipe.snrHigh, ...speedAugment(recipe.speedLow, recipe.speedHigh), ...(recipe.shift > 0 ? { shift: recipe.shift } : {}), ...(recipe.pitchShift > 0 ? { pitchShift: recipe.pitchShift } : {}) },
     ...(recipe.specAugment ? { specAugment: parseSpecAugment(recipe.specAugment) } : {}),
     ...(recipe.mixup > 0 ? { mixup: recipe.mixup } : {}),
     ...(recipe.freqWarp > 0 ? { freqWarp: recipe.freqWarp } : {}),

@@ -93,6 +93,16 @@ describe('training options, defined once', () => {
     expect(() => trialRecipe({}, { speedLow: 1.2, speedHigh: 1.1 })).toThrow(/speed range/);
   });
 
+  it('--pitch-shift reaches the engine only when on, in a sweep recipe too; out of bounds is refused naming the flag', async () => {
+    const parse = async (args: string[]) => buildTrainOptions(addTrainOptions(new Command().exitOverride()).parse(['--data', '/d', ...args], { from: 'user' }).opts<TrainFlags>(), (seed) => ({ kind: 'random', seed }), 'no data');
+    expect((await parse(['--pitch-shift', '0.1'])).augment).toEqual({ copies: 2, snrLow: 15, snrHigh: 30, pitchShift: 0.1 });
+    expect((await parse([])).augment).not.toHaveProperty('pitchShift');
+    await expect(parse(['--pitch-shift', '0.7'])).rejects.toThrow(/--pitch-shift must be ≤ 0.5/);
+    const recipe = trialRecipe({ augmentCopies: 1 }, { pitchShift: 0.08 });
+    expect(recipeOptions(recipe, { data: '/d', split: { kind: 'random', seed: 1 } }).augment).toEqual({ copies: 1, snrLow: 15, snrHigh: 30, pitchShift: 0.08 });
+    expect(() => trialRecipe({}, { pitchShift: -0.1 })).toThrow(/pitchShift/);
+  });
+
   it('the CLI with its defaults and the API with the same values give the engine the same options', async () => {
     const d = trainingDefaults;
     const fromCli = await buildTrainOptions(addTrainOptions(new Command()).parse(['--data', '/d'], { from: 'user' }).opts<TrainFlags>(), (seed) => ({ kind: 'random', seed }), 'no data');

@@ -1,4 +1,4 @@
-/** Training augmentations beyond AWGN and SpecAugment: Beta draws, frequency warping of mel rows, batch mixup. */
+/** Training augmentations beyond AWGN and SpecAugment: speed, time and pitch shifts, Beta draws, frequency warping of mel rows, batch mixup. */
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../electron/engine/audio/rng.js';
 import { drawWarp, warpMel } from '../../electron/engine/audio/freqWarp.js';
@@ -8,6 +8,7 @@ import { changeSpeed } from '../../electron/engine/audio/speed.js';
 import { computeEntry } from '../../electron/engine/dataset/featureCache.js';
 import { FeatureExtractor, PAPER_FEATURES } from '../../electron/engine/audio/features.js';
 import { encodeWav16 } from '../../electron/engine/audio/wav.js';
+import { stretchFrames } from '../../electron/engine/audio/pitchShift.js';
 
 /** The frequency (Hz) of the strongest bin of x's DFT between lo and hi Hz, 1 Hz apart. */
 function peakHz(x: Float32Array, sr: number, lo: number, hi: number): number {
@@ -75,6 +76,63 @@ describe('time shift of a noisy copy', () => {
     expect(shifted).not.toEqual(await at(0.5));
     // −0.8 s from 0.5 s starts at the file's start.
     expect(await computeEntry(fx, bytes, { ...ref, augment: { noiseSeed: 5, snrDb: 100, shift: -0.8 } })).toEqual(await at(0));
+  });
+});
+
+describe('pitch shift with the tempo kept', () => {
+  it('stretchFrames: the identity at factor 1, frame t reads frame t / factor (interpolated, the last repeated), bad shapes refused', () => {
+    // 2 mel rows × 4 frames: row 0 = 0, 10, 20, 30; row 1 = 100 more.
+    const mel = Float32Array.from([0, 10, 20, 30, 100, 110, 120, 130]);
+    expect(stretchFrames(mel, 2, 4, 4, 1)).toEqual(mel);
+    expect(Array.from(stretchFrames(mel, 2, 4, 6, 2))).toEqual([0, 5, 10, 15, 20, 25, 100, 105, 110, 115, 120, 125]);
+    expect(Array.from(stretchFrames(mel, 2, 4, 3, 0.5))).toEqual([0, 20, 30, 100, 120, 130]);
+    expect(Array.from(stretchFrames(mel, 2, 4, 5, 1))).toEqual([0, 10, 20, 30, 30, 100, 110, 120, 130, 130]);
+    expect(() => stretchFrames(mel, 2, 3, 4, 1)).toThrow(RangeError);
+    expect(() => stretchFrames(mel, 2, 4, 4, 0)).toThrow(RangeError);
+    expect(() => stretchFrames(mel, 2, 4, 0, 1)).toThrow(RangeError);
+  });
+
+  it("a pitch-shifted copy: every tone higher by the factor, each at the same frames as in the clean clip (speed moves them)", async () => {
+    // 4 s at 48 kHz: 400 Hz over 0.5–1.5 s, silence, 800 Hz over 2.5–4 s; the paper's window starts at 0.5 s.
+    const rate = 48_000;
+    const x = Float32Array.from({ length: 4 * rate }, (_, i) => {
+      const t = i / rate;
+      return t < 1.5 ? 0.3 * Math.sin(2 * Math.PI * 400 * t) : t < 2.5 ? 0 : 0.3 * Math.sin(2 * Math.PI * 800 * t);
+    });
+    const bytes = encodeWav16(x, rate);
+    const fx = new FeatureExtractor(PAPER_FEATURES);
+    const ref = { absPath: 'tones.wav', contentHash: 'c'.repeat(64) };
+    const clean = await computeEntry(fx, bytes, { ...ref, augment: { noiseSeed: 3, snrDb: 100 } });
+    const high = await computeEntry(fx, bytes, { ...ref, augment: { noiseSeed: 3, snrDb: 100, pitch: 1.2 } });
+    const low = await computeEntry(fx, bytes, { ...ref, augment: { noiseSeed: 3, snrDb: 100, pitch: 0.8 } });
+    const fast = await computeEntry(fx, bytes, { ...ref, augment: { noiseSeed: 3, snrDb: 100, speed: 1.2 } });
+    expect(high.length).toBe(clean.length);
+    expect(low.length).toBe(clean.length);
+    expect(high.every(Number.isFinite) && low.every(Number.isFinite)).toBe(true);
+    const nMels = PAPER_FEATURES.mel.nMels;
+    const nFrames = clean.length / nMels;
+    const loudestRow = (m: Float32Array, t: number) => {
+      let best = 0;
+      for (let r = 1; r < nMels; r++) if (m[r * nFrames + t]! > m[best * nFrames + t]!) best = r;
+      return best;
+    };
+    // The frame where the 800 Hz tone starts: the first after the gap whose loudest row is 40 dB above the gap's.
+    const onset = (m: Float32Array) => {
+      const level = (t: number) => m[loudestRow(m, t) * nFrames + t]!;
+      const gap = level(280);
+      for (let t = 200; t < nFrames; t++) if (level(t) > gap + 40) return t;
+      return -1;
+    };
+    for (const t of [90, 450]) {
+      expect(loudestRow(high, t)).toBeGreaterThan(loudestRow(clean, t));
+      expect(loudestRow(low, t)).toBeLessThan(loudestRow(clean, t));
+    }
+    // 2.5 s − 0.5 s = 2 s into the window: frame 375 of hop 256 at 48 kHz.
+    expect(Math.abs(onset(clean) - 375)).toBeLessThanOrEqual(2);
+    expect(Math.abs(onset(high) - onset(clean))).toBeLessThanOrEqual(2);
+    expect(Math.abs(onset(low) - onset(clean))).toBeLessThanOrEqual(2);
+    // Speed perturbation at 1.2, for contrast, brings it 2/1.2 s in: frame 313.
+    expect(Math.abs(onset(fast) - 313)).toBeLessThanOrEqual(2);
   });
 });
 

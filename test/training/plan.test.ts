@@ -89,6 +89,28 @@ describe('augmentation plan', () => {
     expect(() => planSamples(files, split, { ...sped, shift: 1.5 }, 3)).toThrow(/shift must be within 0..1 s/);
   });
 
+  it('pitch shift: factors in whole hundredths within 1 ± x, drawn apart from noise, SNR, speed and shift; 0 is off', () => {
+    const sped = { copies: 4, snrLow: 15, snrHigh: 30, speedLow: 0.9, speedHigh: 1.1, shift: 0.1 };
+    const base = planSamples(files, split, sped, 3);
+    const pitched = planSamples(files, split, { ...sped, pitchShift: 0.1 }, 3);
+    const noisy = pitched.train.filter((s) => s.augment);
+    const pitches = noisy.map((s) => s.augment!.pitch ?? 1);
+    expect(pitches.every((v) => v >= 0.9 && v <= 1.1 && Math.abs(v * 100 - Math.round(v * 100)) < 1e-9)).toBe(true);
+    expect(new Set(pitches.map((v) => Math.round(v * 100))).size).toBe(21);
+    const before = base.train.filter((s) => s.augment);
+    noisy.forEach((s, i) => {
+      const { pitch, ...rest } = s.augment!;
+      expect(rest).toEqual(before[i]!.augment);
+      if (pitch === undefined) expect(s.key).toBe(before[i]!.key);
+      else expect(s.key).not.toBe(before[i]!.key);
+    });
+    expect(noisy.some((s) => s.augment!.pitch === undefined)).toBe(true);
+    expect(pitched.train.filter((s) => !s.augment).map((s) => s.key)).toEqual(base.train.filter((s) => !s.augment).map((s) => s.key));
+    expect(pitched.test.map((s) => s.key)).toEqual(base.test.map((s) => s.key));
+    expect(planSamples(files, split, { ...sped, pitchShift: 0 }, 3).train.map((s) => s.key)).toEqual(base.train.map((s) => s.key));
+    expect(() => planSamples(files, split, { ...sped, pitchShift: 0.6 }, 3)).toThrow(/pitch shift must be within/);
+  });
+
   it('keeps speaker-independent splits free of shared speakers, augmentation included', () => {
     const sp = makeSplit(items, { kind: 'speaker', seed: 1, testSpeakers: ['6'], valSpeakers: ['5'] });
     const p = planSamples(files, sp, { copies: 1, snrLow: 15, snrHigh: 30 }, 1);

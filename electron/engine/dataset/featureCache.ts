@@ -18,6 +18,7 @@ import { Deadline } from '../audio/limits.js';
 import { hashSource, inMemory, withFile, type ByteSource } from '../audio/source.js';
 import { addAwgn } from '../audio/awgn.js';
 import { changeSpeed } from '../audio/speed.js';
+import { stretchFrames } from '../audio/pitchShift.js';
 import { Rng } from '../audio/rng.js';
 import type { ExtractJob, ExtractReply, ExtractWorkerData } from './extractWorker.js';
 
@@ -48,16 +49,19 @@ export interface CopyAugment {
   speed?: number;
   /** Seconds added to the window's offset (never before the file's start), when not 0. */
   shift?: number;
+  /** Pitch and formants scaled by this factor with the tempo kept (audio/pitchShift.ts), when not 1. */
+  pitch?: number;
 }
 
 /** Cache key of an entry: the content hash, or a hash of it with the augmentation parameters. */
 export function cacheKey(ref: Pick<CacheEntryRef, 'contentHash' | 'augment'>): string {
   if (!ref.augment) return ref.contentHash;
-  const { noiseSeed, snrDb, speed, shift } = ref.augment;
-  // Copies at speed 1 and shift 0 keep the keys they had before speed perturbation and shifts existed.
+  const { noiseSeed, snrDb, speed, shift, pitch } = ref.augment;
+  // Copies at speed 1, shift 0 and pitch 1 keep the keys they had before those augmentations existed.
   const sped = speed !== undefined && speed !== 1 ? `:speed:${speed}` : '';
   const shifted = shift !== undefined && shift !== 0 ? `:shift:${shift}` : '';
-  return createHash('sha256').update(`${ref.contentHash}:awgn:${noiseSeed}:${snrDb}${sped}${shifted}`).digest('hex');
+  const pitched = pitch !== undefined && pitch !== 1 ? `:pitch:${pitch}` : '';
+  return createHash('sha256').update(`${ref.contentHash}:awgn:${noiseSeed}:${snrDb}${sped}${shifted}${pitched}`).digest('hex');
 }
 
 export interface ExtractProgress {
@@ -90,8 +94,13 @@ export async function computeEntry(fx: FeatureExtractor, input: Uint8Array | Byt
   // A sped-up copy fills the window from duration·speed seconds of the source, starting at the (shifted) offset.
   const clip = await decodeClip(input, ref.absPath, { sampleRate: sr, offset, duration: c.duration * speed }, deadline);
   const window = speed === 1 ? clip.samples : fitLength(await changeSpeed(clip.samples, speed, sr), Math.floor(c.duration * sr));
-  const samples = ref.augment ? addAwgn(window, ref.augment.snrDb, new Rng(ref.augment.noiseSeed)) : window;
-  return fx.melDbOf(samples);
+  // A pitch-shifted copy: the window played `pitch` times faster, then its frames stretched back to the window's.
+  const pitch = ref.augment?.pitch ?? 1;
+  const voiced = pitch === 1 ? window : await changeSpeed(window, pitch, sr);
+  const samples = ref.augment ? addAwgn(voiced, ref.augment.snrDb, new Rng(ref.augment.noiseSeed)) : voiced;
+  const melDb = fx.melDbOf(samples);
+  if (pitch === 1) return melDb;
+  return stretchFrames(melDb, c.mel.nMels, fx.mel.frameCount(samples.length), fx.mel.frameCount(window.length), pitch);
 }
 
 /** `x` trimmed or zero-padded to `n` samples (the resampler's length can differ from the window's by one). */

@@ -54,11 +54,19 @@ function shiftHundredths(a: AugmentConfig): number {
   return h;
 }
 
+/** The pitch shift bound in whole hundredths, or 0 when off. */
+function pitchHundredths(a: AugmentConfig): number {
+  const h = Math.round((a.pitchShift ?? 0) * 100);
+  if (!(h >= 0 && h <= 50)) throw new RangeError(`augment pitch shift must be within 0..0.5, got ${a.pitchShift}`);
+  return h;
+}
+
 export function planSamples(files: DatasetFile[], split: Pick<Split, 'train' | 'val' | 'test'>, augment: AugmentConfig, seed: number): SamplePlan {
   if (!(Number.isInteger(augment.copies) && augment.copies >= 0)) throw new RangeError(`augment copies must be a non-negative integer, got ${augment.copies}`);
   if (augment.copies > 0 && !(augment.snrHigh > augment.snrLow)) throw new RangeError(`augment SNR range must be low < high, got ${augment.snrLow}:${augment.snrHigh}`);
   const speeds = speedHundredths(augment);
   const shiftMax = shiftHundredths(augment);
+  const pitchMax = pitchHundredths(augment);
   const train: PlannedSample[] = [];
   for (const i of split.train) {
     const f = files[i]!;
@@ -71,7 +79,9 @@ export function planSamples(files: DatasetFile[], split: Pick<Split, 'train' | '
       const speed = speeds ? new Rng(noiseSeed ^ 0x5bd1e995).int(speeds.low, speeds.high + 1) / 100 : 1;
       // The shift from a third stream: turning it on leaves noise, SNR and speed as they were.
       const shift = shiftMax ? new Rng(noiseSeed ^ 0x68e31da4).int(-shiftMax, shiftMax + 1) / 100 : 0;
-      train.push(sample(f, { noiseSeed, snrDb, ...(speed !== 1 ? { speed } : {}), ...(shift !== 0 ? { shift } : {}) }));
+      // The pitch from a fourth: noise, SNR, speed and shift stay as they were.
+      const pitch = pitchMax ? (100 + new Rng(noiseSeed ^ 0x1b873593).int(-pitchMax, pitchMax + 1)) / 100 : 1;
+      train.push(sample(f, { noiseSeed, snrDb, ...(speed !== 1 ? { speed } : {}), ...(shift !== 0 ? { shift } : {}), ...(pitch !== 1 ? { pitch } : {}) }));
     }
   }
   return { train, val: split.val.map((i) => sample(files[i]!)), test: split.test.map((i) => sample(files[i]!)) };

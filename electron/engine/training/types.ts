@@ -33,6 +33,11 @@ export interface AugmentConfig {
    * [−shift, shift] s in whole hundredths (never before the file's start). Absent or 0 = off, as the reference.
    */
   shift?: number;
+  /**
+   * Pitch shift of the noisy copies with the tempo kept (audio/pitchShift.ts): pitch and formants of each copy
+   * scaled by a factor drawn from [1 − pitchShift, 1 + pitchShift] in whole hundredths. Absent or 0 = off.
+   */
+  pitchShift?: number;
 }
 
 /** The reference's augmentation: two noisy copies per training clip, SNR drawn from [15, 30) dB. */
