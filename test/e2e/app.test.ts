@@ -33,6 +33,7 @@ let page: Page;
 let url: string;
 let base: string;
 let token: string;
+let serveLog = '';
 
 async function shot(name: string): Promise<void> {
   await page.waitForTimeout(150); // let Chart.js finish its frame
@@ -82,7 +83,8 @@ describe.skipIf(skip)('desktop app in a browser (ser serve + Chromium)', () => {
       env: { ...process.env, ...(pulse?.env ?? {}), SER_DATA_DIR: join(dir, 'data'), SER_BUILTIN_MODEL: join(dir, 'builtin') },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    serve.stderr!.on('data', () => {});
+    // The server's last words, kept for a failure message.
+    serve.stderr!.on('data', (b: Buffer) => (serveLog = (serveLog + b.toString()).slice(-2000)));
     const line = await new Promise<string>((resolve, reject) => {
       createInterface({ input: serve!.stdout! }).once('line', resolve);
       serve!.once('exit', (code) => reject(new Error(`ser serve exited with ${code}`)));
@@ -127,7 +129,14 @@ describe.skipIf(skip)('desktop app in a browser (ser serve + Chromium)', () => {
     await nav('New run').click();
     await page.getByTestId('dataset-root').fill(devData);
     await page.getByRole('button', { name: 'Scan' }).click();
-    await expect.poll(() => page.getByTestId('scan-summary').textContent(), { timeout: 60_000 }).toMatch(/240 usable of 240 files · 4 speakers/);
+    try {
+      await expect.poll(() => page.getByTestId('scan-summary').textContent(), { timeout: 60_000 }).toMatch(/240 usable of 240 files · 4 speakers/);
+    } catch (err) {
+      // This wait once timed out in a full CI run and never alone: say what the form showed, for the next time.
+      const form = await page.locator('main').innerText().catch((e: Error) => `(no text: ${e.message})`);
+      const notes = await page.locator('.notices').innerText().catch(() => '');
+      throw new Error(`${(err as Error).message}\nthe form showed: ${form.replace(/\s+/g, ' ').slice(0, 600)}\nnotices: ${notes.replace(/\s+/g, ' ')}\nser serve's stderr: ${serveLog || '(nothing)'}`);
+    }
     await shot('02-new-run-scanned');
   });
 
