@@ -31,4 +31,3 @@ export function stretchFrames(mel: Float32Array, nMels: number, nIn: number, nOu
   }
   return out;
 }
-
