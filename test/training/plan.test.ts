@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { planSamples } from '../../electron/engine/training/plan.js';
+import { planSamples, type SamplePlan } from '../../electron/engine/training/plan.js';
 import { makeSplit } from '../../electron/engine/dataset/splits.js';
 import type { DatasetFile } from '../../electron/engine/dataset/scan.js';
 import { EMOTIONS } from '../../electron/shared/labels.js';
@@ -13,6 +13,22 @@ for (let spk = 1; spk <= 6; spk++) {
   }
 }
 const items = files.map((f) => ({ label: f.emotion!, speaker: f.speaker! }));
+
+/**
+ * `changed` is `base` with one more augmentation on: every copy's other fields as they were, its key new only where the
+ * field is set; clean clips and the test part untouched.
+ */
+function expectOnlyChanged(base: SamplePlan, changed: SamplePlan, field: 'shift' | 'pitch'): void {
+  const before = base.train.filter((s) => s.augment);
+  changed.train.filter((s) => s.augment).forEach((s, i) => {
+    const { [field]: value, ...rest } = s.augment!;
+    expect(rest).toEqual(before[i]!.augment);
+    if (value === undefined) expect(s.key).toBe(before[i]!.key);
+    else expect(s.key).not.toBe(before[i]!.key);
+  });
+  expect(changed.train.filter((s) => !s.augment).map((s) => s.key)).toEqual(base.train.filter((s) => !s.augment).map((s) => s.key));
+  expect(changed.test.map((s) => s.key)).toEqual(base.test.map((s) => s.key));
+}
 
 describe('augmentation plan', () => {
   const split = makeSplit(items, { kind: 'random', seed: 3 });
@@ -76,15 +92,7 @@ describe('augmentation plan', () => {
     expect(shifts.every((v) => v >= -0.2 && v <= 0.2 && Math.abs(v * 100 - Math.round(v * 100)) < 1e-9)).toBe(true);
     // Every hundredth of −0.20..0.20 comes up (41 values over 448 copies), both ends included.
     expect(new Set(shifts.map((v) => Math.round(v * 100))).size).toBe(41);
-    const before = base.train.filter((s) => s.augment);
-    noisy.forEach((s, i) => {
-      const { shift, ...rest } = s.augment!;
-      expect(rest).toEqual(before[i]!.augment);
-      if (shift === undefined) expect(s.key).toBe(before[i]!.key);
-      else expect(s.key).not.toBe(before[i]!.key);
-    });
-    expect(shifted.train.filter((s) => !s.augment).map((s) => s.key)).toEqual(base.train.filter((s) => !s.augment).map((s) => s.key));
-    expect(shifted.test.map((s) => s.key)).toEqual(base.test.map((s) => s.key));
+    expectOnlyChanged(base, shifted, 'shift');
     expect(planSamples(files, split, { ...sped, shift: 0 }, 3).train.map((s) => s.key)).toEqual(base.train.map((s) => s.key));
     expect(() => planSamples(files, split, { ...sped, shift: 1.5 }, 3)).toThrow(/shift must be within 0..1 s/);
   });
@@ -97,16 +105,8 @@ describe('augmentation plan', () => {
     const pitches = noisy.map((s) => s.augment!.pitch ?? 1);
     expect(pitches.every((v) => v >= 0.9 && v <= 1.1 && Math.abs(v * 100 - Math.round(v * 100)) < 1e-9)).toBe(true);
     expect(new Set(pitches.map((v) => Math.round(v * 100))).size).toBe(21);
-    const before = base.train.filter((s) => s.augment);
-    noisy.forEach((s, i) => {
-      const { pitch, ...rest } = s.augment!;
-      expect(rest).toEqual(before[i]!.augment);
-      if (pitch === undefined) expect(s.key).toBe(before[i]!.key);
-      else expect(s.key).not.toBe(before[i]!.key);
-    });
+    expectOnlyChanged(base, pitched, 'pitch');
     expect(noisy.some((s) => s.augment!.pitch === undefined)).toBe(true);
-    expect(pitched.train.filter((s) => !s.augment).map((s) => s.key)).toEqual(base.train.filter((s) => !s.augment).map((s) => s.key));
-    expect(pitched.test.map((s) => s.key)).toEqual(base.test.map((s) => s.key));
     expect(planSamples(files, split, { ...sped, pitchShift: 0 }, 3).train.map((s) => s.key)).toEqual(base.train.map((s) => s.key));
     expect(() => planSamples(files, split, { ...sped, pitchShift: 0.6 }, 3)).toThrow(/pitch shift must be within/);
   });

@@ -47,17 +47,13 @@ function speedHundredths(a: AugmentConfig): { low: number; high: number } | unde
   return low === 100 && high === 100 ? undefined : { low, high };
 }
 
-/** The time shift bound in whole hundredths of a second, or 0 when off. */
-function shiftHundredths(a: AugmentConfig): number {
-  const h = Math.round((a.shift ?? 0) * 100);
-  if (!(h >= 0 && h <= 100)) throw new RangeError(`augment shift must be within 0..1 s, got ${a.shift}`);
-  return h;
-}
-
-/** The pitch shift bound in whole hundredths, or 0 when off. */
-function pitchHundredths(a: AugmentConfig): number {
-  const h = Math.round((a.pitchShift ?? 0) * 100);
-  if (!(h >= 0 && h <= 50)) throw new RangeError(`augment pitch shift must be within 0..0.5, got ${a.pitchShift}`);
+/**
+ * A symmetric bound (the time shift's, in seconds; the pitch shift's, a fraction) in whole hundredths, or 0 when
+ * off; `what` and `unit` name it in the error, e.g. "augment shift must be within 0..1 s".
+ */
+function boundHundredths(value: number | undefined, max: number, what: string, unit = ''): number {
+  const h = Math.round((value ?? 0) * 100);
+  if (!(h >= 0 && h <= max * 100)) throw new RangeError(`augment ${what} must be within 0..${max}${unit}, got ${value}`);
   return h;
 }
 
@@ -65,8 +61,8 @@ export function planSamples(files: DatasetFile[], split: Pick<Split, 'train' | '
   if (!(Number.isInteger(augment.copies) && augment.copies >= 0)) throw new RangeError(`augment copies must be a non-negative integer, got ${augment.copies}`);
   if (augment.copies > 0 && !(augment.snrHigh > augment.snrLow)) throw new RangeError(`augment SNR range must be low < high, got ${augment.snrLow}:${augment.snrHigh}`);
   const speeds = speedHundredths(augment);
-  const shiftMax = shiftHundredths(augment);
-  const pitchMax = pitchHundredths(augment);
+  const shiftMax = boundHundredths(augment.shift, 1, 'shift', ' s');
+  const pitchMax = boundHundredths(augment.pitchShift, 0.5, 'pitch shift');
   const train: PlannedSample[] = [];
   for (const i of split.train) {
     const f = files[i]!;
