@@ -2,8 +2,8 @@
  * `ser sweep` trained here, on a slice of the RAVDESS dev subset (4 actors, 12 clips each): 2 recipes × 2 folds
  * recorded as 4 trials whose runs are ordinary runs; `ser sweep show --json`'s exact shape and its per-recipe
  * summary; recipes the training options schema refuses are usage errors before anything is recorded; Ctrl-C cancels;
- * `ser sweep cancel` from another process cancels; a sweep whose process was killed resumes with `--resume`
- * (completed trials kept, the interrupted one continued from its checkpoint, the rest trained).
+ * `ser sweep cancel` from another process cancels; SIGTERM interrupts resumably; a sweep whose process was killed
+ * resumes with `--resume` (completed trials kept, the interrupted one continued from its checkpoint, the rest trained).
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
@@ -131,6 +131,31 @@ const show = async (id: unknown) => JSON.parse((await runSer(['sweep', 'show', S
     const run = JSON.parse((await runSer(['runs', 'show', String(d.trials[0].runId), '--json', '--db', db])).stdout);
     expect(run.status).toBe('cancelled');
   }, 120_000);
+
+  it('SIGTERM (a service manager, a session ending) interrupts: the running trial is continued by --resume, not retrained', async () => {
+    const sweep = startSweep(['--data', data, '--grid', GRID, '--folds', '2', ...TINY, '--epochs', '3', '--parallel', '1', '--name', 'term', '--db', db, '--json']);
+    const first = await until(() => sweep.events().find((e) => e.event === 'checkpoint' && e.best === false), 90_000, "the first trial's first checkpoint");
+    sweep.child.kill('SIGTERM');
+    expect(await sweep.code).toBe(130);
+    const before = sweep.events();
+    expect(before.at(-1)).toEqual({ event: 'cancelled', sweepId: first.sweepId, interrupted: true });
+    const runId = before.find((e) => e.event === 'started' && e.trialId === first.trialId)!.runId;
+    const d = await show(first.sweepId);
+    expect(d.status).toBe('interrupted');
+    expect(d.trials.map((t: { status: string }) => t.status)).toEqual(['cancelled', 'cancelled', 'cancelled', 'cancelled']);
+    expect(JSON.parse((await runSer(['runs', 'show', String(runId), '--json', '--db', db])).stdout).status).toBe('interrupted');
+
+    const r = await runSer(['sweep', '--resume', String(first.sweepId), '--db', db, '--json'], { env, timeoutMs: 150_000 });
+    expect(r.code, r.stderr).toBe(0);
+    const evs = events(r.stdout);
+    expect(evs.find((e) => e.event === 'sweep-started')).toMatchObject({ sweepId: first.sweepId, resumed: true, toRun: 4 });
+    const resumed = evs.find((e) => e.event === 'started' && e.trialId === first.trialId)!;
+    expect(resumed).toMatchObject({ runId, resumed: true });
+    expect(resumed.startEpoch).toBeGreaterThanOrEqual(1);
+    expect(evs.at(-1)).toMatchObject({ event: 'finished', sweepId: first.sweepId, status: 'completed', completed: 4 });
+    const run = JSON.parse((await runSer(['runs', 'show', String(runId), '--json', '--db', db])).stdout);
+    expect(run.epochs.map((e: { epoch: number }) => e.epoch)).toEqual([0, 1, 2]);
+  }, 240_000);
 
   it('ser sweep cancel, from another process, stops a running sweep the same way', async () => {
     // Long trials: the request takes a second or two to be seen, and no trial may finish meanwhile.

@@ -157,7 +157,12 @@ async function runSweepVerb(flags: SweepFlags, cmd: Command): Promise<void> {
   const env = { dbPath, dataDir: defaultDataDir() };
   const handle = flags.resume !== undefined ? await resumeHandle(flags, cmd, env) : await newSweepHandle(flags, env);
 
-  const offSignals = onStopSignals({ cancel: () => handle.cancel(), message: 'cancelling the sweep: its running trials stop after this batch, the queued ones are dropped', json: !!flags.json });
+  const offSignals = onStopSignals({
+    cancel: () => handle.cancel(),
+    interrupt: () => handle.interrupt(),
+    message: 'cancelling the sweep: its running trials stop after this batch, the queued ones are dropped',
+    json: !!flags.json,
+  });
 
   const t0 = Date.now();
   let folds_ = 1;
@@ -199,7 +204,7 @@ async function runSweepVerb(flags: SweepFlags, cmd: Command): Promise<void> {
     return;
   }
   if (final.event === 'cancelled') {
-    if (!flags.json) process.stdout.write(`sweep ${final.sweepId} cancelled\n`);
+    if (!flags.json) process.stdout.write(`sweep ${final.sweepId} ${final.interrupted ? `interrupted: continue it with \`ser sweep --resume ${final.sweepId}\`` : 'cancelled'}\n`);
     process.exitCode = 130;
     return;
   }
@@ -213,7 +218,7 @@ async function runSweepVerb(flags: SweepFlags, cmd: Command): Promise<void> {
 
 export function registerSweep(program: Command): void {
   const sweep = addTrainOptions(
-    program.command('sweep').description('hyperparameter sweep: every recipe of a grid (or N drawn from a space) × every fold, each trial a run; trained here, or by `ser worker`s with --queue (Ctrl-C cancels)'),
+    program.command('sweep').description('hyperparameter sweep: every recipe of a grid (or N drawn from a space) × every fold, each trial a run; trained here, or by `ser worker`s with --queue (Ctrl-C cancels, SIGTERM interrupts resumably)'),
     { workersHelp: 'training threads per trial on wasm/cpu (default: the cores divided among the trials at once)' },
   )
     .option('--grid <json>', 'parameters and the values to try, e.g. \'{"lr":[0.01,0.001],"optimizer":["sgd","adam"]}\' (any training option but backend, workers, micro-batch; lr = learningRate)')

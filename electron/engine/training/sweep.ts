@@ -10,6 +10,8 @@
  * A trial that fails does not stop the others; the sweep ends `completed` when every trial completed, else `failed`
  * naming how many did not. `cancel()` (Ctrl-C) cancels the running trials and the queued ones; so does a cancel
  * request recorded in the database by another process (`ser sweep cancel`, the app), which the sweep polls for.
+ * `interrupt()` (SIGTERM) stops the same way but resumably: the running trials' runs are checkpointed and left
+ * `interrupted`, the sweep too, so `--resume` continues them instead of training them again from the start.
  *
  * Resume (`resumeSweepId`): a sweep that is not completed and not driven by a live process trains its unfinished
  * trials again — completed ones are kept; a trial whose run was interrupted continues that run (from its checkpoint,
@@ -81,6 +83,8 @@ export interface TrialRunner {
   run(job: TrialJob, report: TrialReport): Promise<TrainEvent>;
   /** Stops every trial in flight (they settle `cancelled`). */
   cancel(): Promise<void>;
+  /** Stops every trial in flight resumably (their runs `interrupted`); a runner without it is cancelled instead. */
+  interrupt?(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -117,7 +121,7 @@ export type SweepOwnEvent =
   | { event: 'trial-started'; sweepId: number; trialId: number; recipe: number; fold: number; params: Record<string, unknown>; worker: string; attempt: number }
   | SweepFinished
   | { event: 'failed'; sweepId: number | null; error: string }
-  | { event: 'cancelled'; sweepId: number };
+  | { event: 'cancelled'; sweepId: number; interrupted: boolean };
 
 export type SweepEvent = SweepTrialEvent | SweepOwnEvent;
 export type SweepFinalEvent = Extract<SweepOwnEvent, { event: 'finished' | 'failed' | 'cancelled' }>;
@@ -131,6 +135,8 @@ export interface SweepHandle {
   onEvent(listener: (e: SweepEvent) => void): () => void;
   /** Cancels the running trials and the queued ones; the sweep becomes `cancelled`. */
   cancel(): Promise<void>;
+  /** Stops the running trials resumably and starts no other; the sweep and their runs become `interrupted`. */
+  interrupt(): Promise<void>;
   readonly done: Promise<SweepFinalEvent>;
 }
 
@@ -147,12 +153,17 @@ export function trialName(sweep: string, params: Record<string, unknown>, fold: 
 export function startSweep(req: SweepRequest, env: TrainingEnv, runner: TrialRunner): SweepHandle {
   const listeners = new Set<(e: SweepEvent) => void>();
   let cancelled = false;
+  let interrupted = false;
   let stopping: Promise<void> = Promise.resolve();
-  /** Ctrl-C and a cancel request from elsewhere end the same way: no trial starts, the running ones are cancelled. */
-  const stop = (): Promise<void> => {
+  /**
+   * Ctrl-C and a cancel request from elsewhere end the same way: no trial starts, the running ones are cancelled.
+   * An interrupt (SIGTERM) leaves the running ones resumable, where the runner can.
+   */
+  const stop = (kind: 'cancel' | 'interrupt' = 'cancel'): Promise<void> => {
     if (!cancelled) {
       cancelled = true;
-      stopping = runner.cancel().catch(() => undefined);
+      interrupted = kind === 'interrupt' && runner.interrupt !== undefined;
+      stopping = (interrupted ? runner.interrupt!() : runner.cancel()).catch(() => undefined);
     }
     return stopping;
   };
@@ -319,8 +330,8 @@ export function startSweep(req: SweepRequest, env: TrainingEnv, runner: TrialRun
 
       for (const t of store.sweeps.trials(sweep.id)) if (t.status === 'queued' || t.status === 'running') store.sweeps.updateTrial(t.id, { status: 'cancelled' });
       if (cancelled) {
-        store.sweeps.setStatus(sweep.id, 'cancelled');
-        return { event: 'cancelled', sweepId: sweep.id };
+        store.sweeps.setStatus(sweep.id, interrupted ? 'interrupted' : 'cancelled');
+        return { event: 'cancelled', sweepId: sweep.id, interrupted };
       }
       const rows = sweepTrialRows(store, sweep.id);
       const summary = recipeSummaries(rows);
@@ -359,6 +370,10 @@ export function startSweep(req: SweepRequest, env: TrainingEnv, runner: TrialRun
     },
     async cancel() {
       await stop();
+      await done;
+    },
+    async interrupt() {
+      await stop('interrupt');
       await done;
     },
     done,
@@ -401,6 +416,10 @@ export function localTrials(env: TrainingEnv, opts: { lanes?: number } = {}): Tr
     async cancel() {
       stopped = true;
       await Promise.all([...active].map((h) => h.cancel()));
+    },
+    async interrupt() {
+      stopped = true;
+      await Promise.all([...active].map((h) => h.interrupt()));
     },
     async close() {},
   };
