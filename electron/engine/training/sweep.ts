@@ -152,18 +152,17 @@ export function trialName(sweep: string, params: Record<string, unknown>, fold: 
 
 export function startSweep(req: SweepRequest, env: TrainingEnv, runner: TrialRunner): SweepHandle {
   const listeners = new Set<(e: SweepEvent) => void>();
-  let cancelled = false;
-  let interrupted = false;
+  /** How the sweep was stopped, once it was: an interrupt only where the runner can stop resumably. */
+  let stopKind: 'cancel' | 'interrupt' | undefined;
   let stopping: Promise<void> = Promise.resolve();
   /**
    * Ctrl-C and a cancel request from elsewhere end the same way: no trial starts, the running ones are cancelled.
    * An interrupt (SIGTERM) leaves the running ones resumable, where the runner can.
    */
   const stop = (kind: 'cancel' | 'interrupt' = 'cancel'): Promise<void> => {
-    if (!cancelled) {
-      cancelled = true;
-      interrupted = kind === 'interrupt' && runner.interrupt !== undefined;
-      stopping = (interrupted ? runner.interrupt!() : runner.cancel()).catch(() => undefined);
+    if (!stopKind) {
+      stopKind = kind === 'interrupt' && runner.interrupt ? 'interrupt' : 'cancel';
+      stopping = (stopKind === 'interrupt' ? runner.interrupt!() : runner.cancel()).catch(() => undefined);
     }
     return stopping;
   };
@@ -297,7 +296,7 @@ export function startSweep(req: SweepRequest, env: TrainingEnv, runner: TrialRun
       const sweepId = sweep.id;
       poll = setInterval(() => {
         try {
-          if (!cancelled && s.sweeps.get(sweepId)?.cancelRequestedAt) stop();
+          if (!stopKind && s.sweeps.get(sweepId)?.cancelRequestedAt) stop();
         } catch {
           /* a busy database: ask again next time */
         }
@@ -322,16 +321,16 @@ export function startSweep(req: SweepRequest, env: TrainingEnv, runner: TrialRun
       };
       const queue = [...jobs];
       const lane = async () => {
-        while (!cancelled && queue.length) await runTrial(queue.shift()!);
+        while (!stopKind && queue.length) await runTrial(queue.shift()!);
       };
       await Promise.all(Array.from({ length: lanes }, lane));
       clearInterval(poll);
       await stopping; // a cancel under way has told every runner
 
       for (const t of store.sweeps.trials(sweep.id)) if (t.status === 'queued' || t.status === 'running') store.sweeps.updateTrial(t.id, { status: 'cancelled' });
-      if (cancelled) {
-        store.sweeps.setStatus(sweep.id, interrupted ? 'interrupted' : 'cancelled');
-        return { event: 'cancelled', sweepId: sweep.id, interrupted };
+      if (stopKind) {
+        store.sweeps.setStatus(sweep.id, stopKind === 'interrupt' ? 'interrupted' : 'cancelled');
+        return { event: 'cancelled', sweepId: sweep.id, interrupted: stopKind === 'interrupt' };
       }
       const rows = sweepTrialRows(store, sweep.id);
       const summary = recipeSummaries(rows);
