@@ -4,9 +4,9 @@
  * covering every usable file once, the listing, and SIGTERM during fold 2 → `ser cv --resume` completing the group.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot, runSer, serBin, sharedDir, sharedSkipReason } from '../helpers/ser.js';
 
@@ -112,6 +112,10 @@ const sum = (m: number[][]) => m.flat().reduce((a, b) => a + b, 0);
     const show = await runSer(['cv', 'show', String(fin.groupId), '--db', db]);
     expect(show.stdout).toContain('| mean ± sd |');
     expect(show.stdout).toMatch(/pooled over the 2 folds' test parts \(240 files/);
+    const list = await runSer(['cv', 'list', '--db', db]);
+    expect(list.stdout).toContain(`cv ${fin.groupId}  dev cv  [completed]  2 folds  accuracy ${(100 * fin.mean.accuracy).toFixed(1)} ± `);
+    const listed = JSON.parse((await runSer(['cv', 'list', '--json', '--db', db])).stdout);
+    expect(listed.map((g: { id: number }) => g.id)).toContain(fin.groupId);
   });
 
   it('SIGTERM during fold 2 leaves the group interrupted; `ser cv --resume` continues that fold and completes the group', async () => {
@@ -160,6 +164,11 @@ const sum = (m: number[][]) => m.flat().reduce((a, b) => a + b, 0);
     expect(fixed.stderr).toMatch(/--epochs does not apply with --resume/);
     const split = await runSer(['cv', '--data', dev, '--folds', '2', '--split', 'random', '--db', db]);
     expect(split.code).toBe(2);
+    // Listing a database that does not exist is an empty list, and does not create it.
+    const none = join(dirname(db), 'none.db');
+    expect((await runSer(['cv', 'list', '--db', none])).stdout).toBe('no cross-validations yet\n');
+    expect((await runSer(['cv', 'list', '--json', '--db', none])).stdout).toBe('[]\n');
+    expect(existsSync(none)).toBe(false);
   });
 });
 if (!sharedDir) console.warn(`ser cv test skipped: ${sharedSkipReason}`);

@@ -8,7 +8,6 @@
 import type { Command } from 'commander';
 import { defaultDataDir } from '../../engine/dataDir.js';
 import { defaultDbPath } from '../../engine/store/dbPath.js';
-import type { Store } from '../../engine/store/store.js';
 import type { CvSummary, RunGroupRecord } from '../../engine/store/types.js';
 import type { CvEvent, CvFinalEvent } from '../../engine/training/crossValidation.js';
 import type { CvGroupDetail } from '../../engine/training/cvGroups.js';
@@ -16,6 +15,7 @@ import { metricsFromConfusion } from '../../engine/training/metrics.js';
 import { metricsTable, pct } from '../metricsTable.js';
 import { DB_HELP, parseId, parseNumber, printJson, UsageError, type DbFlags } from '../output.js';
 import { onStopSignals } from '../stopSignals.js';
+import { printList, withStore } from '../storeAccess.js';
 import { formatMs } from '../progress.js';
 import { addTrainOptions, buildTrainOptions, parseWorkers, TRAIN_OPTION_KEYS, type TrainFlags } from '../trainOptions.js';
 import { trainPrinter, type TrainPrinter } from '../trainProgress.js';
@@ -35,15 +35,6 @@ function flagName(key: string): string {
 }
 
 
-async function withStore<T>(flags: DbFlags, fn: (store: Store) => T): Promise<T> {
-  const { openStore } = await import('../../engine/store/index.js');
-  const store = openStore(flags.db ?? defaultDbPath(), { mustExist: true });
-  try {
-    return fn(store);
-  } finally {
-    store.close();
-  }
-}
 
 const pm = (mean: number, sd: number) => `${(100 * mean).toFixed(1)} ± ${(100 * sd).toFixed(1)}%`;
 
@@ -208,18 +199,7 @@ export function registerCv(program: Command): void {
     .description('cross-validation groups, newest first')
     .option('--json', 'print a JSON array of groups')
     .option('--db <path>', DB_HELP)
-    .action(async (_o: DbFlags, sub: Command) => {
-      const flags = sub.optsWithGlobals<DbFlags>();
-      const { existsSync } = await import('node:fs');
-      if (!existsSync(flags.db ?? defaultDbPath())) {
-        if (flags.json) printJson([]);
-        else process.stdout.write('no cross-validations yet\n');
-        return;
-      }
-      const groups = await withStore(flags, (store) => store.groups.list());
-      if (flags.json) printJson(groups);
-      else process.stdout.write(groups.length ? groups.map(groupLine).join('\n') + '\n' : 'no cross-validations yet\n');
-    });
+    .action((_o: DbFlags, sub: Command) => printList(sub.optsWithGlobals<DbFlags>(), 'no cross-validations yet', (store) => store.groups.list(), groupLine));
 
   for (const sub of cv.commands) {
     sub.configureOutput({

@@ -9,7 +9,6 @@
 import type { Command } from 'commander';
 import { defaultDataDir } from '../../engine/dataDir.js';
 import { defaultDbPath } from '../../engine/store/dbPath.js';
-import type { Store } from '../../engine/store/store.js';
 import type { SweepRecord } from '../../engine/store/types.js';
 import type { SweepEvent, SweepFinalEvent, SweepHandle, TrialRunner } from '../../engine/training/sweep.js';
 import type { SweepDetail, SweepRecipeSummary } from '../../engine/training/sweepResults.js';
@@ -17,6 +16,7 @@ import type { SweepSpace } from '../../engine/training/sweepSpace.js';
 import { pct } from '../metricsTable.js';
 import { checkQueueUrl, DB_HELP, parseId, parseNumber, printJson, UsageError, type DbFlags } from '../output.js';
 import { onStopSignals } from '../stopSignals.js';
+import { printList, withStore } from '../storeAccess.js';
 import { formatMs } from '../progress.js';
 import { addTrainOptions, modelFromFlags, recipeFromFlags, TRAIN_OPTION_KEYS, type TrainFlags } from '../trainOptions.js';
 
@@ -43,15 +43,6 @@ function json(flag: string, raw: string): unknown {
   }
 }
 
-async function withStore<T>(flags: DbFlags, fn: (store: Store) => T | Promise<T>): Promise<T> {
-  const { openStore } = await import('../../engine/store/index.js');
-  const store = openStore(flags.db ?? defaultDbPath(), { mustExist: true });
-  try {
-    return await fn(store);
-  } finally {
-    store.close();
-  }
-}
 
 const paramsText = (p: Record<string, unknown>) => Object.entries(p).map(([k, v]) => `${k}=${String(v)}`).join(' ');
 const pm = (m: number | null, sd: number | null) => (m === null ? '—' : `${(100 * m).toFixed(1)}${sd === null ? '' : ` ± ${(100 * sd).toFixed(1)}`}%`);
@@ -260,17 +251,8 @@ export function registerSweep(program: Command): void {
     .option('--json', 'a JSON array of sweeps')
     .option('--db <path>', DB_HELP)
     .action(async (_o: DbFlags, sub: Command) => {
-      const flags = sub.optsWithGlobals<DbFlags>();
-      const { existsSync } = await import('node:fs');
-      if (!existsSync(flags.db ?? defaultDbPath())) {
-        if (flags.json) printJson([]);
-        else process.stdout.write('no sweeps yet\n');
-        return;
-      }
       const { SweepsService } = await import('../../services/sweeps.js');
-      const sweeps = await withStore(flags, (store) => new SweepsService({ store }).list());
-      if (flags.json) printJson(sweeps);
-      else process.stdout.write(sweeps.length ? sweeps.map((s) => `sweep ${s.id}  ${s.name}  [${s.status}]  ${s.trials} trials, ${s.folds} fold(s)${s.queue ? `  queue ${s.queue}` : ''}`).join('\n') + '\n' : 'no sweeps yet\n');
+      await printList(sub.optsWithGlobals<DbFlags>(), 'no sweeps yet', (store) => new SweepsService({ store }).list(), (s) => `sweep ${s.id}  ${s.name}  [${s.status}]  ${s.trials} trials, ${s.folds} fold(s)${s.queue ? `  queue ${s.queue}` : ''}`);
     });
 
   sweep
