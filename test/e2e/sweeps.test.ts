@@ -132,6 +132,7 @@ describe.skipIf(skip)('sweeps on a work queue, watched in the browser (ser serve
     expect(seen.size, `statuses seen while it ran: ${[...seen].join(', ')}`).toBeGreaterThan(1);
     await expect.poll(() => page.getByTestId('sweep-status').textContent(), { timeout: 10_000 }).toBe('completed');
     expect(await proc.exited).toBe(0);
+    expect(await page.getByTestId('sweep-resume').count(), 'a completed sweep has nothing to continue').toBe(0);
 
     // Every trial names the worker that trained it, and links to its run.
     const workersShown = await trialRows().locator('td:nth-child(5)').allTextContents();
@@ -204,6 +205,7 @@ describe.skipIf(skip)('sweeps on a work queue, watched in the browser (ser serve
     expect(await proc.exited).toBe(130);
     expect(lines(proc.out()).at(-1)).toMatchObject({ event: 'cancelled', sweepId: id });
     expect(await page.getByRole('button', { name: 'Cancel sweep' }).count()).toBe(0);
+    expect(await page.getByTestId('sweep-resume').textContent()).toMatch(new RegExp(`its 2 unfinished trials, .*ser sweep --resume ${id}$`));
     await shot('sweeps-03-cancelled');
   });
 });
