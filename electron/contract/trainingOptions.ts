@@ -108,6 +108,7 @@ export const ModelOverridesSchema = z
     convDropout: Rate,
     lstmUnits: Units,
     bidirectional: z.boolean(),
+    lstmPool: z.enum(['last', 'mean']),
     lstmDropout: Rate,
     bnMomentum: Rate,
     bnEpsilon: z.number().gt(0).max(1),

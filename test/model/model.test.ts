@@ -39,7 +39,31 @@ describe('model', () => {
     p.dispose();
   });
 
+  it("reads the LSTM's mean output over the chunks with lstmPool 'mean': same weights, another function of them", async () => {
+    const last = buildModel(small);
+    const mean = buildModel({ ...small, lstmPool: 'mean' });
+    // Pooling adds no weight: the same seed builds the same weights, so only what the head reads differs.
+    expect(countParams(mean)).toBe(countParams(last));
+    expect(mean.getLayer('lstm_pool').outputShape).toEqual([null, 8]);
+    expect(mean.getLayer('lstm').outputShape).toEqual([null, 3, 8]);
+    const x = tf.randomNormal([2, 3, 16, 16, 1], 0, 1, 'float32', 3);
+    const a = predict(last, x).arraySync() as number[][];
+    const b = predict(mean, x).arraySync() as number[][];
+    expect(Math.max(...a.flatMap((row, i) => row.map((v, j) => Math.abs(v - b[i]![j]!))))).toBeGreaterThan(1e-4);
+    for (const row of b) expect(row.reduce((s, v) => s + v, 0)).toBeCloseTo(1, 5);
+    // The pooled output is the mean of the sequence the LSTM returns: checked against the layers' own outputs.
+    const sub = (await import('@tensorflow/tfjs-layers')).model({ inputs: mean.inputs, outputs: [mean.getLayer('lstm').output as never, mean.getLayer('lstm_pool').output as never] });
+    const [seq, pooled] = sub.predict(x) as tf.Tensor[];
+    const expected = tf.mean(seq!, 1).arraySync() as number[][];
+    (pooled!.arraySync() as number[][]).forEach((row, i) => row.forEach((v, j) => expect(v).toBeCloseTo(expected[i]![j]!, 6)));
+    // And it survives save and load.
+    await saveModel(mean, join(dir, 'mean'));
+    const loaded = predict((await loadModel(join(dir, 'mean'))).model, x).arraySync() as number[][];
+    b.forEach((row, i) => row.forEach((v, j) => expect(loaded[i]![j]!).toBeCloseTo(v, 6)));
+  });
+
   it('rejects configs that cannot work, naming the field', () => {
+    expect(() => resolveModelConfig({ lstmPool: 'max' as never })).toThrow(/lstmPool/);
     expect(() => resolveModelConfig({ filters: [4], pools: [2, 2] })).toThrow(/filters and pools/);
     expect(() => resolveModelConfig({ convDropout: 1 })).toThrow(/convDropout/);
     expect(() => resolveModelConfig({ melBands: 8, pools: [4, 4, 4, 4] })).toThrow(/shrink/);

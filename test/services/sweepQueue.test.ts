@@ -56,6 +56,8 @@ describe('a worker takes only valid trials', () => {
     expect(TrialJobSchema.safeParse({ ...job, model: { lstmUnits: 8, layers: 40 } }).success).toBe(false);
     expect(TrialJobSchema.safeParse({ ...job, model: { bidirectional: 1 } }).success).toBe(false);
     expect(TrialJobSchema.safeParse({ ...job, model: { bidirectional: true, convDropout: 0 } }).success).toBe(true);
+    expect(TrialJobSchema.safeParse({ ...job, model: { lstmPool: 'mean' } }).success).toBe(true);
+    expect(TrialJobSchema.safeParse({ ...job, model: { lstmPool: 'max' } }).success).toBe(false);
     expect(TrialJobSchema.safeParse({ ...job, split: { kind: 'speaker', seed: 1, fold: -1 } }).success).toBe(false);
     expect(() => trialRecipe({ ...recipe, learningRate: 50 }, {})).toThrow(/learningRate/);
     expect(() => trialRecipe({ ...recipe, shell: 'x' }, {})).toThrow(/shell|Unrecognized/i);

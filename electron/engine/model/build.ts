@@ -3,7 +3,8 @@
  * (NHWC per chunk). Output: softmax probabilities [B, classes].
  *
  *   fold time into batch → 4 × (Conv 3×3 'same' → BatchNorm+ReLU+MaxPool p×p (one fused layer) → Dropout)
- *   → unfold to [B, chunks, features] → LSTM (→ optional bidirectional) → Dropout → Dense softmax
+ *   → unfold to [B, chunks, features] → LSTM (→ optional bidirectional; its last output, or the mean of all)
+ *   → Dropout → Dense softmax
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { initializers, layers, model as functionalModel, input, type LayersModel, type SymbolicTensor } from '@tensorflow/tfjs-layers';
@@ -99,12 +100,13 @@ export function buildTower(x: SymbolicTensor, cfg: ModelConfig, prefix = ''): To
   h = add(new UnfoldTime({ steps: cfg.chunks, name: `${prefix}unfold_time` }), h);
   const lstm = layers.lstm({
     units: cfg.lstmUnits,
-    returnSequences: false,
+    returnSequences: cfg.lstmPool === 'mean',
     kernelInitializer: glorot(),
     recurrentInitializer: initializers.orthogonal({ seed: nextSeed() }),
     name: `${prefix}lstm`,
   });
   h = add(cfg.bidirectional ? layers.bidirectional({ layer: lstm, mergeMode: 'concat', name: `${prefix}bilstm` }) : lstm, h);
+  if (cfg.lstmPool === 'mean') h = add(layers.globalAveragePooling1d({ name: `${prefix}lstm_pool` }), h);
   const features = h;
   if (cfg.lstmDropout > 0) h = add(new VoxDropout({ rate: cfg.lstmDropout, name: `${prefix}drop_lstm` }), h);
   const output = add(layers.dense({ units: cfg.classes, activation: 'softmax', kernelInitializer: glorot(), name: `${prefix}emotion` }), h);

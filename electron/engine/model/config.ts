@@ -22,6 +22,11 @@ export interface ModelConfig {
   lstmUnits: number;
   /** Bidirectional LSTM (concatenated directions). Default false. */
   bidirectional: boolean;
+  /**
+   * What the emotion layer reads from the LSTM: its output after the last chunk ('last', the paper's) or the mean of
+   * its outputs after every chunk ('mean'), so each chunk's output reaches the loss directly. Default 'last'.
+   */
+  lstmPool: 'last' | 'mean';
   /** Dropout between the LSTM and the dense layer, in [0, 1). Default 0.3. */
   lstmDropout: number;
   /** Number of classes (softmax outputs). Default 8 (the RAVDESS emotions). */
@@ -43,6 +48,7 @@ export const defaultModelConfig: Readonly<ModelConfig> = Object.freeze({
   convDropout: 0.4,
   lstmUnits: 64,
   bidirectional: false,
+  lstmPool: 'last',
   lstmDropout: 0.3,
   classes: 8,
   bnMomentum: 0.9,
@@ -96,6 +102,7 @@ export function resolveModelConfig(partial: Partial<ModelConfig> = {}): ModelCon
   for (const [name, v] of [['convDropout', cfg.convDropout], ['lstmDropout', cfg.lstmDropout]] as const) {
     if (!(v >= 0 && v < 1)) throw new RangeError(`model config: ${name} must be in [0, 1), got ${v}`);
   }
+  if (cfg.lstmPool !== 'last' && cfg.lstmPool !== 'mean') throw new RangeError(`model config: lstmPool must be 'last' or 'mean', got ${String(cfg.lstmPool)}`);
   if (!(cfg.bnMomentum >= 0 && cfg.bnMomentum < 1)) throw new RangeError(`model config: bnMomentum must be in [0, 1), got ${cfg.bnMomentum}`);
   if (!(cfg.bnEpsilon > 0)) throw new RangeError(`model config: bnEpsilon must be > 0, got ${cfg.bnEpsilon}`);
   return cfg;
