@@ -17,7 +17,7 @@ import type {
   RunSummary,
   TrialStatus,
 } from '../engine/store/types.js';
-import type { SweepDetail, SweepRecipeSummary, SweepStatus, SweepTrialRow } from '../engine/training/sweepResults.js';
+import type { ShownTrialStatus, SweepDetail, SweepRecipeSummary, SweepStatus, SweepTrialRow } from '../engine/training/sweepResults.js';
 import type { TrainEvent } from '../engine/training/types.js';
 import type { BeforeAfter, TuneEvent } from '../engine/training/tuneTypes.js';
 import type { TakeFlag } from '../engine/audio/takeQuality.js';
@@ -29,7 +29,7 @@ import type { eventSchemas } from './schemas.js';
 export type { CvSummary, DatasetFileRecord, DatasetRecord, EpochRecord, EvaluationRecord, GroupStatus, ModelCard, ModelRecord, RunGroupRecord, RunRecord, RunSummary, TrainEvent };
 export type { BeforeAfter, TakeFlag, TuneEvent };
 export type { EpochProjection, PaperRow, PaperTable, PaperTableRow, SplitType };
-export type { SweepDetail, SweepRecipeSummary, SweepStatus, SweepTrialRow, TrialStatus };
+export type { ShownTrialStatus, SweepDetail, SweepRecipeSummary, SweepStatus, SweepTrialRow, TrialStatus };
 
 /** The one error shape that crosses every boundary (codes listed once, in the bottom layer). */
 export type { ApiErrorCode, ApiErrorInfo } from '../shared/errors.js';
@@ -326,8 +326,8 @@ export interface SweepRow {
   endedAt: string | null;
   error: string | null;
   trials: number;
-  /** Trials by status. */
-  counts: Record<TrialStatus, number>;
+  /** Trials by status, as shown (a trial whose run is interrupted counts as `interrupted`). */
+  counts: Record<ShownTrialStatus, number>;
   /** The recipe with the highest mean test UAR so far, or null. */
   best: SweepRecipeSummary | null;
 }

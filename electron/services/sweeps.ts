@@ -12,10 +12,9 @@ import { parseModelOverrides, type ModelOverrides } from '../contract/trainingOp
 import type { SweepRow, SweepCancelResult } from '../contract/types.js';
 import type { Store } from '../engine/store/index.js';
 import type { SweepHandle, SweepRequest, TrialRunner } from '../engine/training/sweep.js';
-import { recipeSummaries, shownStatus, sweepDetail, sweepTrialRows, type SweepDetail } from '../engine/training/sweepResults.js';
+import { recipeSummaries, SHOWN_TRIAL_STATUSES, shownStatus, sweepDetail, sweepTrialRows, type ShownTrialStatus, type SweepDetail } from '../engine/training/sweepResults.js';
 import { expandTrials, type Params, type SweepSpace } from '../engine/training/sweepSpace.js';
 import type { TrainingEnv } from '../engine/training/types.js';
-import { TRIAL_STATUSES, type TrialStatus } from '../engine/store/types.js';
 import { bestRecipe } from '../shared/sweepBest.js';
 import type { ServiceContext } from './context.js';
 import { recipeOptions, trialRecipe } from './sweepRecipes.js';
@@ -134,7 +133,7 @@ export class SweepsService {
     const { store } = this.ctx;
     return store.sweeps.list().map((s) => {
       const rows = sweepTrialRows(store, s.id);
-      const counts = Object.fromEntries(TRIAL_STATUSES.map((k) => [k, 0])) as Record<TrialStatus, number>;
+      const counts = Object.fromEntries(SHOWN_TRIAL_STATUSES.map((k) => [k, 0])) as Record<ShownTrialStatus, number>;
       for (const r of rows) counts[r.status]++;
       return {
         id: s.id,

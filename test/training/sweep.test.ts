@@ -142,8 +142,11 @@ const show = async (id: unknown) => JSON.parse((await runSer(['sweep', 'show', S
     const runId = before.find((e) => e.event === 'started' && e.trialId === first.trialId)!.runId;
     const d = await show(first.sweepId);
     expect(d.status).toBe('interrupted');
-    expect(d.trials.map((t: { status: string }) => t.status)).toEqual(['cancelled', 'cancelled', 'cancelled', 'cancelled']);
+    // The running trial is shown interrupted, as its run is: it waits at its checkpoint; the others never started.
+    expect(d.trials.map((t: { status: string }) => t.status)).toEqual(['interrupted', 'cancelled', 'cancelled', 'cancelled']);
     expect(JSON.parse((await runSer(['runs', 'show', String(runId), '--json', '--db', db])).stdout).status).toBe('interrupted');
+    const listed = JSON.parse((await runSer(['sweep', 'list', '--json', '--db', db])).stdout).find((s: { id: number }) => s.id === first.sweepId);
+    expect(listed.counts).toMatchObject({ interrupted: 1, cancelled: 3, running: 0, completed: 0 });
 
     const r = await runSer(['sweep', '--resume', String(first.sweepId), '--db', db, '--json'], { env, timeoutMs: 150_000 });
     expect(r.code, r.stderr).toBe(0);
@@ -192,7 +195,8 @@ const show = async (id: unknown) => JSON.parse((await runSer(['sweep', 'show', S
 
     const killed = await show(id);
     expect(killed.status).toBe('interrupted'); // the process is gone: the store says so when it is next opened
-    expect(killed.trials.map((t: { status: string }) => t.status)).toEqual(['completed', 'running', 'queued', 'queued']);
+    // The trial its dead process left `running` is shown as its run is now: interrupted.
+    expect(killed.trials.map((t: { status: string }) => t.status)).toEqual(['completed', 'interrupted', 'queued', 'queued']);
 
     // Only where trials train may change on resume; a completed sweep has nothing to resume.
     const bad = await runSer(['sweep', '--resume', String(id), '--epochs', '5', '--db', db]);

@@ -4,13 +4,20 @@
  * present them. No training code here (cheap to import).
  */
 import type { Store } from '../store/index.js';
-import type { GroupStatus, SweepRecord, TrialStatus } from '../store/types.js';
+import { TRIAL_STATUSES, type GroupStatus, type SweepRecord, type TrialStatus } from '../store/types.js';
+
+/**
+ * A trial's status as shown: the stored one, or `interrupted` while its run is — the run waits at a checkpoint for
+ * `ser sweep --resume`, whatever the trial last wrote down (`cancelled` after SIGTERM, `running` if its process died).
+ */
+export type ShownTrialStatus = TrialStatus | 'interrupted';
+export const SHOWN_TRIAL_STATUSES: readonly ShownTrialStatus[] = [...TRIAL_STATUSES, 'interrupted'];
 
 export interface SweepTrialRow {
   id: number;
   params: Record<string, unknown>;
   fold: number;
-  status: TrialStatus;
+  status: ShownTrialStatus;
   worker: string | null;
   runId: number | null;
   bestValAccuracy: number | null;
@@ -54,7 +61,9 @@ export function sweepTrialRows(store: Store, sweepId: number): Array<SweepTrialR
   return store.sweeps.trials(sweepId).map((t) => {
     let bestValAccuracy: number | null = null;
     let test: { accuracy: number; uar: number } | undefined;
+    let interrupted = false;
     if (t.runId !== null) {
+      interrupted = store.runs.get(t.runId)?.status === 'interrupted';
       for (const e of store.runs.epochs(t.runId)) if (e.valAccuracy !== null && (bestValAccuracy === null || e.valAccuracy > bestValAccuracy)) bestValAccuracy = e.valAccuracy;
       test = store.evaluations.listForRun(t.runId, 'test').at(-1);
     }
@@ -63,7 +72,7 @@ export function sweepTrialRows(store: Store, sweepId: number): Array<SweepTrialR
       id: t.id,
       params: t.params,
       fold: t.fold,
-      status: t.status,
+      status: interrupted ? 'interrupted' : t.status,
       worker: t.worker,
       runId: t.runId,
       bestValAccuracy,
