@@ -34,8 +34,6 @@ function flagName(key: string): string {
   return '--' + key.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
 }
 
-
-
 const pm = (mean: number, sd: number) => `${(100 * mean).toFixed(1)} ± ${(100 * sd).toFixed(1)}%`;
 
 /** The summary table over folds, then the pooled metrics and confusion matrix. */
