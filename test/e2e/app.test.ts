@@ -7,22 +7,17 @@
  * Training uses a quarter of the dev subset (symlinks) so the whole file stays around a minute.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { browserSkipReason, launchChromium, servedUrl } from '../helpers/browser.js';
 import { repoRoot, serBin, sharedDir, sharedSkipReason } from '../helpers/ser.js';
 import { pulseSkipReason, startPulse, type PulseServer } from '../helpers/pulse.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const devData = sharedDir ? join(sharedDir, 'data', 'ravdess-dev') : '';
-const skip =
-  !sharedDir ? sharedSkipReason
-  : !existsSync(CHROMIUM) ? `${CHROMIUM} is missing: apt-get install chromium (.ci/run does) to run the browser tests`
-  : !existsSync(join(repoRoot, 'dist', 'renderer', 'index.html')) ? 'the renderer is not built: npm run build'
-  : undefined;
+const skip = !sharedDir ? sharedSkipReason : browserSkipReason;
 
 const shots = join(repoRoot, 'test-results', 'screenshots');
 let dir: string;
@@ -85,16 +80,8 @@ describe.skipIf(skip)('desktop app in a browser (ser serve + Chromium)', () => {
     });
     // The server's last words, kept for a failure message.
     serve.stderr!.on('data', (b: Buffer) => (serveLog = (serveLog + b.toString()).slice(-2000)));
-    const line = await new Promise<string>((resolve, reject) => {
-      createInterface({ input: serve!.stdout! }).once('line', resolve);
-      serve!.once('exit', (code) => reject(new Error(`ser serve exited with ${code}`)));
-    });
-    ({ url, token } = JSON.parse(line) as { url: string; token: string });
-    base = url.slice(0, url.indexOf('/?'));
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--autoplay-policy=no-user-gesture-required'],
-    });
+    ({ url, token, base } = await servedUrl(serve));
+    browser = await launchChromium({ autoplay: true });
     page = await browser.newPage({ viewport: { width: 1280, height: 820 } });
     page.on('pageerror', (err) => console.error('page error:', err.message));
   }, 60_000);

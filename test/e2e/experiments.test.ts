@@ -5,21 +5,16 @@
  * Folds are tiny (a 48-clip slice of the dev subset, a 4-filter model) so the file stays well under a minute.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { browserSkipReason, launchChromium, servedUrl } from '../helpers/browser.js';
 import { devSlice } from '../helpers/devSlice.js';
 import { repoRoot, serBin, sharedDir, sharedSkipReason } from '../helpers/ser.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const skip =
-  !sharedDir ? sharedSkipReason
-  : !existsSync(CHROMIUM) ? `${CHROMIUM} is missing: apt-get install chromium (.ci/run does) to run the browser tests`
-  : !existsSync(join(repoRoot, 'dist', 'renderer', 'index.html')) ? 'the renderer is not built: npm run build'
-  : undefined;
+const skip = !sharedDir ? sharedSkipReason : browserSkipReason;
 
 const TINY = ['--model', '{"filters":[4,4,4,4],"lstmUnits":8}', '--augment-copies', '0', '--batch-size', '8'];
 const shots = join(repoRoot, 'test-results', 'screenshots');
@@ -65,15 +60,8 @@ describe.skipIf(skip)('cross-validation groups in the Experiments view (ser serv
     expect(stopped.out).toMatch(/"event":"cancelled"[^\n]*"interrupted":true/);
 
     serve = spawn(process.execPath, [serBin, 'serve', '--port', '0', '--json', '--db', db], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    const line = await new Promise<string>((resolve, reject) => {
-      createInterface({ input: serve!.stdout! }).once('line', resolve);
-      serve!.once('exit', (code) => reject(new Error(`ser serve exited with ${code}`)));
-    });
-    ({ url } = JSON.parse(line) as { url: string });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
+    ({ url } = await servedUrl(serve));
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 820 } });
     page.on('pageerror', (err) => console.error('page error:', err.message));
     await page.goto(url);

@@ -7,22 +7,17 @@
  * Trials are tiny (a 48-clip slice of the dev subset, a 4-filter model, 2 epochs) so the file stays around a minute.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { browserSkipReason, launchChromium, servedUrl } from '../helpers/browser.js';
 import { devSlice } from '../helpers/devSlice.js';
 import { redisSkipReason, startRedis, until, type RedisServer } from '../helpers/redis.js';
 import { repoRoot, serBin, sharedDir, sharedSkipReason } from '../helpers/ser.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const skip =
-  !sharedDir ? sharedSkipReason
-  : !existsSync(CHROMIUM) ? `${CHROMIUM} is missing: apt-get install chromium (.ci/run does) to run the browser tests`
-  : !existsSync(join(repoRoot, 'dist', 'renderer', 'index.html')) ? 'the renderer is not built: npm run build'
-  : redisSkipReason;
+const skip = !sharedDir ? sharedSkipReason : (browserSkipReason ?? redisSkipReason);
 
 const TINY = ['--model', '{"filters":[4,4,4,4],"lstmUnits":8}', '--augment-copies', '0', '--batch-size', '8'];
 const GRID = '{"lr":[0.01,0.001],"optimizer":["adam"]}';
@@ -83,17 +78,10 @@ describe.skipIf(skip)('sweeps on a work queue, watched in the browser (ser serve
     redis = await startRedis();
     const workers = [0, 1].map(() => start(['worker', '--queue', redis!.url, '--json']));
     const serve = start(['serve', '--port', '0', '--json', '--db', join(dir, 'e.db')]);
-    const line = await new Promise<string>((resolve, reject) => {
-      createInterface({ input: serve.child.stdout! }).once('line', resolve);
-      serve.child.once('exit', (code) => reject(new Error(`ser serve exited with ${code}`)));
-    });
-    const { url } = JSON.parse(line) as { url: string };
-    base = url.slice(0, url.indexOf('/?'));
+    const { url, base: origin } = await servedUrl(serve.child);
+    base = origin;
     for (const w of workers) await until(() => w.out().includes('"worker-ready"'), 30_000, 'a worker to be ready');
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 820 } });
     page.on('pageerror', (err) => console.error('page error:', err.message));
     page.on('dialog', (d) => void d.accept()); // the Cancel button's confirm()
@@ -126,7 +114,7 @@ describe.skipIf(skip)('sweeps on a work queue, watched in the browser (ser serve
           s.forEach((x) => seen.add(x));
           return s;
         },
-        { timeout: 90_000, intervals: [500] },
+        { timeout: 90_000, interval: 500 },
       )
       .toEqual(['completed', 'completed', 'completed', 'completed']);
     expect(seen.size, `statuses seen while it ran: ${[...seen].join(', ')}`).toBeGreaterThan(1);

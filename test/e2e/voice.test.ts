@@ -10,21 +10,15 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { browserSkipReason, launchChromium, servedUrl } from '../helpers/browser.js';
 import { EMOTIONS } from '../../electron/shared/labels.js';
 import { repoRoot, serBin, sharedDir, sharedSkipReason } from '../helpers/ser.js';
 import { pulseSkipReason, startPulse, type PulseServer } from '../helpers/pulse.js';
 import { trainTinyModel, type TinyModel } from '../live/helpers.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const skip =
-  !sharedDir ? sharedSkipReason
-  : pulseSkipReason ? pulseSkipReason
-  : !existsSync(CHROMIUM) ? `${CHROMIUM} is missing: apt-get install chromium (.ci/run does) to run the browser tests`
-  : !existsSync(join(repoRoot, 'dist', 'renderer', 'index.html')) ? 'the renderer is not built: npm run build'
-  : undefined;
+const skip = !sharedDir ? sharedSkipReason : (pulseSkipReason ?? browserSkipReason);
 if (skip) console.warn(`voice e2e skipped: ${skip}`);
 
 const TAKES = 3;
@@ -56,7 +50,7 @@ describe.skipIf(!!skip)('Tune to my voice in the app (ser serve + Chromium + Pul
   /** Clicks Record, waits until audio is being captured, then plays `clip` into the microphone (or nothing). */
   const recordTake = async (clip: string | null) => {
     await page.getByTestId('take-record').click();
-    await expect.poll(async () => Number(await page.getByTestId('take-level').getAttribute('data-seconds')), { timeout: 20_000, intervals: [50] }).toBeGreaterThan(0);
+    await expect.poll(async () => Number(await page.getByTestId('take-level').getAttribute('data-seconds')), { timeout: 20_000, interval: 50 }).toBeGreaterThan(0);
     if (clip) await pulse.play(clip);
     await expect.poll(() => page.getByTestId('take-wave').count(), { timeout: 20_000 }).toBe(1);
   };
@@ -70,15 +64,8 @@ describe.skipIf(!!skip)('Tune to my voice in the app (ser serve + Chromium + Pul
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     serve.stderr!.on('data', () => {});
-    const line = await new Promise<string>((resolve, reject) => {
-      createInterface({ input: serve.stdout! }).once('line', resolve);
-      serve.once('exit', (code) => reject(new Error(`ser serve exited with ${code}`)));
-    });
-    url = (JSON.parse(line) as { url: string }).url;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--autoplay-policy=no-user-gesture-required'],
-    });
+    ({ url } = await servedUrl(serve));
+    browser = await launchChromium({ autoplay: true });
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     page.on('pageerror', (err) => console.error('page error:', err.message));
   }, 300_000);
@@ -130,7 +117,7 @@ describe.skipIf(!!skip)('Tune to my voice in the app (ser serve + Chromium + Pul
         });
         expect(secondsAfterClick).toBe('0');
         await expect.poll(() => page.getByTestId('take-wave').count()).toBe(0);
-        await expect.poll(async () => Number(await page.getByTestId('take-level').getAttribute('data-seconds')), { timeout: 20_000, intervals: [50] }).toBeGreaterThan(0);
+        await expect.poll(async () => Number(await page.getByTestId('take-level').getAttribute('data-seconds')), { timeout: 20_000, interval: 50 }).toBeGreaterThan(0);
         await pulse.play(clip);
         await expect.poll(() => page.getByTestId('take-wave').count(), { timeout: 20_000 }).toBe(1);
         expect(await page.getByTestId('take-flags').count(), (await page.getByTestId('take-info').textContent()) ?? '').toBe(0);

@@ -24,7 +24,7 @@ beforeAll(async () => {
 const xs = () => tf.randomNormal([6, 3, 16, 12, 1], 0, 1, 'float32', 9);
 /** [emotion one-hot (3) | speaker one-hot (4)] per clip. */
 const targets = () =>
-  tf.concat([tf.oneHot(tf.tensor1d([0, 1, 2, 0, 1, 2], 'int32'), 3), tf.oneHot(tf.tensor1d([0, 1, 2, 3, 0, 1], 'int32'), SPEAKERS)], 1).cast('float32');
+  tf.cast(tf.concat([tf.oneHot(tf.tensor1d([0, 1, 2, 0, 1, 2], 'int32'), 3), tf.oneHot(tf.tensor1d([0, 1, 2, 3, 0, 1], 'int32'), SPEAKERS)], 1), 'float32');
 /** Gradients by weight name as the layers call it (tfjs suffixes variable names per model instance). */
 const values = (model: LayersModel, m: tf.NamedTensorMap) =>
   Object.fromEntries(model.trainableWeights.map((w) => [w.originalName, Array.from(m[(w.read() as tf.Variable).name]!.dataSync())]));

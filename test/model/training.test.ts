@@ -84,7 +84,7 @@ describe('training step', () => {
       const { xs, ys } = data(5, small, 3);
       const tr = createTrainer(m);
       const { loss, grads } = tr.gradients(xs, ys, { microBatch: 3 });
-      const out = [tf.scalar(loss), ...m.trainableWeights.map((w) => grads[w.read().name])];
+      const out = [tf.scalar(loss), ...m.trainableWeights.map((w) => grads[(w.read() as tf.Variable).name])];
       m.dispose();
       return out;
     };

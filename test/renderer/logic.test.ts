@@ -16,7 +16,7 @@ function row(id: number, p: Partial<RunRow>): RunRow {
   return {
     id, name: `run ${id}`, status: 'completed', config: null, seed: 1, split: null, datasetId: 1, datasetFingerprint: null, backend: 'wasm',
     appVersion: '0', createdAt: `2025-01-0${id}T00:00:00Z`, startedAt: `2025-01-0${id}T00:00:00Z`, endedAt: null, notes: null, tags: [], pid: null,
-    host: null, error: null, epochsDone: 1, bestValAccuracy: null, testAccuracy: null, durationMs: null, uar: null, macroF1: null,
+    host: null, error: null, workers: 2, epochsDone: 1, bestValAccuracy: null, testAccuracy: null, durationMs: null, uar: null, macroF1: null,
     datasetName: 'ravdess', splitKind: 'speaker', epochsPlanned: 2, groupId: null, fold: null, uuid: null, kind: 'train', parentModel: null, parentRunId: null, ...p,
   };
 }

@@ -12,7 +12,8 @@ function run(id: number, over: Partial<RunRecord> = {}): RunRecord {
   return {
     id, name: `run ${id}`, status: 'completed', config: {}, seed: 1, split: null, datasetId: null, datasetFingerprint: null,
     backend: 'wasm', workers: 2, appVersion: '0.1.0', createdAt: new Date(T0).toISOString(), startedAt: new Date(T0).toISOString(),
-    endedAt: new Date(T0 + 100_000).toISOString(), notes: null, tags: [], pid: null, host: null, error: null, ...over,
+    endedAt: new Date(T0 + 100_000).toISOString(), notes: null, tags: [], pid: null, host: null, error: null,
+    groupId: null, fold: null, kind: 'train', parentModel: null, parentRunId: null, uuid: null, ...over,
   };
 }
 

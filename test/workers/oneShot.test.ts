@@ -44,7 +44,7 @@ describe('one-shot workers', () => {
     const dir = mkdtempSync(join(tmpdir(), 'vox-probe-'));
     const services = createServices({ transport: 'http', dbPath: join(dir, 'e.db'), dataDir: join(dir, 'data') });
     try {
-      const list = await services.handlers.listBackends();
+      const list = await services.handlers.listBackends({});
       expect(list.map((b) => b.name)).toContain('wasm');
       expect(list.filter((b) => b.selected)).toHaveLength(1);
       expect(list.find((b) => b.selected)?.available).toBe(true);
