@@ -4,7 +4,7 @@
  * The ensemble must answer softmax(mean log pᵢ) of the members, each run on its own scaled input, on wasm and cpu;
  * save and load like any model; refuse what cannot be combined; and fine-tune with every member's CNN frozen.
  */
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
@@ -20,7 +20,6 @@ import { loadExportedModel } from '../../electron/engine/training/exported.js';
 import { applyFreeze } from '../../electron/engine/training/freeze.js';
 import { createTrainer } from '../../electron/engine/training/trainer.js';
 import { EMOTIONS } from '../../electron/shared/labels.js';
-import { repoRoot } from '../helpers/ser.js';
 import { onBackend } from './helpers.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'ser-ensemble-'));

@@ -8,7 +8,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
-import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '../../../native/tf/backends.js';
 import { splitChunks } from '../audio/chunks.js';
 import { Rng } from '../audio/rng.js';
