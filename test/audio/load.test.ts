@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadClip } from '../../electron/engine/audio/load.js';
 import { resample } from '../../electron/engine/audio/resample.js';
+import { hasSox } from '../helpers/sox.js';
 import { quantize, sine, writeWav } from '../helpers/wavWriter.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ser-load-'));
@@ -31,17 +32,6 @@ function peakHz(x: Float32Array, sr: number): number {
     if (p > best) { best = p; bestF = f; }
   }
   return bestF;
-}
-
-function hasSox(fmt: string): boolean {
-  try {
-    const help = execFileSync('sox', ['-h'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
-    return (help.split('\n').find((l) => l.startsWith('AUDIO FILE FORMATS')) ?? '').split(' ').includes(fmt);
-  } catch (err) {
-    // sox -h exits 1 on some builds but still prints the list.
-    const out = String((err as { stdout?: string }).stdout ?? '');
-    return (out.split('\n').find((l) => l.startsWith('AUDIO FILE FORMATS')) ?? '').split(' ').includes(fmt);
-  }
 }
 
 describe('loadClip (librosa.load + zero padding)', () => {

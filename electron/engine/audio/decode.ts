@@ -8,6 +8,7 @@ import { SerError } from '../../shared/errors.js';
 import {
   checkChannels, checkSampleRate, Deadline, formatBytes, MAX_COMPRESSED_BYTES, MAX_WAV_BYTES, MAX_WINDOW_SECONDS,
 } from './limits.js';
+import { flacStreamInfo, flacTruncated } from './flac.js';
 import { findBadSample, type BadSample } from './sampleCheck.js';
 import { asSource, type ByteSource } from './source.js';
 import type { DecodedAudio, FrameWindow } from './types.js';
@@ -86,7 +87,7 @@ export interface StreamResult {
   /** Frames in the file, or (`lengthKnown` false) the frames decoded before stopping at the window's end. */
   totalFrames: number;
   lengthKnown: boolean;
-  /** WAV only: the data chunk claims more bytes than the file holds. */
+  /** The file holds less audio than its header declares: a WAV data chunk, or a FLAC STREAMINFO length. */
   truncated: boolean;
 }
 
@@ -171,7 +172,9 @@ async function streamCompressed(
     const why = firstError ? ` (${firstError})` : '';
     throw new SerError('corrupt', `${file}: no audio could be decoded from this ${name} file${why}; it is empty or damaged`);
   }
-  return { format, sampleRate: rate, channels: nch, totalFrames: frame, lengthKnown: !stopped, truncated: false };
+  // Read to the end: a FLAC with fewer samples than its STREAMINFO declares stops early (MP3 and Ogg do not say).
+  const truncated = format === 'flac' && !stopped && flacTruncated(flacStreamInfo(src.read(0, 64)), frame);
+  return { format, sampleRate: rate, channels: nch, totalFrames: frame, lengthKnown: !stopped, truncated };
 }
 
 /**
@@ -308,7 +311,7 @@ export interface AudioProbe {
   sampleRate: number;
   channels: number;
   totalFrames: number;
-  /** WAV: the data chunk claims more than the file holds. */
+  /** The file holds less audio than its header declares (WAV data chunk, FLAC STREAMINFO). */
   truncated: boolean;
   /** Largest |sample| over every channel (NaN samples are skipped). */
   peak: number;

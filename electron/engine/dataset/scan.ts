@@ -62,9 +62,9 @@ interface StatCacheEntry {
 }
 /**
  * Bumped when the checks change, so files a rescan would now flag are read again (2: non-finite samples; 3: the
- * decoders' limits — channels, rates, sizes, regular files only).
+ * decoders' limits — channels, rates, sizes, regular files only; 4: FLACs shorter than their STREAMINFO declares).
  */
-const STAT_CACHE_VERSION = 3;
+const STAT_CACHE_VERSION = 4;
 interface StatCache {
   version: typeof STAT_CACHE_VERSION;
   offset: number;
