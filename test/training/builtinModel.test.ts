@@ -116,6 +116,23 @@ describe('ser classify and ser live without --model', () => {
     expect(lines(r2.stdout)[0]!.probs).toEqual(byDefault[0]!.probs);
   });
 
+  it('classifies a cut copy of a clip with a warning naming the file and how much audio it holds; a whole one has none', async () => {
+    const whole = readFileSync(clips[0]!);
+    const cut = join(tmp, 'cut.wav');
+    writeFileSync(cut, whole.subarray(0, Math.floor(whole.length * 0.6))); // the data chunk still claims the whole length
+    const env2 = { SER_BUILTIN_MODEL: builtIn, SER_DB: join(tmp, 'absent', 'x.db') };
+    const json = await runSer(['classify', '--json', cut, clips[0]!], { env: env2 });
+    expect(json.code, json.stderr).toBe(0);
+    const [damaged, intact] = json.stdout.trim().split('\n').map((l) => JSON.parse(l) as Line & { warning?: string });
+    expect(damaged!.warning).toMatch(/^truncated: the audio data stops after \d+\.\d\d s, before the length its header declares \(damaged copy\?\); classified what it holds$/);
+    expect(Object.values(damaged!.probs).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4);
+    expect(intact!.warning).toBeUndefined();
+    const text = await runSer(['classify', cut], { env: env2 });
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/^.*cut\.wav: \w+ \(/);
+    expect(text.stderr).toContain(`ser: warning: ${cut}: truncated: the audio data stops after`);
+  });
+
   it('without a built-in model, classify and live stop with one line naming where it was looked for', async () => {
     for (const args of [['classify', clips[0]!], ['live', '--seconds', '1']]) {
       const r = await runSer(args, { env: { ...env, SER_BUILTIN_MODEL: missing } });

@@ -1,6 +1,7 @@
 /** `ser features <audio-file>`: the paper's mel spectrogram (or its 7 chunks) of one file. */
 import type { Command } from 'commander';
 import { parseNumber, printJson, round } from '../output.js';
+import type { LoadedClip } from '../../engine/audio/load.js';
 
 interface FeaturesOptions {
   offset: string;
@@ -61,7 +62,7 @@ export function registerFeatures(program: Command): void {
 
 function summary(
   file: string,
-  clip: { sampleRate: number; samples: Float32Array; nativeSampleRate: number; nativeChannels: number; validSamples: number; fileSeconds: number; lengthKnown: boolean },
+  clip: Pick<LoadedClip, 'sampleRate' | 'samples' | 'nativeSampleRate' | 'nativeChannels' | 'validSamples' | 'fileSeconds' | 'lengthKnown' | 'truncated'>,
   shape: number[],
   data: Float32Array,
   ms: number,
@@ -76,7 +77,7 @@ function summary(
   }
   const lines = [
     `${file}`,
-    `  source     ${clip.lengthKnown ? '' : '≥ '}${clip.fileSeconds.toFixed(3)} s, ${clip.nativeSampleRate} Hz, ${clip.nativeChannels} channel${clip.nativeChannels === 1 ? '' : 's'}`,
+    `  source     ${clip.lengthKnown ? '' : '≥ '}${clip.fileSeconds.toFixed(3)} s, ${clip.nativeSampleRate} Hz, ${clip.nativeChannels} channel${clip.nativeChannels === 1 ? '' : 's'}${clip.truncated ? ' — truncated: less than its header declares (damaged copy?)' : ''}`,
     `  clip       ${clip.samples.length} samples at ${clip.sampleRate} Hz (${(clip.validSamples / clip.sampleRate).toFixed(3)} s of audio, rest zero-padded)`,
     `  features   ${shape.join(' × ')} mel dB, min ${min.toFixed(2)}, max ${max.toFixed(2)}, mean ${(sum / data.length).toFixed(2)}`,
     `  time       ${ms.toFixed(1)} ms`,

@@ -162,6 +162,7 @@ export function registerTrain(program: Command): void {
               (r) => {
                 if (flags.json) printJson(r);
                 else process.stdout.write(`${r.file}: ${r.top} (${pct(r.confidence)})   ${EMOTIONS.map((e) => `${e} ${(100 * r.probs[e]).toFixed(0)}%`).join('  ')}\n`);
+                if (r.warning && !flags.json) process.stderr.write(`ser: warning: ${r.file}: ${r.warning}\n`);
               },
               windowOffsets ? { windowOffsets } : {},
             );

@@ -266,6 +266,8 @@ export interface MonoWindow {
   samples: Float32Array;
   totalFrames: number;
   lengthKnown: boolean;
+  /** Less audio than the header declares (a WAV's data chunk; a FLAC decoded to its end). */
+  truncated: boolean;
 }
 
 /**
@@ -288,7 +290,7 @@ export async function decodeMonoWindow(
       const d = decodeWav(src, file, windowOf(info.sampleRate), deadline);
       const mono = d.channels[0]!;
       inspect?.(d.channels, 0, mono.length);
-      return { format: 'wav', sampleRate: d.sampleRate, channels: 1, samples: mono, totalFrames: d.totalFrames, lengthKnown: true };
+      return { format: 'wav', sampleRate: d.sampleRate, channels: 1, samples: mono, totalFrames: d.totalFrames, lengthKnown: true, truncated: info.truncated };
     }
   }
   const col = new Collector(file, true);
@@ -303,7 +305,12 @@ export async function decodeMonoWindow(
     col.start(1, rate, w.count);
     return w;
   }, sink, deadline);
-  return { format: res.format, sampleRate: res.sampleRate, channels: res.channels, samples: col.result()[0]!, totalFrames: res.totalFrames, lengthKnown: res.lengthKnown };
+  return { format: res.format, sampleRate: res.sampleRate, channels: res.channels, samples: col.result()[0]!, totalFrames: res.totalFrames, lengthKnown: res.lengthKnown, truncated: res.truncated };
+}
+
+/** Why a file that holds less audio than its header declares is a problem: what is there, and that it is damaged. */
+export function truncatedReason(seconds: number): string {
+  return `truncated: the audio data stops after ${seconds.toFixed(2)} s, before the length its header declares (damaged copy?)`;
 }
 
 export interface AudioProbe {

@@ -34,6 +34,8 @@ export interface LoadedClip {
   /** Length of the whole file in seconds; for FLAC/MP3/Ogg read only up to the window's end, a lower bound unless `lengthKnown`. */
   fileSeconds: number;
   lengthKnown: boolean;
+  /** The file holds less audio than its header declares (a damaged copy): `fileSeconds` is what it holds. */
+  truncated: boolean;
 }
 
 /**
@@ -102,6 +104,7 @@ export async function decodeClip(input: Uint8Array | ByteSource, file: string, o
     validSamples: Math.min(validSamples, y.length),
     fileSeconds: decoded.totalFrames / sr,
     lengthKnown: decoded.lengthKnown,
+    truncated: decoded.truncated,
   };
 }
 

@@ -9,7 +9,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { basename, dirname, extname, join, relative, resolve, sep } from 'node:path';
 import { SerError } from '../../shared/errors.js';
 import { EMOTIONS, type Emotion } from '../../shared/labels.js';
-import { checkedFormat, probeAudio, sizeLimit, sniffFormat } from '../audio/decode.js';
+import { checkedFormat, probeAudio, sizeLimit, sniffFormat, truncatedReason } from '../audio/decode.js';
 import { Deadline, FILE_TIME_LIMIT_MS, MAX_WAV_BYTES } from '../audio/limits.js';
 import { badSampleReason } from '../audio/sampleCheck.js';
 import { FileSource, hashSource, inMemory } from '../audio/source.js';
@@ -207,7 +207,7 @@ async function inspect(file: DatasetFile, offset: number, timeLimitMs: number): 
     file.channels = probe.channels;
     file.durationSec = probe.totalFrames / probe.sampleRate;
     if (probe.truncated) {
-      file.problem = `truncated: the audio data stops after ${file.durationSec.toFixed(2)} s, before the length its header declares (damaged copy?)`;
+      file.problem = truncatedReason(file.durationSec);
       return;
     }
     if (probe.bad) {

@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
+import { truncatedReason } from '../audio/decode.js';
 import { FeatureExtractor, featureConfigHash, type FeatureConfig } from '../audio/features.js';
 import { MEL_NORMS } from '../../shared/melNorms.js';
 import { StandardScaler, type ScalerJson } from '../audio/scaler.js';
@@ -49,6 +50,8 @@ export interface Classification {
   top: Emotion;
   confidence: number;
   probs: Record<Emotion, number>;
+  /** Set when the file is damaged but could still be classified (it holds less audio than its header declares). */
+  warning?: string;
 }
 
 /**
@@ -145,8 +148,10 @@ export async function classifyFiles(m: ExportedModel, files: string[], onResult?
     // Every window's input in one batch: one forward pass per file, whatever the number of windows.
     const x = new Float32Array(offsets.length * size);
     let windows = 0;
+    let warning: string | undefined;
     for (const [k, offset] of offsets.entries()) {
       const f = await m.extractor.fromFile(file, { offset });
+      if (f.clip.truncated) warning ??= `${truncatedReason(f.clip.fileSeconds)}; classified what it holds`;
       if (!windowCounts(k, f.clip.validSamples === 0)) continue;
       const w = x.subarray(windows * size, (windows + 1) * size);
       m.extractor.chunksOf(f.melDb, f.nFrames, w);
@@ -163,7 +168,7 @@ export async function classifyFiles(m: ExportedModel, files: string[], onResult?
     const probs = meanLogProbSoftmax(sum, windows, EMOTIONS.length);
     let best = 0;
     for (let i = 1; i < probs.length; i++) if (probs[i]! > probs[best]!) best = i;
-    const r: Classification = { file, top: EMOTIONS[best]!, confidence: probs[best]!, probs: probsToRecord(probs) };
+    const r: Classification = { file, top: EMOTIONS[best]!, confidence: probs[best]!, probs: probsToRecord(probs), ...(warning ? { warning } : {}) };
     onResult?.(r);
     out.push(r);
   }
