@@ -1,6 +1,7 @@
 /**
- * FLAC's declared length: STREAMINFO read from the first bytes, and a FLAC cut short found by the probe a dataset
- * scan runs (a damaged copy is listed as a problem, not trained on as if whole). Real files made by sox.
+ * FLAC's declared length: STREAMINFO read from the first bytes; every sample decoded, a very short last frame
+ * included (codec-parser alone drops it); and a FLAC cut short found by the probe a dataset scan runs (a damaged copy
+ * is listed as a problem, not trained on as if whole). Real files made by sox.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -8,11 +9,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { probeAudio } from '../../electron/engine/audio/decode.js';
-import { flacStreamInfo, flacTruncated } from '../../electron/engine/audio/flac.js';
+import { flacDeclaredFrames } from '../../electron/engine/audio/flac.js';
+import { loadClip } from '../../electron/engine/audio/load.js';
 import { scanDataset } from '../../electron/engine/dataset/scan.js';
 import { hasSox } from '../helpers/sox.js';
 import { put, ravdessTree } from '../helpers/trees.js';
-import { sine, writeWav } from '../helpers/wavWriter.js';
+import { quantize, sine, writeWav } from '../helpers/wavWriter.js';
 
 /** `fLaC` + a STREAMINFO block header + its 34 bytes, with the given largest block and total samples. */
 function head(maxBlock: number, total: number, blockType = 0): Uint8Array {
@@ -32,25 +34,15 @@ function head(maxBlock: number, total: number, blockType = 0): Uint8Array {
 }
 
 describe('FLAC STREAMINFO', () => {
-  it('reads the largest block and the declared length, up to 36 bits', () => {
-    expect(flacStreamInfo(head(4096, 172_973))).toEqual({ maxBlockSize: 4096, totalFrames: 172_973 });
-    expect(flacStreamInfo(head(1152, 2 ** 33 + 5))).toEqual({ maxBlockSize: 1152, totalFrames: 2 ** 33 + 5 });
+  it('reads the declared length, up to 36 bits', () => {
+    expect(flacDeclaredFrames(head(4096, 172_973))).toBe(172_973);
+    expect(flacDeclaredFrames(head(1152, 2 ** 33 + 5))).toBe(2 ** 33 + 5);
   });
 
   it('says nothing of a length the encoder left at 0, or when STREAMINFO is not first or is cut', () => {
-    expect(flacStreamInfo(head(4096, 0))).toEqual({ maxBlockSize: 4096, totalFrames: undefined });
-    expect(flacStreamInfo(head(4096, 1000, 4))).toBeUndefined();
-    expect(flacStreamInfo(head(4096, 1000).subarray(0, 20))).toBeUndefined();
-  });
-
-  it('calls a stream truncated only when more than one block is missing', () => {
-    const info = { maxBlockSize: 4096, totalFrames: 160_160 };
-    expect(flacTruncated(info, 160_160)).toBe(false);
-    expect(flacTruncated(info, 160_160 - 416)).toBe(false); // a short last frame the decoder drops
-    expect(flacTruncated(info, 160_160 - 4097)).toBe(true);
-    expect(flacTruncated(info, 61_440)).toBe(true);
-    expect(flacTruncated({ maxBlockSize: 4096, totalFrames: undefined }, 10)).toBe(false);
-    expect(flacTruncated(undefined, 10)).toBe(false);
+    expect(flacDeclaredFrames(head(4096, 0))).toBeUndefined();
+    expect(flacDeclaredFrames(head(4096, 1000, 4))).toBeUndefined();
+    expect(flacDeclaredFrames(head(4096, 1000).subarray(0, 20))).toBeUndefined();
   });
 });
 
@@ -65,12 +57,25 @@ describe.skipIf(!hasSox('flac'))('a FLAC cut short (sox-made files)', () => {
 
   it('probes the whole file as whole and the cut copy as truncated', async () => {
     const full = await probeAudio(whole, 'src.flac');
-    expect(flacStreamInfo(whole)?.totalFrames).toBe(192_000);
-    expect(full.truncated).toBe(false);
-    expect(192_000 - full.totalFrames).toBeLessThanOrEqual(flacStreamInfo(whole)!.maxBlockSize);
+    expect(flacDeclaredFrames(whole)).toBe(192_000);
+    expect(full).toMatchObject({ totalFrames: 192_000, truncated: false });
     const part = await probeAudio(cut, 'cut.flac');
     expect(part.truncated).toBe(true);
     expect(part.totalFrames).toBeLessThan(192_000 / 2);
+  });
+
+  it('decodes a very short last frame too: 10 blocks of a tone, then 416 silent samples (13 bytes), as in 97 of ravdess-20', async () => {
+    const tone = sine(300, 48_000, (4096 * 10) / 48_000, 0.25);
+    const x = new Float64Array(tone.length + 416);
+    x.set(tone);
+    const tailWav = join(dir, 'tail.wav');
+    writeFileSync(tailWav, writeWav({ sampleRate: 48_000, channels: [x], encoding: 'pcm16' }));
+    const tailFlac = join(dir, 'tail.flac');
+    execFileSync('sox', [tailWav, tailFlac]);
+    const clip = await loadClip(tailFlac, { offset: 0 });
+    expect(clip).toMatchObject({ fileSeconds: x.length / 48_000, lengthKnown: true, truncated: false, validSamples: x.length });
+    // Lossless: every sample is the WAV's, the tone's last one and the silence after it included.
+    for (let i = 0; i < x.length; i++) if (clip.samples[i] !== quantize(x[i]!, 'pcm16')) expect.fail(`sample ${i}: ${clip.samples[i]} ≠ ${quantize(x[i]!, 'pcm16')}`);
   });
 
   it('lists the cut copy as a problem of the dataset, naming how much audio it holds, and keeps the whole one', async () => {
