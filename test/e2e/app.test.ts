@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { browserSkipReason, launchChromium, servedUrl } from '../helpers/browser.js';
+import { browserSkipReason, launchChromium, newPage, servedUrl, stopServer } from '../helpers/browser.js';
 import { repoRoot, serBin, sharedDir, sharedSkipReason } from '../helpers/ser.js';
 import { pulseSkipReason, startPulse, type PulseServer } from '../helpers/pulse.js';
 
@@ -82,16 +82,12 @@ describe.skipIf(skip)('desktop app in a browser (ser serve + Chromium)', () => {
     serve.stderr!.on('data', (b: Buffer) => (serveLog = (serveLog + b.toString()).slice(-2000)));
     ({ url, token, base } = await servedUrl(serve));
     browser = await launchChromium({ autoplay: true });
-    page = await browser.newPage({ viewport: { width: 1280, height: 820 } });
-    page.on('pageerror', (err) => console.error('page error:', err.message));
+    page = await newPage(browser);
   }, 60_000);
 
   afterAll(async () => {
     await browser?.close();
-    if (serve && serve.exitCode === null) {
-      serve.kill('SIGTERM');
-      await new Promise((r) => serve!.once('exit', r));
-    }
+    await stopServer(serve);
     await pulse?.stop();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });

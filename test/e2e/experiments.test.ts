@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { browserSkipReason, launchChromium, servedUrl } from '../helpers/browser.js';
+import { browserSkipReason, launchChromium, newPage, servedUrl, stopServer } from '../helpers/browser.js';
 import { devSlice } from '../helpers/devSlice.js';
 import { repoRoot, serBin, sharedDir, sharedSkipReason } from '../helpers/ser.js';
 
@@ -62,17 +62,13 @@ describe.skipIf(skip)('cross-validation groups in the Experiments view (ser serv
     serve = spawn(process.execPath, [serBin, 'serve', '--port', '0', '--json', '--db', db], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     ({ url } = await servedUrl(serve));
     browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1280, height: 820 } });
-    page.on('pageerror', (err) => console.error('page error:', err.message));
+    page = await newPage(browser);
     await page.goto(url);
   }, 120_000);
 
   afterAll(async () => {
     await browser?.close();
-    if (serve && serve.exitCode === null) {
-      serve.kill('SIGTERM');
-      await new Promise((r) => serve!.once('exit', r));
-    }
+    await stopServer(serve);
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 

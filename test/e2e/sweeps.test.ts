@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { browserSkipReason, launchChromium, servedUrl } from '../helpers/browser.js';
+import { browserSkipReason, launchChromium, newPage, servedUrl } from '../helpers/browser.js';
 import { devSlice } from '../helpers/devSlice.js';
 import { redisSkipReason, startRedis, until, type RedisServer } from '../helpers/redis.js';
 import { repoRoot, serBin, sharedDir, sharedSkipReason } from '../helpers/ser.js';
@@ -82,8 +82,7 @@ describe.skipIf(skip)('sweeps on a work queue, watched in the browser (ser serve
     base = origin;
     for (const w of workers) await until(() => w.out().includes('"worker-ready"'), 30_000, 'a worker to be ready');
     browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1280, height: 820 } });
-    page.on('pageerror', (err) => console.error('page error:', err.message));
+    page = await newPage(browser);
     page.on('dialog', (d) => void d.accept()); // the Cancel button's confirm()
     await page.goto(url);
   }, 90_000);

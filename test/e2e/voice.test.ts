@@ -12,7 +12,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { browserSkipReason, launchChromium, servedUrl } from '../helpers/browser.js';
+import { browserSkipReason, launchChromium, newPage, servedUrl, stopServer } from '../helpers/browser.js';
 import { EMOTIONS } from '../../electron/shared/labels.js';
 import { repoRoot, serBin, sharedDir, sharedSkipReason } from '../helpers/ser.js';
 import { pulseSkipReason, startPulse, type PulseServer } from '../helpers/pulse.js';
@@ -66,16 +66,12 @@ describe.skipIf(!!skip)('Tune to my voice in the app (ser serve + Chromium + Pul
     serve.stderr!.on('data', () => {});
     ({ url } = await servedUrl(serve));
     browser = await launchChromium({ autoplay: true });
-    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    page.on('pageerror', (err) => console.error('page error:', err.message));
+    page = await newPage(browser, { width: 1280, height: 900 });
   }, 300_000);
 
   afterAll(async () => {
     await browser?.close();
-    if (serve && serve.exitCode === null) {
-      serve.kill('SIGTERM');
-      await new Promise((r) => serve.once('exit', r));
-    }
+    await stopServer(serve);
     await pulse?.stop();
     if (tiny) await rm(tiny.dir, { recursive: true, force: true });
   });

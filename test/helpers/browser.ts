@@ -2,7 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { repoRoot } from './ser.js';
 
 /** Debian's Chromium, driven by playwright-core (no browser download at install time; `.ci/run` installs it). */
@@ -41,4 +41,19 @@ export async function servedUrl(serve: ChildProcess): Promise<{ url: string; tok
   });
   const { url, token } = JSON.parse(line) as { url: string; token: string };
   return { url, token, base: url.slice(0, url.indexOf('/?')) };
+}
+
+/** A new page of `browser` that prints the app's uncaught errors on the test's stderr. */
+export async function newPage(browser: Browser, viewport = { width: 1280, height: 820 }): Promise<Page> {
+  const page = await browser.newPage({ viewport });
+  page.on('pageerror', (err) => console.error('page error:', err.message));
+  return page;
+}
+
+/** SIGTERM to a server still running; resolves once it has exited. */
+export async function stopServer(serve: ChildProcess | undefined): Promise<void> {
+  if (!serve || serve.exitCode !== null) return;
+  const exited = new Promise((r) => serve.once('exit', r));
+  serve.kill('SIGTERM');
+  await exited;
 }
