@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { probeAudio } from '../../electron/engine/audio/decode.js';
-import { flacDeclaredFrames } from '../../electron/engine/audio/flac.js';
+import { flacStreamInfo, flacTruncated, isId3v1 } from '../../electron/engine/audio/flac.js';
 import { loadClip } from '../../electron/engine/audio/load.js';
 import { scanDataset } from '../../electron/engine/dataset/scan.js';
 import { hasSox } from '../helpers/sox.js';
@@ -34,15 +34,32 @@ function head(maxBlock: number, total: number, blockType = 0): Uint8Array {
 }
 
 describe('FLAC STREAMINFO', () => {
-  it('reads the declared length, up to 36 bits', () => {
-    expect(flacDeclaredFrames(head(4096, 172_973))).toBe(172_973);
-    expect(flacDeclaredFrames(head(1152, 2 ** 33 + 5))).toBe(2 ** 33 + 5);
+  it('reads the largest block and the declared length, up to 36 bits', () => {
+    expect(flacStreamInfo(head(4096, 172_973))).toEqual({ maxBlockSize: 4096, totalFrames: 172_973 });
+    expect(flacStreamInfo(head(1152, 2 ** 33 + 5))).toEqual({ maxBlockSize: 1152, totalFrames: 2 ** 33 + 5 });
   });
 
   it('says nothing of a length the encoder left at 0, or when STREAMINFO is not first or is cut', () => {
-    expect(flacDeclaredFrames(head(4096, 0))).toBeUndefined();
-    expect(flacDeclaredFrames(head(4096, 1000, 4))).toBeUndefined();
-    expect(flacDeclaredFrames(head(4096, 1000).subarray(0, 20))).toBeUndefined();
+    expect(flacStreamInfo(head(4096, 0))).toEqual({ maxBlockSize: 4096, totalFrames: undefined });
+    expect(flacStreamInfo(head(4096, 1000, 4))).toBeUndefined();
+    expect(flacStreamInfo(head(4096, 1000).subarray(0, 20))).toBeUndefined();
+  });
+
+  it('calls a stream truncated only when more than one block is missing', () => {
+    const info = { maxBlockSize: 4096, totalFrames: 160_160 };
+    expect(flacTruncated(info, 160_160)).toBe(false);
+    expect(flacTruncated(info, 160_160 - 4096)).toBe(false); // one last frame lost behind bytes that are not audio
+    expect(flacTruncated(info, 160_160 - 4097)).toBe(true);
+    expect(flacTruncated({ maxBlockSize: 4096, totalFrames: undefined }, 10)).toBe(false);
+    expect(flacTruncated(undefined, 10)).toBe(false);
+  });
+
+  it('knows an ID3v1 tag by its TAG and length', () => {
+    const tag = new Uint8Array(128);
+    tag.set([0x54, 0x41, 0x47]);
+    expect(isId3v1(tag)).toBe(true);
+    expect(isId3v1(tag.subarray(0, 127))).toBe(false);
+    expect(isId3v1(new Uint8Array(128))).toBe(false);
   });
 });
 
@@ -57,7 +74,7 @@ describe.skipIf(!hasSox('flac'))('a FLAC cut short (sox-made files)', () => {
 
   it('probes the whole file as whole and the cut copy as truncated', async () => {
     const full = await probeAudio(whole, 'src.flac');
-    expect(flacDeclaredFrames(whole)).toBe(192_000);
+    expect(flacStreamInfo(whole)?.totalFrames).toBe(192_000);
     expect(full).toMatchObject({ totalFrames: 192_000, truncated: false });
     const part = await probeAudio(cut, 'cut.flac');
     expect(part.truncated).toBe(true);
@@ -76,6 +93,19 @@ describe.skipIf(!hasSox('flac'))('a FLAC cut short (sox-made files)', () => {
     expect(clip).toMatchObject({ fileSeconds: x.length / 48_000, lengthKnown: true, truncated: false, validSamples: x.length });
     // Lossless: every sample is the WAV's, the tone's last one and the silence after it included.
     for (let i = 0; i < x.length; i++) if (clip.samples[i] !== quantize(x[i]!, 'pcm16')) expect.fail(`sample ${i}: ${clip.samples[i]} ≠ ${quantize(x[i]!, 'pcm16')}`);
+  });
+
+  it('reads every frame of a FLAC with an ID3v1 tag after its audio, and still finds the cut copy of one', async () => {
+    const tag = new Uint8Array(128);
+    tag.set([0x54, 0x41, 0x47]); // TAG, then empty title, artist…
+    const tagged = new Uint8Array(whole.length + 128);
+    tagged.set(whole);
+    tagged.set(tag, whole.length);
+    expect(await probeAudio(tagged, 'tagged.flac')).toMatchObject({ totalFrames: 192_000, truncated: false });
+    const cutTagged = new Uint8Array(cut.length + 128);
+    cutTagged.set(cut);
+    cutTagged.set(tag, cut.length);
+    expect((await probeAudio(cutTagged, 'cut-tagged.flac')).truncated).toBe(true);
   });
 
   it('lists the cut copy as a problem of the dataset, naming how much audio it holds, and keeps the whole one', async () => {

@@ -8,7 +8,7 @@ import { SerError } from '../../shared/errors.js';
 import {
   checkChannels, checkSampleRate, Deadline, formatBytes, MAX_COMPRESSED_BYTES, MAX_WAV_BYTES, MAX_WINDOW_SECONDS,
 } from './limits.js';
-import { flacDeclaredFrames } from './flac.js';
+import { flacStreamInfo, flacTruncated, ID3V1_BYTES, isId3v1 } from './flac.js';
 import { findBadSample, type BadSample } from './sampleCheck.js';
 import { asSource, type ByteSource } from './source.js';
 import type { DecodedAudio, FrameWindow } from './types.js';
@@ -157,9 +157,11 @@ async function streamCompressed(
   const decoder = await wasmDecoder(format);
   try {
     await decoder.ready;
-    for (let pos = 0; pos < src.size; ) {
+    // A FLAC's frames end before an ID3v1 tag: fed to the parser, the tag would hide the last frame from it.
+    const end = format === 'flac' && src.size > ID3V1_BYTES && isId3v1(src.read(src.size - ID3V1_BYTES, ID3V1_BYTES)) ? src.size - ID3V1_BYTES : src.size;
+    for (let pos = 0; pos < end; ) {
       deadline?.check();
-      const chunk = src.read(pos, FEED_BYTES);
+      const chunk = src.read(pos, Math.min(FEED_BYTES, end - pos));
       if (chunk.length === 0) break;
       pos += chunk.length;
       take(await quietly(() => decoder.decode(chunk)));
@@ -181,8 +183,7 @@ async function streamCompressed(
     throw new SerError('corrupt', `${file}: no audio could be decoded from this ${name} file${why}; it is empty or damaged`);
   }
   // Read to the end: a FLAC with fewer samples than its STREAMINFO declares stops early (MP3 and Ogg do not say).
-  const declared = format === 'flac' && !stopped ? flacDeclaredFrames(src.read(0, 64)) : undefined;
-  const truncated = declared !== undefined && frame < declared;
+  const truncated = format === 'flac' && !stopped && flacTruncated(flacStreamInfo(src.read(0, 64)), frame);
   return { format, sampleRate: rate, channels: nch, totalFrames: frame, lengthKnown: !stopped, truncated };
 }
 
