@@ -2,7 +2,7 @@
  * On-disk cache of mel-dB features (post mel/dB, pre-scaler), so a 1000-epoch run never recomputes a
  * spectrogram. Key = file content hash + feature-config hash: editing a file or changing any feature
  * parameter misses the cache; renaming or moving a file does not. One small file per clip,
- * `<dataDir>/features/<configHash>/<ab>/<contentHash>.mel`, written atomically (temp + rename), with a
+ * `<dataDir>/features/<configHash>-d<DECODER_REVISION>/<ab>/<contentHash>.mel`, written atomically (temp + rename), with a
  * 16-byte header checked on read so a torn or foreign file is recomputed, never trusted. Only finite features are
  * written; an entry holding NaN/±Inf (left by a version before that check) is deleted when read.
  */
@@ -124,6 +124,13 @@ export async function computeChecked(fx: FeatureExtractor, ref: CacheEntryRef): 
   });
 }
 
+/**
+ * Bumped when decoding changes the samples a file gives, so features of an older decoder are recomputed, never mixed
+ * with new ones (2: the last frame of FLACs that codec-parser dropped — 97 of ravdess-20's clips). A folder of an
+ * older revision is left as it was: `rm -r <dataDir>/features/<hash>` (no `-d` suffix) frees its space.
+ */
+export const DECODER_REVISION = 2;
+
 export class FeatureCache {
   readonly root: string;
   readonly config: FeatureConfig;
@@ -134,7 +141,7 @@ export class FeatureCache {
   constructor(dataDir: string, config: FeatureConfig = PAPER_FEATURES) {
     this.config = config;
     this.configHash = featureConfigHash(config);
-    this.root = join(dataDir, 'features', this.configHash);
+    this.root = join(dataDir, 'features', `${this.configHash}-d${DECODER_REVISION}`);
     this.nMels = config.mel.nMels;
     this.nFrames = 1 + Math.floor(Math.floor(config.duration * config.mel.sampleRate) / config.mel.hopLength);
   }
