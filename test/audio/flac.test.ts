@@ -81,7 +81,7 @@ describe.skipIf(!hasSox('flac'))('a FLAC cut short (sox-made files)', () => {
     expect(part.totalFrames).toBeLessThan(192_000 / 2);
   });
 
-  it('decodes a very short last frame too: 10 blocks of a tone, then 416 silent samples (13 bytes), as in 97 of ravdess-20', async () => {
+  it('decodes a very short last frame too: 10 blocks of a tone, then 416 silent samples (13 bytes), the shape of some ravdess-20 clips', async () => {
     const tone = sine(300, 48_000, (4096 * 10) / 48_000, 0.25);
     const x = new Float64Array(tone.length + 416);
     x.set(tone);
