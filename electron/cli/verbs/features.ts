@@ -62,7 +62,7 @@ export function registerFeatures(program: Command): void {
 
 function summary(
   file: string,
-  clip: Pick<LoadedClip, 'sampleRate' | 'samples' | 'nativeSampleRate' | 'nativeChannels' | 'validSamples' | 'fileSeconds' | 'lengthKnown' | 'truncated'>,
+  clip: LoadedClip,
   shape: number[],
   data: Float32Array,
   ms: number,

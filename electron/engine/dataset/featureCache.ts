@@ -3,8 +3,8 @@
  * spectrogram. Key = file content hash + feature-config hash: editing a file or changing any feature
  * parameter misses the cache; renaming or moving a file does not. One small file per clip,
  * `<dataDir>/features/<configHash>-d<DECODER_REVISION>/<ab>/<contentHash>.mel`, written atomically (temp +
- * rename), with a 16-byte header checked on read so a torn or foreign file is recomputed, never trusted. Only finite features are
- * written; an entry holding NaN/±Inf (left by a version before that check) is deleted when read.
+ * rename), with a 16-byte header checked on read so a torn or foreign file is recomputed, never trusted. Only finite
+ * features are written; an entry holding NaN/±Inf (left by a version before that check) is deleted when read.
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync, existsSync, unlinkSync } from 'node:fs';
